@@ -1,0 +1,51 @@
+/*
+ * checkpoint.h: the position-independent image of a neural checkpoint (plain C).
+ *
+ * load_model turns a safetensors file or Hugging Face directory into one contiguous image
+ * (tensors converted to F32, 64-byte aligned, addressed by offsets; config.json, tokenizer.json
+ * and vocab.txt text carried along). The image is copied once into shared memory; every
+ * backend resolves it into a VfCheckpoint view over its own mapping.
+ */
+#ifndef VARFORMER_CHECKPOINT_H
+#define VARFORMER_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "varformer/error.h"
+
+#define VF_MAX_DIMS 4
+
+typedef struct VfTensorView
+{
+	const char *name;
+	int			ndim;
+	int64_t		shape[VF_MAX_DIMS];
+	int64_t		numel;
+	const float *data;			/* F32, 64-byte aligned, read-only shared memory */
+} VfTensorView;
+
+typedef struct VfCheckpoint
+{
+	int			n_tensor;
+	VfTensorView *tensor;		/* sorted by name */
+	const char *config_json;	/* NULL when absent */
+	size_t		config_len;
+	const char *tokenizer_json;
+	size_t		tokenizer_len;
+	const char *vocab_txt;
+	size_t		vocab_len;
+} VfCheckpoint;
+
+/* Builds the image from a .safetensors file or a directory; *image is malloc'd. */
+int			vf_checkpoint_image_build(const char *path, void **image, size_t *size,
+									  size_t max_bytes, VfError *err);
+
+/* Resolves an image (validating every offset against size) into a view; out->tensor malloc'd. */
+int			vf_checkpoint_open(const void *image, size_t size, VfCheckpoint *out, VfError *err);
+void		vf_checkpoint_close(VfCheckpoint *c);
+
+/* Tensor by exact name, or NULL. */
+const VfTensorView *vf_checkpoint_tensor(const VfCheckpoint *c, const char *name);
+
+#endif

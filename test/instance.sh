@@ -1,0 +1,77 @@
+# Sourced by test/run.sh: a private PostgreSQL 15 installation and instance under build/.
+#
+# Why a private copy: the extension is installed into build/tmp_install (a relocated copy
+# of the server plus `make install DESTDIR=`), so `make check` never writes into the
+# system's PostgreSQL and several checkouts can be tested side by side.
+# Why a separate user: initdb and postgres refuse to run as root.
+
+VF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VF_BUILD=$VF_ROOT/build
+VF_INSTALL=$VF_BUILD/tmp_install
+PG_SYS_BIN=/usr/lib/postgresql/15/bin
+VF_BIN=$VF_INSTALL/usr/lib/postgresql/15/bin
+VF_RUN=$VF_BUILD/run
+VF_DATA=$VF_RUN/data
+VF_SOCK=$VF_RUN/sock
+VF_PORT=5432                 # unix socket only, in a private directory: no clash
+VF_TEST_USER=varformer_test
+VF_GENERATED=$VF_BUILD/generated
+PYTHON=/usr/bin/python3      # Debian's python3-torch lives in the system interpreter
+export VF_ROOT VF_BUILD VF_BIN VF_DATA VF_GENERATED PYTHON
+
+# as_test_user CMD...: run CMD as the unprivileged owner of the instance.
+if [ "$(id -u)" -eq 0 ]; then
+  VF_OS_USER=$VF_TEST_USER
+  as_test_user() { runuser -u "$VF_TEST_USER" -- env PATH="$PATH" "$@"; }
+else
+  VF_OS_USER=$(id -un)
+  as_test_user() { "$@"; }
+fi
+
+vf_make_install() {
+  rm -rf "$VF_INSTALL"
+  mkdir -p "$VF_INSTALL/usr/lib/postgresql" "$VF_INSTALL/usr/share/postgresql"
+  cp -a /usr/lib/postgresql/15 "$VF_INSTALL/usr/lib/postgresql/"
+  cp -a /usr/share/postgresql/15 "$VF_INSTALL/usr/share/postgresql/"
+  make -s -C "$VF_ROOT" install DESTDIR="$VF_INSTALL" >/dev/null
+  # make install writes to the absolute system paths under DESTDIR: same layout as the copy.
+}
+
+vf_test_user() {
+  if [ "$(id -u)" -eq 0 ] && ! id "$VF_TEST_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$VF_TEST_USER"
+  fi
+}
+
+# vf_start: initdb + start with varformer preloaded. Test inputs are reachable from SQL by
+# paths relative to the data directory (fixtures/..., generated/...), so expected outputs
+# and error messages do not depend on where the checkout lives.
+vf_start() {
+  rm -rf "$VF_RUN"
+  mkdir -p "$VF_RUN" "$VF_SOCK" "$VF_GENERATED"
+  [ "$(id -u)" -eq 0 ] && chown -R "$VF_TEST_USER" "$VF_RUN" "$VF_GENERATED"
+  as_test_user "$VF_BIN/initdb" -D "$VF_DATA" -A trust -U "$VF_OS_USER" -E UTF8 --locale=C -N >"$VF_RUN/initdb.log" 2>&1 \
+    || { cat "$VF_RUN/initdb.log"; return 1; }
+  cat >>"$VF_DATA/postgresql.conf" <<CONF
+shared_preload_libraries = 'varformer'
+listen_addresses = ''
+unix_socket_directories = '$VF_SOCK'
+port = $VF_PORT
+fsync = off
+max_worker_processes = 16
+max_parallel_workers = 8
+dynamic_shared_memory_type = posix
+lc_messages = 'C'
+CONF
+  [ -f "$VF_ROOT/test/postgresql.conf" ] && cat "$VF_ROOT/test/postgresql.conf" >>"$VF_DATA/postgresql.conf"
+  ln -s "$VF_ROOT/test/fixtures" "$VF_DATA/fixtures"
+  ln -s "$VF_GENERATED" "$VF_DATA/generated"
+  as_test_user "$VF_BIN/pg_ctl" -D "$VF_DATA" -l "$VF_RUN/server.log" -w start >/dev/null \
+    || { cat "$VF_RUN/server.log"; return 1; }
+  export PGHOST=$VF_SOCK PGPORT=$VF_PORT PGUSER=$VF_OS_USER PGDATABASE=postgres
+}
+
+vf_stop() {
+  [ -f "$VF_DATA/postmaster.pid" ] && as_test_user "$VF_BIN/pg_ctl" -D "$VF_DATA" -m fast -w stop >/dev/null 2>&1
+  return 0
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages varformer needs to build, test and benchmark.
+# Idempotent: only missing packages are installed. Needs root or sudo.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config
+  postgresql-15 postgresql-server-dev-15   # server to test against, PGXS headers
+  libopenblas-dev libhts-dev libsqlite3-dev # engine, genomics, PredictDB
+  libipc-run-perl                           # TAP tests (PostgreSQL::Test::Cluster)
+  bcftools tabix samtools plink2 sqlite3    # independent tools the parity tests run live
+  python3 python3-torch python3-numpy       # PyTorch reference implementations
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a default cluster with postgresql-15; our tests run their own instance.
