@@ -24,7 +24,7 @@ c_nt=$(secs "$BIN" --vocab $F/nt_vocab.txt < "$OUT/seqs.txt")
 py_nt=$(secs "$PY" test/reference/tokenizers_ref.py --vocab $F/nt_vocab.txt < "$OUT/seqs.txt")
 report "NT 6-mer, 1000 x 4 kb" "$c_nt" "$py_nt" "python-ref"
 c_bpe=$(secs "$BIN" --tokenizer-json $F/dnabert2_tokenizer.json < "$OUT/seqs.txt")
-if [ -d build/hfjs/node_modules/@huggingface/tokenizers ] || npm install --prefix build/hfjs --no-audit --no-fund --silent @huggingface/tokenizers@0.2.0 >/dev/null 2>&1; then
+if [ -d build/hfjs/node_modules/@huggingface/tokenizers ] || timeout 180 npm install --prefix build/hfjs --no-audit --no-fund --silent @huggingface/tokenizers@0.2.0 >/dev/null 2>&1; then
   js_bpe=$(secs env HFJS_DIR="$PWD/build/hfjs/node_modules" node test/reference/tokenizers_hfjs.mjs $F/dnabert2_tokenizer.json < "$OUT/seqs.txt")
   report "BPE (DNABERT-2), 1000 x 4 kb" "$c_bpe" "$js_bpe" "tokenizers.js"
 else

@@ -60,7 +60,7 @@ $PY -c "import json,sys; d=json.load(open(sys.argv[1])); d['model']['fuse_unk']=
 HFJS=build/hfjs
 if command -v node >/dev/null && command -v npm >/dev/null && \
    { [ -d $HFJS/node_modules/@huggingface/tokenizers ] || \
-     npm install --prefix $HFJS --no-audit --no-fund --silent @huggingface/tokenizers@0.2.0 >/dev/null 2>&1; }; then
+     timeout 180 npm install --prefix $HFJS --no-audit --no-fund --silent @huggingface/tokenizers@0.2.0 >/dev/null 2>&1; }; then
   for tj in $F/dnabert2_tokenizer.json $F/dnabert2_pairs_tokenizer.json $OUT/grover_nofuse_tokenizer.json; do
     t=$(basename $tj _tokenizer.json)
     "$BIN" --tokenizer-json $tj < "$OUT/seqs.txt" | sed 's/^ERROR .*/ERROR/' > "$OUT/$t.c_nolimit.txt"
