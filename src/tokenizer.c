@@ -501,6 +501,16 @@ vf_tokenizer_kind_name(VfTokenizerKind kind)
 	return "unknown";
 }
 
+size_t
+vf_tokenizer_ids_bound(const VfTokenizer *tok, size_t len)
+{
+	size_t		b = len * tok->bound_per_byte + tok->bound_extra;
+
+	if (tok->max_tokens > 0 && (size_t) tok->max_tokens < b)
+		return (size_t) tok->max_tokens;
+	return b;
+}
+
 int
 vf_tokenizer_max_tokens(const VfTokenizer *tok)
 {

@@ -109,5 +109,7 @@ vf_tokenizer_char_load_txt(VfTokenizer *tok, const char *text, size_t len, VfErr
 	tok->tokenize = char_tokenize;
 	tok->vocab_size = n_lines;
 	tok->pad_id = first_of(&ct->vocab, "[PAD]", "<pad>");
+	tok->bound_per_byte = 1;
+	tok->bound_extra = 1;		/* [SEP] */
 	return 0;
 }

@@ -67,6 +67,8 @@ struct VfTokenizer
 	int			pad_id;
 	int			vocab_size;
 	int			max_tokens;
+	size_t		bound_per_byte;	/* ids per input byte at most, plus bound_extra */
+	size_t		bound_extra;
 	VfTokenizeFn tokenize;
 	void		(*free_impl) (void *impl);
 	void	   *impl;

@@ -685,6 +685,12 @@ vf_tokenizer_json_load(VfTokenizer *tok, const char *text, size_t len, VfError *
 					max_id = jt->post[p].pieces[i].ids[j];
 	tok->vocab_size = max_id + 1;
 	tok->pad_id = find_pad(jt, root);
+	/*
+	 * Normalizers may grow the text to 8x + 64 KiB; each character then gives at most one
+	 * token (byte fallback included: the input is ASCII) and the post-processors add theirs.
+	 */
+	tok->bound_per_byte = 8;
+	tok->bound_extra = 65536 + (size_t) MAX_POST * MAX_TEMPLATE_PIECES * MAX_SPECIAL_IDS;
 	tok->impl = jt;
 	tok->free_impl = json_tok_free;
 	tok->tokenize = json_tokenize;
@@ -747,12 +753,13 @@ is_bert_control(unsigned char c)
 
 /*
  * Normalizes s[0..len) into a (a and tmp are scratch buffers, swapped as ops apply).
- * Replace and Prepend can grow the text; a hostile file cannot make it grow past cap.
+ * Replace and Prepend can grow the text; all segments of one sequence together may reach
+ * *budget bytes (8x the sequence + 64 KiB), which vf_tokenizer_ids_bound relies on.
  */
 static int
-normalize(const JsonTok *jt, const char *s, size_t len, Buf *a, Buf *tmp, VfError *err)
+normalize(const JsonTok *jt, const char *s, size_t len, Buf *a, Buf *tmp, size_t *budget, VfError *err)
 {
-	size_t		cap = 8 * len + 65536;
+	size_t		cap = *budget;
 
 	if (buf_reserve(a, len + 1, err) < 0)
 		return -1;
@@ -847,6 +854,9 @@ normalize(const JsonTok *jt, const char *s, size_t len, Buf *a, Buf *tmp, VfErro
 				break;
 		}
 	}
+	if (a->n > cap)
+		return vf_error(err, VF_ERR_LIMIT, "normalized sequence exceeds %zu bytes", cap);
+	*budget -= a->n;
 	return 0;
 }
 
@@ -937,6 +947,7 @@ typedef struct Scratch
 				tmp;
 	Spans		a,
 				b;
+	size_t		norm_budget;
 } Scratch;
 
 static int
@@ -947,7 +958,7 @@ model_segment(const JsonTok *jt, const char *s, size_t len, Scratch *sc, VfIds *
 
 	if (len == 0)
 		return 0;
-	if (normalize(jt, s, len, &sc->norm, &sc->tmp, err) < 0)
+	if (normalize(jt, s, len, &sc->norm, &sc->tmp, &sc->norm_budget, err) < 0)
 		return -1;
 	cur->n = 0;
 	if (span_push(cur, 0, sc->norm.n, err) < 0)
@@ -1008,6 +1019,7 @@ json_tokenize(const VfTokenizer *tok, const char *s, size_t len, VfIds *out, VfE
 				i = 0;
 	int			rc = -1;
 
+	sc.norm_budget = 8 * len + 65536;
 	while (i < len)
 	{
 		bool		rejected;

@@ -128,6 +128,8 @@ vf_tokenizer_kmer_load(VfTokenizer *tok, const char *text, size_t len, VfError *
 	tok->tokenize = kmer_tokenize;
 	tok->vocab_size = n_lines;
 	tok->pad_id = vf_vocab_get(&kt->vocab, "<pad>", 5);
+	tok->bound_per_byte = 1;	/* one token covers at least one character */
+	tok->bound_extra = 1;		/* <cls> */
 	return 0;
 fail:
 	kmer_free(kt);

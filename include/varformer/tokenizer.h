@@ -50,6 +50,13 @@ int			vf_tokenizer_vocab_size(const VfTokenizer *tok);	/* highest id + 1 */
 VfTokenizerKind vf_tokenizer_kind(const VfTokenizer *tok);
 const char *vf_tokenizer_kind_name(VfTokenizerKind kind);
 
+/*
+ * Room for the ids of any sequence of len bytes that tokenizes without error (so callers can
+ * size the ids buffer of vf_tokenize): the model's maximum when it has one, else a bound
+ * from the tokenizer's rules.
+ */
+size_t		vf_tokenizer_ids_bound(const VfTokenizer *tok, size_t len);
+
 /* Maximum tokens per sequence, special tokens included; 0 = no limit known. */
 int			vf_tokenizer_max_tokens(const VfTokenizer *tok);
 /* Overrides the limit (e.g. from load_model options); 0 removes it. */

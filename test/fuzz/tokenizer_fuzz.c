@@ -67,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		int			n = vf_tokenize(tok, seq, seq_len, ids, 4096, &err);
 
-		if (n > 4096)
+		if (n > 4096 || (n >= 0 && (size_t) n > vf_tokenizer_ids_bound(tok, seq_len)))
 			abort();
 		for (int i = 0; i < n; i++)
 			if (ids[i] < 0)

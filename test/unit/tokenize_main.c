@@ -123,6 +123,11 @@ main(int argc, char **argv)
 			printf("ERROR %d %s\n", err.code, err.msg);
 			continue;
 		}
+		if ((size_t) n > vf_tokenizer_ids_bound(tok, (size_t) line_len))
+		{
+			printf("BOUND_VIOLATION %d ids > bound %zu\n", n, vf_tokenizer_ids_bound(tok, (size_t) line_len));
+			continue;
+		}
 		for (int i = 0; i < n; i++)
 			printf(i ? " %d" : "%d", ids[i]);
 		printf("\n");
