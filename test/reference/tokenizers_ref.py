@@ -14,8 +14,8 @@ is not installable here (no Debian package), so this is the parity reference:
   with the remainder as single letters, and N tokens between the parts; <cls> first.
 - tokenizer.json: added tokens cut out leftmost-longest; each piece normalized (Python
   str methods), pre-tokenized with the `regex` patterns the crate documents (Whitespace:
-  \\w+|[^\\w\\s]+), BPE by repeatedly merging the lowest-rank adjacent pair (leftmost on
-  ties), then the post-processor template.
+  \\w+|[^\\w\\s]+), BPE as GPT-2's encoder.py does it (lowest-rank pair, all occurrences
+  left to right, repeat), then the post-processor template.
 - character level: one lookup per character ([SEP] appended for a vocab.txt that has it).
 """
 import argparse
@@ -171,17 +171,23 @@ class JsonRef:
                 pending = True
         if pending:
             syms.append(self.unk)
+        # GPT-2 encoder.py style: take the lowest-ranked pair present, merge every occurrence
+        # left to right, repeat. Equal to the crate's one-merge-at-a-time heap whenever each
+        # merge's halves come from earlier merges (true of trained files, ours included).
         while len(syms) > 1:
-            best = None
-            for i in range(len(syms) - 1):
-                r = self.ranks.get((syms[i], syms[i + 1]))
-                if r is not None and (best is None or r < best[0]):
-                    best = (r, i)
-            if best is None:
+            pairs = {(a, b) for a, b in zip(syms, syms[1:]) if (a, b) in self.ranks}
+            if not pairs:
                 break
-            i = best[1]
-            b = syms[i + 1][len(self.prefix):]
-            syms[i:i + 2] = [syms[i] + b]
+            first, second = min(pairs, key=lambda p: self.ranks[p])
+            out, i = [], 0
+            while i < len(syms):
+                if i + 1 < len(syms) and syms[i] == first and syms[i + 1] == second:
+                    out.append(first + second[len(self.prefix):])
+                    i += 2
+                else:
+                    out.append(syms[i])
+                    i += 1
+            syms = out
         return [self.vocab[x] for x in syms]
 
     def chars(self, w):
