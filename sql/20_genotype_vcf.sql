@@ -18,7 +18,7 @@ SELECT count(*) AS differences FROM (
    EXCEPT ALL SELECT * FROM read_vcf('fixtures/genotype/sample.vcf', NULL) WHERE pos BETWEEN 1100 AND 1500)) d;
 -- a region overlapping the <DEL> at 1500 (END=1550) from inside returns it, as bcftools -r does
 SELECT DISTINCT chrom, pos, ref, alt FROM read_vcf('fixtures/genotype/sample.bcf', 'chr22:1520-1540');
--- sample subsets (returned in file order), commas in region numbers, open-ended regions
+-- sample subsets (returned in the order asked for, as bcftools query -s does), commas in region numbers, open-ended regions
 SELECT sample, pos, gt, dosage FROM read_vcf('fixtures/genotype/sample.vcf.gz', 'chr22:1,000-1,200', ARRAY['S3', 'S1']);
 SELECT count(*) FROM read_vcf('fixtures/genotype/sample.bcf', 'chrX:5050-', ARRAY['S2']);
 SELECT count(*) FROM read_vcf('fixtures/genotype/sample.bcf', 'chrX');

@@ -49,6 +49,7 @@ struct VfVcfReader
 	float	   *ds_out;
 	size_t		ds_cap;
 	int			n_sample;
+	int		   *order;			/* output sample o is header sample order[o] */
 };
 
 static const char *
@@ -273,6 +274,31 @@ vf_vcf_open(const char *path, const char *region,
 	if (n_samples >= 0 && select_samples(r, samples, n_samples, err) != 0)
 		goto fail;
 	r->n_sample = bcf_hdr_nsamples(r->hdr);
+	r->order = malloc(sizeof(int) * (size_t) (r->n_sample + 1));
+	if (r->order == NULL)
+	{
+		vf_error(err, VF_ERR_NOMEM, "out of memory opening \"%s\"", path);
+		goto fail;
+	}
+	/* samples come back in the order asked for, as bcftools query -s prints them */
+	if (n_samples > 0)
+	{
+		int			o = 0;
+
+		for (int i = 0; i < n_samples && o < r->n_sample; i++)
+		{
+			int			idx = bcf_hdr_id2int(r->hdr, BCF_DT_SAMPLE, samples[i]);
+			bool		seen = false;
+
+			for (int k = 0; k < o && !seen; k++)
+				seen = r->order[k] == idx;
+			if (!seen)
+				r->order[o++] = idx;
+		}
+	}
+	else
+		for (int i = 0; i < r->n_sample; i++)
+			r->order[i] = i;
 	if (region != NULL && open_region(r, region, fmt, err) != 0)
 		goto fail;
 
@@ -301,7 +327,7 @@ vf_vcf_n_samples(const VfVcfReader *r)
 const char *
 vf_vcf_sample(const VfVcfReader *r, int i)
 {
-	return r->hdr->samples[i];
+	return r->hdr->samples[r->order[i]];
 }
 
 const VfRegion *
@@ -428,13 +454,13 @@ decode_gt(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 	ploidy = n / r->n_sample;
 	for (int s = 0; s < r->n_sample; s++)
 	{
-		const int  *p = r->gt_arr + (size_t) s * ploidy;
+		const int  *p = r->gt_arr + (size_t) r->order[s] * ploidy;
 		int			a[2];
 
 		if (ploidy > 2 && p[2] != bcf_int32_vector_end)
 		{
 			vf_error(err, VF_ERR_UNSUPPORTED, "sample \"%s\" has a GT of ploidy %d at %s:%" PRId64,
-					 r->hdr->samples[s], ploidy, bcf_seqname(r->hdr, r->rec), (int64_t) r->rec->pos + 1);
+					 vf_vcf_sample(r, s), ploidy, bcf_seqname(r->hdr, r->rec), (int64_t) r->rec->pos + 1);
 			vf_error_detail(err, "Only haploid and diploid calls are supported.");
 			return -1;
 		}
@@ -452,7 +478,7 @@ decode_gt(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 				if (a[h] >= r->rec->n_allele)
 				{
 					vf_error(err, VF_ERR_CORRUPT, "sample \"%s\" has GT allele %d at %s:%" PRId64 ", but the record has %d ALT allele%s",
-							 r->hdr->samples[s], a[h], bcf_seqname(r->hdr, r->rec), (int64_t) r->rec->pos + 1,
+							 vf_vcf_sample(r, s), a[h], bcf_seqname(r->hdr, r->rec), (int64_t) r->rec->pos + 1,
 							 r->rec->n_allele - 1, r->rec->n_allele == 2 ? "" : "s");
 					return -1;
 				}
@@ -502,7 +528,7 @@ decode_ds(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 
 			if (a < per)
 			{
-				float		x = r->ds_arr[(size_t) s * per + a];
+				float		x = r->ds_arr[(size_t) r->order[s] * per + a];
 
 				if (!bcf_float_is_missing(x) && !bcf_float_is_vector_end(x) && isfinite(x))
 				{
@@ -598,6 +624,7 @@ vf_vcf_close(VfVcfReader *r)
 	free(r->phased);
 	free(r->has_ds);
 	free(r->ds_out);
+	free(r->order);
 	free(r->path);
 	free(r);
 }

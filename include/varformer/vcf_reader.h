@@ -50,7 +50,7 @@ VfVcfReader *vf_vcf_open(const char *path, const char *region,
 						 const char *const *samples, int n_samples, VfError *err);
 
 int			vf_vcf_n_samples(const VfVcfReader *r);
-const char *vf_vcf_sample(const VfVcfReader *r, int i);	/* in file order */
+const char *vf_vcf_sample(const VfVcfReader *r, int i);	/* in the order asked for, else file order */
 
 /* The parsed region (NULL when reading everything). */
 const VfRegion *vf_vcf_region(const VfVcfReader *r);
