@@ -776,6 +776,11 @@ vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfErro
 	total = sizeof(VfCalls) + (size_t) h.n_call * sizeof(VfCall) +
 		sz.n_allele_ptr * sizeof(char *) + sz.n_float * sizeof(float) +
 		sz.n_char + h.chrom_len + 1;
+	if (total >= ((size_t) 1 << 30))	/* PostgreSQL's palloc limit, and plenty for one sample */
+	{
+		vf_error(err, VF_ERR_LIMIT, "genotype with %d calls is too large to decode (%zu MB)", h.n_call, total >> 20);
+		return NULL;
+	}
 	block = alloc_fn ? alloc_fn(total) : malloc(total);
 	if (block == NULL)
 	{
