@@ -167,12 +167,6 @@ is_indel(const char *ref, const char *alt)
 	return false;				/* MNP or complex */
 }
 
-static int64_t
-call_rlen(const VfCall *c)
-{
-	return (int64_t) strlen(c->allele[0]);
-}
-
 void
 vf_haplotype_free(VfHaplotype *h)
 {
@@ -227,7 +221,7 @@ vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 		const VfCall *c = &calls->call[ci];
 		int64_t		pos0 = c->pos - 1;
 		const char *refal = c->allele[0];
-		int64_t		rlen = call_rlen(c);
+		int64_t		rlen = vf_call_rlen(c);
 		int			ia = c->gt[hap - 1];
 		bool		trim_beg = false;
 		bool		zero_len = false;
