@@ -34,7 +34,7 @@ file_exists(const char *path)
 }
 
 VfReference *
-vf_reference_open(const char *path, VfError *err)
+vf_reference_open(const char *path, const char *shown, VfError *err)
 {
 	VfReference *ref;
 	BGZF	   *fp;
@@ -57,7 +57,7 @@ vf_reference_open(const char *path, VfError *err)
 	fp = bgzf_open(path, "r");
 	if (fp == NULL)
 	{
-		vf_error(err, VF_ERR_IO, "could not open FASTA \"%s\": %s", path, strerror(errno));
+		vf_error(err, VF_ERR_IO, "could not open FASTA \"%s\": %s", shown, strerror(errno));
 		goto fail;
 	}
 	compression = bgzf_compression(fp);
@@ -65,7 +65,7 @@ vf_reference_open(const char *path, VfError *err)
 	if (compression == 1)
 	{
 		vf_error(err, VF_ERR_UNSUPPORTED,
-				 "FASTA \"%s\" is gzip-compressed, which cannot be indexed for random access", path);
+				 "FASTA \"%s\" is gzip-compressed, which cannot be indexed for random access", shown);
 		vf_error_hint(err, "Recompress it with bgzip (zcat FILE | bgzip > FILE.bgz) and index it with samtools faidx.");
 		goto fail;
 	}
@@ -74,11 +74,11 @@ vf_reference_open(const char *path, VfError *err)
 	if (missing && fai_build3(path, NULL, NULL) != 0)
 	{
 		vf_error(err, VF_ERR_NOFILE,
-				 "FASTA index \"%s\"%s is missing and could not be built",
-				 fai_path, compression == 2 ? " or its .gzi" : "");
+				 "FASTA index \"%s.fai\"%s is missing and could not be built",
+				 shown, compression == 2 ? " or its .gzi" : "");
 		vf_error_detail(err, "Building it needs write access to the FASTA's directory and a well-formed FASTA%s.",
 						compression == 2 ? " (bgzip-compressed)" : "");
-		vf_error_hint(err, "Run \"samtools faidx %s\" as a user who can write there.", path);
+		vf_error_hint(err, "Run \"samtools faidx %s\" as a user who can write there.", shown);
 		goto fail;
 	}
 
@@ -92,8 +92,8 @@ vf_reference_open(const char *path, VfError *err)
 	if (ref->fai == NULL)
 	{
 		free(ref);
-		vf_error(err, VF_ERR_CORRUPT, "could not load the FASTA index of \"%s\"", path);
-		vf_error_hint(err, "Rebuild it with \"samtools faidx %s\"; an index left over from another version of the file does not fit.", path);
+		vf_error(err, VF_ERR_CORRUPT, "could not load the FASTA index of \"%s\"", shown);
+		vf_error_hint(err, "Rebuild it with \"samtools faidx %s\"; an index left over from another version of the file does not fit.", shown);
 		goto fail;
 	}
 	ref->n = faidx_nseq(ref->fai);

@@ -83,10 +83,10 @@ file_stamp(const char *path, struct timespec *fa_mtime, off_t *fa_size, struct t
 
 /* Opens path, ERROR with the plain-C message when it fails. Caller owns the result. */
 static VfReference *
-open_or_error(const char *path)
+open_or_error(const char *path, const char *shown)
 {
 	VfError		err;
-	VfReference *ref = vf_reference_open(path, &err);
+	VfReference *ref = vf_reference_open(path, shown, &err);
 
 	if (ref == NULL)
 		vf_ereport(&err);
@@ -140,7 +140,7 @@ cache_get(const char *name, const char *path)
 	}
 
 	{
-		VfReference *ref = open_or_error(path);
+		VfReference *ref = open_or_error(path, path);
 		char	   *n = strdup(name),
 				   *p = strdup(path);
 
@@ -283,7 +283,7 @@ vf_register_reference(PG_FUNCTION_ARGS)
 	abs = vf_check_readable_file(path, false);
 
 	/* open it now so a bad FASTA or an index that cannot be built fails here, not later */
-	ref = open_or_error(abs);
+	ref = open_or_error(abs, path);
 	n = vf_reference_n_contigs(ref);
 	vf_reference_close(ref);
 	if (n == 0)

@@ -17,11 +17,12 @@
 typedef struct VfReference VfReference;
 
 /*
- * Opens path (absolute) and its index. A missing .fai (and .gzi for bgzip) is built next to
+ * Opens path (absolute) and its index; messages name the file as `shown` (the path the user
+ * gave). A missing .fai (and .gzi for bgzip) is built next to
  * the FASTA; when that fails (read-only directory, gzip that is not BGZF, not a FASTA) the
  * error says which index is missing and how to make it. NULL with err on failure.
  */
-VfReference *vf_reference_open(const char *path, VfError *err);
+VfReference *vf_reference_open(const char *path, const char *shown, VfError *err);
 void		vf_reference_close(VfReference *ref);
 
 int			vf_reference_n_contigs(const VfReference *ref);

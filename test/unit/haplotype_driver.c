@@ -71,6 +71,7 @@ main(int argc, char **argv)
 		c = &call[n++];
 		memset(c, 0, sizeof(*c));
 		c->pos = rec->pos + 1;
+		c->rlen = rec->rlen;
 		c->n_allele = rec->n_allele;
 		c->allele = malloc(sizeof(char *) * rec->n_allele);
 		for (int i = 0; i < rec->n_allele; i++)
