@@ -109,6 +109,9 @@ SELECT import_gtf('fixtures/haplotype');
 -- a gene's TSS window through the haplotype: MAPK1 (+ strand) starts at 101
 SELECT g.tss, haplotype_position(h.gt, 1, g.chrom, g.tss - 50, g.tss + 50, g.tss) AS tss_in_hap1
   FROM gene g, hap_gt h WHERE g.gene_name = 'MAPK1' AND h.sample = 'S1';
+-- a GTF named the other way than the default reference: imported, with a warning
+SELECT import_gtf('fixtures/haplotype/genes_nochr.gtf');
+SELECT import_gtf('fixtures/haplotype/genes.gtf');
 
 -- security: reading server files needs superuser or pg_read_server_files
 CREATE ROLE hap_nobody LOGIN;

@@ -12,15 +12,66 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "varformer/contig_names.h"
 #include "varformer/error_report.h"
 #include "varformer/extension_schema.h"
 #include "varformer/file_access.h"
 #include "varformer/gtf.h"
+#include "varformer/reference_registry.h"
 
 PG_FUNCTION_INFO_V1(vf_import_gtf);
+
+/*
+ * The commonest annotation mistake is a GTF named "chr22" beside a FASTA named "22" (or the
+ * reverse): the import succeeds and every later lookup fails. Say so at import, against the
+ * default reference when there is one.
+ */
+static void
+warn_contig_naming(const char *path, List *chroms)
+{
+	char	   *rname;
+	VfReference *ref = vf_reference_default_if_any(&rname);
+	int			n,
+				mismatched = 0;
+	const char **names;
+	const char *example = NULL,
+			   *example_alias = NULL;
+	ListCell   *lc;
+
+	if (ref == NULL)
+		return;
+	n = vf_reference_n_contigs(ref);
+	names = palloc(sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+		names[i] = vf_reference_contig_name(ref, i);
+	foreach(lc, chroms)
+	{
+		const char *c = lfirst(lc);
+		bool		found = false;
+		const char *alias;
+
+		for (int i = 0; i < n && !found; i++)
+			found = strcmp(names[i], c) == 0;
+		if (found || (alias = vf_contig_alias(c, names, n)) == NULL)
+			continue;
+		if (mismatched++ == 0)
+		{
+			example = c;
+			example_alias = alias;
+		}
+	}
+	if (mismatched > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("GTF \"%s\" names contigs like \"%s\" but the default reference genome \"%s\" names them like \"%s\"",
+						path, example, rname, example_alias),
+				 errdetail("%d of the GTF's %d contigs are named the other way.", mismatched, list_length(chroms)),
+				 errhint("Genes imported from it will not be found in the reference; use an annotation with the reference's naming.")));
+}
 
 Datum
 vf_import_gtf(PG_FUNCTION_ARGS)
@@ -35,6 +86,8 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 				old;
 	int64		n_genes = 0,
 				lineno = 0;
+	List	   *chroms = NIL;
+	MemoryContext callercxt = CurrentMemoryContext;
 	int			rc;
 
 	vf_require_read_server_files("import_gtf");
@@ -101,6 +154,22 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 			if (rc == 0)
 				continue;
 
+			if (chroms == NIL || strcmp(llast(chroms), g.chrom) != 0)
+			{
+				ListCell   *lc;
+				bool		seen = false;
+
+				foreach(lc, chroms)
+					seen = seen || strcmp(lfirst(lc), g.chrom) == 0;
+				if (!seen)
+				{
+					/* SPI's context ends at SPI_finish; the list must outlive it */
+					old = MemoryContextSwitchTo(callercxt);
+					chroms = lappend(chroms, pstrdup(g.chrom));
+					MemoryContextSwitchTo(old);
+				}
+			}
+
 			old = MemoryContextSwitchTo(rowcxt);
 			strand[0] = g.strand;
 			strand[1] = '\0';
@@ -130,5 +199,6 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	MemoryContextDelete(rowcxt);
+	warn_contig_naming(path, chroms);
 	PG_RETURN_INT64(n_genes);
 }

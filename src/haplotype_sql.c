@@ -18,6 +18,42 @@ PG_FUNCTION_INFO_V1(vf_haplotype_sequence);
 PG_FUNCTION_INFO_V1(vf_haplotype_position);
 
 /*
+ * The reference bases of the window (malloc'd). The genotype's contig name is fixed by the
+ * VCF, so when the reference uses the other naming convention the message says that,
+ * rather than suggesting to ask for another name.
+ */
+static char *
+fetch_window(const char *name, const char *chrom, int64 start, int64 end, size_t *len)
+{
+	char	   *rname;
+	VfReference *ref = vf_reference_resolve(name, &rname);
+	VfError		err;
+	char	   *s;
+
+	if (vf_reference_find_contig(ref, chrom, &err) < 0)
+	{
+		int			n = vf_reference_n_contigs(ref);
+		const char **names = palloc(sizeof(char *) * (n + 1));
+		const char *alias;
+
+		for (int i = 0; i < n; i++)
+			names[i] = vf_reference_contig_name(ref, i);
+		alias = vf_contig_alias(chrom, names, n);
+		if (alias != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("contig \"%s\" of the genotype is not in reference genome \"%s\"", chrom, rname),
+					 errdetail("The VCF names it \"%s\"; the reference FASTA names it \"%s\".", chrom, alias),
+					 errhint("Register a reference FASTA that names contigs as the VCF does, or rename the VCF's contigs (bcftools annotate --rename-chrs).")));
+		vf_ereport(&err);
+	}
+	s = vf_reference_fetch(ref, chrom, start, end, len, &err);
+	if (s == NULL)
+		vf_ereport(&err);
+	return s;
+}
+
+/*
  * Builds the haplotype for the arguments (gt, hap, chrom, start, end, reference at
  * ref_arg). The caller frees h with vf_haplotype_free. Returns false when an argument
  * that makes the result NULL is NULL.
@@ -78,10 +114,13 @@ build_from_args(FunctionCallInfo fcinfo, int ref_arg, VfHaplotype *h)
 				 errdetail("Outside its region a genotype says nothing about the sample's alleles."),
 				 errhint("Read the genotype over a region that covers the window (read_genotypes(path, region)).")));
 
-	ref = vf_reference_window(name, chrom, start, end, &len);
+	ref = fetch_window(name, chrom, start, end, &len);
 	if (vf_haplotype_build(calls, hap, ref, start, end, h, &err) != 0)
+	{
+		free(ref);
 		vf_ereport(&err);
-	pfree(ref);
+	}
+	free(ref);
 	pfree(calls);
 	return true;
 }

@@ -245,6 +245,34 @@ vf_reference_resolve(const char *name, char **resolved_name)
 	return ref;
 }
 
+VfReference *
+vf_reference_default_if_any(char **resolved_name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *table;
+	char	   *rname = NULL,
+			   *rpath = NULL;
+	int			rc;
+	VfReference *ref;
+
+	SPI_connect();
+	table = registry_table();
+	rc = SPI_execute(psprintf("SELECT name, fasta_path FROM %s "
+							  "WHERE is_default OR (SELECT count(*) FROM %s) = 1 LIMIT 1",
+							  table, table), true, 1);
+	if (rc == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		rname = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+		rpath = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	}
+	SPI_finish();
+	if (rname == NULL)
+		return NULL;
+	ref = cache_get(rname, rpath);
+	*resolved_name = rname;
+	return ref;
+}
+
 char *
 vf_reference_window(const char *name, const char *chrom, int64_t start, int64_t end, size_t *len)
 {

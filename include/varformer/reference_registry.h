@@ -17,6 +17,12 @@
  */
 extern VfReference *vf_reference_resolve(const char *name, char **resolved_name);
 
+/*
+ * The default reference (as vf_reference_resolve(NULL)), or NULL without error when there
+ * is none or it is ambiguous; for advisory checks such as contig naming at GTF import.
+ */
+extern VfReference *vf_reference_default_if_any(char **resolved_name);
+
 /* The bases of a window of that reference, palloc'd and NUL-terminated; ERROR on failure. */
 extern char *vf_reference_window(const char *name, const char *chrom, int64_t start,
 								 int64_t end, size_t *len);
