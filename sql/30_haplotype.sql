@@ -72,6 +72,20 @@ SELECT substr(haplotype_sequence(gt, 1, 'chr22', 150, 200), haplotype_position(g
        = substr(reference_sequence('chr22', 150, 200), 16, 5) AS map_finds_base
   FROM hap_gt WHERE sample = 'S1';
 SELECT haplotype_position(gt, 1, 'chr22', 150, 200, 201) FROM hap_gt WHERE sample = 'S1';
+-- windows centred on a reference position after indels: S1 deletes 161-164 (1|1) and
+-- inserts CGTT after 140 (1|0), so hap 1 moves 170 by 0 and hap 2 by -4
+SELECT sample, h,
+       haplotype_window(gt, h, 'chr22', 170, 21) AS win,
+       haplotype_window(gt, h, 'chr22', 170, 21)
+         = substr(haplotype_sequence(gt, h, 'chr22', 100, 300),
+                  haplotype_position(gt, h, 'chr22', 100, 300, 170)::int - 10, 21) AS same_as_map,
+       substr(haplotype_window(gt, h, 'chr22', 170, 21), 11, 1) = upper(reference_sequence('chr22', 170, 170)) AS centre_base
+  FROM hap_gt, generate_series(1, 2) h WHERE sample IN ('S1', 'S3') ORDER BY 1, 2;
+-- a genotype region too narrow to make up for the deletion
+SELECT haplotype_window(g.gt, 1, 'chr22', 170, 41)
+  FROM read_genotypes('fixtures/haplotype/cases.vcf.gz', 'chr22:150-200', ARRAY['S1']) g;
+SELECT haplotype_window(g.gt, 1, 'chr22', 170, 61)
+  FROM read_genotypes('fixtures/haplotype/cases.vcf.gz', 'chr22:150-200', ARRAY['S1']) g;
 
 -- argument errors
 SELECT haplotype_sequence(gt, 3, 'chr22', 1, 10) FROM hap_gt WHERE sample = 'S1';

@@ -457,3 +457,45 @@ vf_haplotype_map(const VfHaplotype *h, int64_t ref_pos)
 		delta = h->shift_delta[lo - 1];
 	return (p - h->ref_start) + delta;
 }
+
+char *
+vf_haplotype_centred(const VfHaplotype *h, int64_t centre, int64_t width, VfError *err)
+{
+	int64_t		at = vf_haplotype_map(h, centre);
+	int64_t		from,
+				to;
+	char	   *s;
+
+	if (width < 1)
+	{
+		vf_error(err, VF_ERR_INVALID, "window width must be positive, not %lld", (long long) width);
+		return NULL;
+	}
+	if (at < 0)
+	{
+		vf_error(err, VF_ERR_INVALID, "centre %lld is outside the haplotype's reference window %lld-%lld",
+				 (long long) centre, (long long) h->ref_start, (long long) h->ref_end);
+		return NULL;
+	}
+	from = at - width / 2;
+	to = from + width;			/* exclusive */
+	if (from < 0 || to > (int64_t) h->len)
+	{
+		vf_error(err, VF_ERR_INVALID,
+				 "a %lld-base window centred on %lld needs %lld more haplotype bases on the %s",
+				 (long long) width, (long long) centre,
+				 (long long) (from < 0 ? -from : to - (int64_t) h->len), from < 0 ? "left" : "right");
+		vf_error_detail(err, "The haplotype was built from reference %lld-%lld (%zu bases after its indels).",
+						(long long) h->ref_start, (long long) h->ref_end, h->len);
+		return NULL;
+	}
+	s = malloc((size_t) width + 1);
+	if (s == NULL)
+	{
+		vf_error(err, VF_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	memcpy(s, h->seq + from, (size_t) width);
+	s[width] = '\0';
+	return s;
+}

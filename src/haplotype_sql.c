@@ -16,6 +16,7 @@
 
 PG_FUNCTION_INFO_V1(vf_haplotype_sequence);
 PG_FUNCTION_INFO_V1(vf_haplotype_position);
+PG_FUNCTION_INFO_V1(vf_haplotype_window);
 
 /*
  * The reference bases of the window (malloc'd). The genotype's contig name is fixed by the
@@ -168,4 +169,93 @@ vf_haplotype_position(PG_FUNCTION_ARGS)
 	off = vf_haplotype_map(&h, pos);
 	vf_haplotype_free(&h);
 	PG_RETURN_INT64(off + 1);
+}
+
+/*
+ * haplotype_window(gt, hap, chrom, centre, width, reference): `width` haplotype bases with
+ * reference position `centre` at offset width / 2, however the indels before it moved it.
+ * The haplotype is built over the window plus a margin for deletions (a quarter of the
+ * width + 1 kb each side), clipped to the genotype's region and the contig: beyond the
+ * region nothing is known about the sample.
+ */
+Datum
+vf_haplotype_window(PG_FUNCTION_ARGS)
+{
+	VfCalls    *calls;
+	int			hap;
+	char	   *chrom,
+			   *name;
+	int64		centre,
+				width,
+				margin,
+				lo,
+				hi;
+	char	   *ref,
+			   *seq;
+	size_t		len;
+	VfHaplotype h;
+	VfError		err;
+	text	   *result;
+
+	for (int i = 0; i < 5; i++)
+		if (PG_ARGISNULL(i))
+			PG_RETURN_NULL();
+	hap = PG_GETARG_INT32(1);
+	chrom = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	centre = PG_GETARG_INT64(3);
+	width = PG_GETARG_INT32(4);
+	name = PG_ARGISNULL(5) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(5));
+	if (hap != 1 && hap != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("haplotype must be 1 or 2, not %d", hap)));
+	if (width < 1 || width > VF_REFERENCE_MAX_WINDOW / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window width %lld is out of range (1 to %lld)", (long long) width,
+						(long long) (VF_REFERENCE_MAX_WINDOW / 2))));
+
+	calls = vf_genotype_to_calls((struct varlena *) PG_GETARG_POINTER(0));
+	if (strcmp(calls->chrom, chrom) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the genotype is on contig \"%s\", not \"%s\"", calls->chrom, chrom)));
+	/* the model window itself must lie inside the region; the margin may be clipped */
+	if (centre - width / 2 < calls->start || centre - width / 2 + width - 1 > calls->end)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window %s:%lld-%lld reaches outside the genotype's region %s:%lld-%lld",
+						chrom, (long long) (centre - width / 2), (long long) (centre - width / 2 + width - 1),
+						calls->chrom, (long long) calls->start, (long long) calls->end),
+				 errhint("Read the genotype over a region that covers the window (read_genotypes(path, region)).")));
+	margin = width / 4 + 1000;
+	lo = Max(calls->start, centre - width / 2 - margin);
+	hi = Min(calls->end, centre - width / 2 + width - 1 + margin);
+	{
+		VfReference *r = vf_reference_resolve(name, NULL);
+		int			ci = vf_reference_find_contig(r, chrom, &err);
+
+		if (ci < 0)
+			vf_ereport(&err);
+		lo = Max(lo, 1);
+		hi = Min(hi, vf_reference_contig_length(r, ci));
+	}
+	ref = fetch_window(name, chrom, lo, hi, &len);
+	if (vf_haplotype_build(calls, hap, ref, lo, hi, &h, &err) != 0)
+	{
+		free(ref);
+		vf_ereport(&err);
+	}
+	free(ref);
+	seq = vf_haplotype_centred(&h, centre, width, &err);
+	vf_haplotype_free(&h);
+	if (seq == NULL)
+	{
+		vf_error_hint(&err, "Read the genotype over a wider region (the window plus the length of the deletions near it).");
+		vf_ereport(&err);
+	}
+	result = cstring_to_text_with_len(seq, (int) width);
+	free(seq);
+	pfree(calls);
+	PG_RETURN_TEXT_P(result);
 }

@@ -48,6 +48,14 @@ CREATE FUNCTION haplotype_position(gt genotype, hap integer, chrom text, start b
                                    pos bigint, reference text DEFAULT NULL)
     RETURNS bigint
     AS 'MODULE_PATHNAME', 'vf_haplotype_position' LANGUAGE C STABLE PARALLEL SAFE COST 2000;
+-- `width` haplotype bases with reference position `centre` at 1-based position width/2 + 1,
+-- however the indels before it moved it: a model window that stays centred on a TSS.
+-- The window must lie inside the genotype's region; deletions near it are made up for
+-- from the region around it.
+CREATE FUNCTION haplotype_window(gt genotype, hap integer, chrom text, centre bigint, width integer,
+                                 reference text DEFAULT NULL)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_haplotype_window' LANGUAGE C STABLE PARALLEL SAFE COST 2000;
 
 -- Genes from a GENCODE/Ensembl GTF (import_gtf). gene_id is kept as the file has it
 -- (versioned in GENCODE); gene_id_unversioned drops the version (keeping _PAR_Y) so

@@ -54,6 +54,14 @@ int			vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
  * deletion runs to the window's end). Returns -1 when ref_pos is outside the window.
  */
 int64_t		vf_haplotype_map(const VfHaplotype *h, int64_t ref_pos);
+/*
+ * The `width` haplotype bases around reference position `centre` (what a model reads when
+ * its window must stay centred on a TSS after indels): the base centre maps to sits at
+ * 0-based offset width / 2. h must have been built over a reference window reaching far
+ * enough on both sides; otherwise NULL with err (VF_ERR_INVALID) saying how many bases are
+ * missing on which side. Returns a malloc'd NUL-terminated string.
+ */
+char	   *vf_haplotype_centred(const VfHaplotype *h, int64_t centre, int64_t width, VfError *err);
 void		vf_haplotype_free(VfHaplotype *h);
 
 #endif
