@@ -38,11 +38,18 @@
 
 #include "varformer/haplotype.h"
 
+/*
+ * The edited window as a gap buffer: s[0..len) is the edited head, ref[tail..) the untouched
+ * rest. bcftools edits in place and memmoves the whole buffer behind each indel, which is
+ * cheap on its 60-base lines but quadratic over a long window; records only ever edit near
+ * the head's end, so moving untouched bases into the head on demand keeps it linear.
+ */
 typedef struct Buf
 {
 	char	   *s;
 	size_t		len;
 	size_t		cap;
+	size_t		tail;
 } Buf;
 
 typedef struct MapBuilder
@@ -73,6 +80,23 @@ buf_reserve(Buf *b, size_t need)
 		return false;
 	b->s = s;
 	b->cap = cap;
+	return true;
+}
+
+/* Makes the head hold the first `upto` bases of the edited window. */
+static bool
+buf_pull(Buf *b, const char *ref, size_t upto)
+{
+	size_t		n;
+
+	if (b->len >= upto)
+		return true;
+	n = upto - b->len;
+	if (!buf_reserve(b, upto))
+		return false;
+	memcpy(b->s + b->len, ref + b->tail, n);
+	b->len += n;
+	b->tail += n;
 	return true;
 }
 
@@ -199,6 +223,7 @@ vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 	size_t		alt_cap = 0;
 	int			n_applied = 0;
 	size_t		wlen;
+	size_t		total;			/* length of the edited window: head + untouched rest */
 
 	memset(out, 0, sizeof(*out));
 	if (hap != 1 && hap != 2)
@@ -213,8 +238,7 @@ vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 						(long long) win_start, (long long) win_end, wlen, strlen(ref));
 	if (!buf_reserve(&b, wlen))
 		goto nomem;
-	memcpy(b.s, ref, wlen);
-	b.len = wlen;
+	total = wlen;
 
 	for (int ci = 0; ci < calls->n_call; ci++)
 	{
@@ -279,16 +303,18 @@ vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 		idx = pos0 - ori + mod_off;
 		if (idx < 0)
 			continue;			/* starts before the window */
-		if (idx >= (int64_t) b.len)
+		if (idx >= (int64_t) total)
 			break;
 
 		/* cut at the window's end */
-		if (rlen > (int64_t) b.len - idx)
+		if (rlen > (int64_t) total - idx)
 		{
-			rlen = (int64_t) b.len - idx;
+			rlen = (int64_t) total - idx;
 			if (alt[0] != '<' && (int64_t) strlen(alt) > rlen)
 				alt[rlen] = '\0';
 		}
+		if (!buf_pull(&b, ref, (size_t) (idx + rlen)))
+			goto nomem;
 
 		if (alt[0] == '<')
 		{
@@ -386,12 +412,16 @@ vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 				goto nomem;
 		}
 		b.len += len_diff;
+		total += len_diff;
 		mod_off += len_diff;
 		frz_pos = pos0 + rlen - 1;
 		n_applied++;
 	}
 
 	free(alt);
+	alt = NULL;
+	if (!buf_pull(&b, ref, total))
+		goto nomem;
 	b.s[b.len] = '\0';
 	out->seq = b.s;
 	out->len = b.len;
