@@ -312,9 +312,30 @@ fuzz_bytes(void)
 	}
 }
 
+static void
+test_from_text(void)
+{
+	VfError		err;
+	VfCalls    *c = vf_calls_from_text("chr1:10-20 12:rs5:AC:A,ACC:2|.:DS=0.5,1 15:A:<DEL>:1:END=25", &err);
+
+	CHECK(c != NULL, "vf_calls_from_text: %s", err.msg);
+	if (c == NULL)
+		return;
+	CHECK(strcmp(c->chrom, "chr1") == 0 && c->start == 10 && c->end == 20 && c->n_call == 2, "header");
+	CHECK(c->call[0].pos == 12 && strcmp(c->call[0].id, "rs5") == 0 && c->call[0].n_allele == 3 &&
+		  strcmp(c->call[0].allele[2], "ACC") == 0 && c->call[0].gt[0] == 2 &&
+		  c->call[0].gt[1] == VF_ALLELE_MISSING && c->call[0].phased && c->call[0].ds[1] == 1.0f &&
+		  c->call[0].rlen == 2, "call 1");
+	CHECK(c->call[1].gt[1] == VF_ALLELE_NONE && c->call[1].rlen == 11 && vf_call_rlen(&c->call[1]) == 11 &&
+		  c->call[1].id == NULL && c->call[1].ds == NULL, "call 2");
+	free(c);
+	CHECK(vf_calls_from_text("chr1:10-20 9:A:C:1", &err) == NULL && err.code == VF_ERR_DATA, "outside region");
+}
+
 int
 main(void)
 {
+	test_from_text();
 	test_text();
 	test_snv_size();
 	test_region();
