@@ -24,10 +24,11 @@ PG_FUNCTION_INFO_V1(vf_haplotype_window);
  * rather than suggesting to ask for another name.
  */
 static char *
-fetch_window(const char *name, const char *chrom, int64 start, int64 end, size_t *len)
+fetch_window(FunctionCallInfo fcinfo, const char *name, const char *chrom, int64 start, int64 end,
+			 size_t *len)
 {
 	char	   *rname;
-	VfReference *ref = vf_reference_resolve(name, &rname);
+	VfReference *ref = vf_reference_resolve_cached(fcinfo->flinfo, name, &rname);
 	VfError		err;
 	char	   *s;
 
@@ -115,7 +116,7 @@ build_from_args(FunctionCallInfo fcinfo, int ref_arg, VfHaplotype *h)
 				 errdetail("Outside its region a genotype says nothing about the sample's alleles."),
 				 errhint("Read the genotype over a region that covers the window (read_genotypes(path, region)).")));
 
-	ref = fetch_window(name, chrom, start, end, &len);
+	ref = fetch_window(fcinfo, name, chrom, start, end, &len);
 	if (vf_haplotype_build(calls, hap, ref, start, end, h, &err) != 0)
 	{
 		free(ref);
@@ -232,7 +233,7 @@ vf_haplotype_window(PG_FUNCTION_ARGS)
 	lo = Max(calls->start, centre - width / 2 - margin);
 	hi = Min(calls->end, centre - width / 2 + width - 1 + margin);
 	{
-		VfReference *r = vf_reference_resolve(name, NULL);
+		VfReference *r = vf_reference_resolve_cached(fcinfo->flinfo, name, NULL);
 		int			ci = vf_reference_find_contig(r, chrom, &err);
 
 		if (ci < 0)
@@ -240,7 +241,7 @@ vf_haplotype_window(PG_FUNCTION_ARGS)
 		lo = Max(lo, 1);
 		hi = Min(hi, vf_reference_contig_length(r, ci));
 	}
-	ref = fetch_window(name, chrom, lo, hi, &len);
+	ref = fetch_window(fcinfo, name, chrom, lo, hi, &len);
 	if (vf_haplotype_build(calls, hap, ref, lo, hi, &h, &err) != 0)
 	{
 		free(ref);

@@ -170,15 +170,12 @@ registry_table(void)
 	return vf_extension_relation("reference_genome");
 }
 
-VfReference *
-vf_reference_resolve(const char *name, char **resolved_name)
+/* The registry row for name (NULL: the default), copied into cxt; ERROR when there is none. */
+static void
+registry_lookup(const char *name, MemoryContext cxt, char **rname, char **rpath)
 {
-	MemoryContext caller = CurrentMemoryContext;
 	char	   *table;
-	char	   *rname,
-			   *rpath;
 	int			rc;
-	VfReference *ref;
 
 	SPI_connect();
 	table = registry_table();
@@ -232,10 +229,19 @@ vf_reference_resolve(const char *name, char **resolved_name)
 							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5)),
 					 errhint("Pass the reference's name, or mark one with register_reference(name, fasta_path, is_default => true).")));
 	}
-	rname = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	rpath = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	*rname = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	*rpath = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	SPI_finish();
+}
 
+VfReference *
+vf_reference_resolve(const char *name, char **resolved_name)
+{
+	char	   *rname,
+			   *rpath;
+	VfReference *ref;
+
+	registry_lookup(name, CurrentMemoryContext, &rname, &rpath);
 	ref = cache_get(rname, rpath);
 	if (resolved_name)
 		*resolved_name = rname;
@@ -243,6 +249,42 @@ vf_reference_resolve(const char *name, char **resolved_name)
 		pfree(rname);
 	pfree(rpath);
 	return ref;
+}
+
+
+typedef struct ResolvedRef
+{
+	char	   *asked;			/* the name asked for, NULL for the default */
+	char	   *name;
+	char	   *path;
+} ResolvedRef;
+
+VfReference *
+vf_reference_resolve_cached(FmgrInfo *flinfo, const char *name, char **resolved_name)
+{
+	ResolvedRef *r = (ResolvedRef *) flinfo->fn_extra;
+
+	if (r == NULL || (r->asked == NULL) != (name == NULL) ||
+		(name != NULL && strcmp(r->asked, name) != 0))
+	{
+		if (r == NULL)
+			r = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ResolvedRef));
+		else
+		{
+			if (r->asked)
+				pfree(r->asked);
+			pfree(r->name);
+			pfree(r->path);
+		}
+		r->asked = NULL;
+		flinfo->fn_extra = NULL;	/* stays unset if the lookup fails */
+		registry_lookup(name, flinfo->fn_mcxt, &r->name, &r->path);
+		r->asked = name ? MemoryContextStrdup(flinfo->fn_mcxt, name) : NULL;
+		flinfo->fn_extra = r;
+	}
+	if (resolved_name)
+		*resolved_name = pstrdup(r->name);
+	return cache_get(r->name, r->path);
 }
 
 VfReference *
@@ -394,13 +436,18 @@ vf_reference_sequence(PG_FUNCTION_ARGS)
 	char	   *s;
 	size_t		len;
 	text	   *result;
+	VfReference *ref;
+	VfError		err;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	chrom = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	name = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
-	s = vf_reference_window(name, chrom, PG_GETARG_INT64(1), PG_GETARG_INT64(2), &len);
+	ref = vf_reference_resolve_cached(fcinfo->flinfo, name, NULL);
+	s = vf_reference_fetch(ref, chrom, PG_GETARG_INT64(1), PG_GETARG_INT64(2), &len, &err);
+	if (s == NULL)
+		vf_ereport(&err);
 	result = cstring_to_text_with_len(s, (int) len);
-	pfree(s);
+	free(s);
 	PG_RETURN_TEXT_P(result);
 }

@@ -7,6 +7,8 @@
 #ifndef VARFORMER_REFERENCE_REGISTRY_H
 #define VARFORMER_REFERENCE_REGISTRY_H
 
+#include "fmgr.h"
+
 #include "varformer/reference.h"
 
 /*
@@ -16,6 +18,14 @@
  * not NULL) gets the reference's name (palloc'd).
  */
 extern VfReference *vf_reference_resolve(const char *name, char **resolved_name);
+
+/*
+ * vf_reference_resolve() remembered for the rest of the query in flinfo->fn_extra (the
+ * registry is read once per call site and query, as a STABLE function may; the FASTA is
+ * still checked for changes on every call). flinfo->fn_extra must be free for this use.
+ */
+extern VfReference *vf_reference_resolve_cached(FmgrInfo *flinfo, const char *name,
+												char **resolved_name);
 
 /*
  * The default reference (as vf_reference_resolve(NULL)), or NULL without error when there
