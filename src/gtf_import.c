@@ -79,7 +79,8 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *abs;
 	BGZF	   *fp;
-	kstring_t	line = {0, 0, NULL};
+	/* on the heap: a local changed inside PG_TRY is indeterminate in PG_FINALLY */
+	kstring_t  *line = palloc0(sizeof(kstring_t));
 	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID};
 	SPIPlanPtr	plan;
 	MemoryContext rowcxt,
@@ -123,8 +124,8 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 			char		strand[2];
 
 			CHECK_FOR_INTERRUPTS();
-			line.l = 0;
-			got = bgzf_getline(fp, '\n', &line);
+			line->l = 0;
+			got = bgzf_getline(fp, '\n', line);
 			if (got == -1)
 				break;
 			if (got < -1)
@@ -133,17 +134,17 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 						 errmsg("could not read GTF \"%s\" after line %lld", path, (long long) lineno),
 						 errdetail("The file is truncated or its compression is damaged.")));
 			lineno++;
-			if (line.l > VF_GTF_MAX_LINE)
+			if (line->l > VF_GTF_MAX_LINE)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("GTF \"%s\" line %lld is longer than %d bytes", path, (long long) lineno,
 								VF_GTF_MAX_LINE)));
-			if (memchr(line.s, '\0', line.l) != NULL)
+			if (memchr(line->s, '\0', line->l) != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("GTF \"%s\" line %lld contains a NUL byte; is this a GTF text file?",
 								path, (long long) lineno)));
-			rc = vf_gtf_parse_line(line.s, &g, &err);
+			rc = vf_gtf_parse_line(line->s, &g, &err);
 			if (rc < 0)
 			{
 				/* name the line, keep the parser's words */
@@ -195,7 +196,7 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	PG_FINALLY();
 	{
 		bgzf_close(fp);
-		free(line.s);
+		free(line->s);
 	}
 	PG_END_TRY();
 	MemoryContextDelete(rowcxt);
