@@ -1,9 +1,10 @@
 /*
  * ensemble.c: a fixed-weight combination of other loaded models (plain C).
  *
- * Declared through load_model's options, e.g.
- *   {"kind": "ensemble", "members": {"fused_blood": 0.7, "enet_blood": 0.3}}
- *   {"kind": "ensemble", "members": [{"model": "fused_blood", "weight": 0.7}, ...], "intercept": 0}
+ * Declared through load_model's options (the model store treats any options with an
+ * "ensemble" member as an ensemble, loaded without a file), e.g.
+ *   {"ensemble": {"fused_blood": 0.7, "enet_blood": 0.3}}
+ *   {"ensemble": [{"model": "fused_blood", "weight": 0.7}, ...], "intercept": 0.1}
  * The image only names the members: they are resolved at prediction time, so an ensemble
  * follows a member that is reloaded (a model name denotes fixed content, so that is safe).
  */
@@ -64,7 +65,7 @@ add_member(EnsMember *m, uint32_t *n, const char *name, size_t len, const VfJson
 int
 vf_ensemble_image_build(const VfJson *options, void **image, size_t *size, VfError *err)
 {
-	const VfJson *members = member_of(options, "members");
+	const VfJson *members = member_of(options, "ensemble");
 	const VfJson *icpt = member_of(options, "intercept");
 	EnsMember	m[VF_ENSEMBLE_MAX_MEMBERS];
 	uint32_t	n = 0;
@@ -76,8 +77,8 @@ vf_ensemble_image_build(const VfJson *options, void **image, size_t *size, VfErr
 	memset(m, 0, sizeof(m));
 	if (members == NULL)
 	{
-		vf_error(err, VF_ERR_INVALID, "an ensemble needs \"members\" in load_model's options");
-		vf_error_hint(err, "e.g. {\"kind\": \"ensemble\", \"members\": {\"fused_blood\": 0.7, \"enet_blood\": 0.3}}");
+		vf_error(err, VF_ERR_INVALID, "an ensemble needs \"ensemble\" in load_model's options");
+		vf_error_hint(err, "e.g. {\"ensemble\": {\"fused_blood\": 0.7, \"enet_blood\": 0.3}}");
 		return -1;
 	}
 	if (members->type == VF_JSON_OBJECT)
@@ -100,7 +101,11 @@ vf_ensemble_image_build(const VfJson *options, void **image, size_t *size, VfErr
 		}
 	}
 	else
-		return vf_error(err, VF_ERR_INVALID, "ensemble \"members\" must be an object {name: weight} or an array");
+	{
+		vf_error(err, VF_ERR_INVALID, "\"ensemble\" must list the members: an object {name: weight} or an array");
+		vf_error_hint(err, "e.g. {\"ensemble\": {\"fused_blood\": 0.7, \"enet_blood\": 0.3}}");
+		return -1;
+	}
 	if (n == 0)
 		return vf_error(err, VF_ERR_INVALID, "an ensemble needs at least one member");
 	if (icpt != NULL && icpt->type != VF_JSON_NULL &&
@@ -130,6 +135,9 @@ vf_ensemble_image_check(const void *image, size_t size, VfError *err)
 		h->n_member == 0 || h->n_member > VF_ENSEMBLE_MAX_MEMBERS ||
 		sizeof(EnsHeader) + h->n_member * sizeof(EnsMember) > size)
 		return vf_error(err, VF_ERR_CORRUPT, "model image is not an ensemble image");
+	for (uint32_t i = 0; i < h->n_member; i++)
+		if (memchr(((const EnsMember *) (h + 1))[i].name, '\0', MAX_NAME + 1) == NULL)
+			return vf_error(err, VF_ERR_CORRUPT, "ensemble image is corrupt");
 	return 0;
 }
 

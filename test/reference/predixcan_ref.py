@@ -20,6 +20,9 @@ Usage:
       prints: sample gene grex n_snps_in_model n_used n_flipped n_complemented n_skipped n_missing
   predixcan_ref.py --vcf F --db F --plink-weights OUT
       writes a plink2 --score file (ID, A1, one column per gene, VCF IDs) for exact/swapped rows
+  predixcan_ref.py --vcf F --genotype-text 22:1-5000
+      prints "sample<TAB>genotype" in varformer's genotype text form (a VCF-to-SQL loader for
+      the parity tests; every record of the region is listed, 0|0 calls included)
 """
 import argparse
 import sqlite3
@@ -184,15 +187,33 @@ def plink_weights(vcf, dbpath, path):
             f.write("%s\t%s\t%s\n" % (vid, a1, "\t".join(repr(ws.get(g, 0.0)) for g in genes)))
 
 
+def genotype_text(vcf, region):
+    samples, recs = read_vcf(vcf, region)
+    for si, s in enumerate(samples):
+        calls = []
+        for r in recs:
+            gt, ds = r["calls"][si]
+            sep = "/" if len(gt) == 2 and gt == ["."] * 2 else "|"
+            c = "%d:%s:%s:%s:%s" % (r["pos"], ";".join(r["ids"]), r["ref"], ",".join(r["alts"]), sep.join(gt))
+            if ds is not None:
+                c += ":DS=" + ",".join("." if x is None else repr(x) for x in ds)
+            calls.append(c)
+        print("%s\t%s %s" % (s, region, " ".join(calls)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vcf", required=True)
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--db")
+    ap.add_argument("--genotype-text")
     ap.add_argument("--key", default="varid", choices=["varid", "rsid"])
     ap.add_argument("--palindromic", default="keep", choices=["keep", "skip"])
     ap.add_argument("--region")
     ap.add_argument("--plink-weights")
     a = ap.parse_args()
+    if a.genotype_text:
+        genotype_text(a.vcf, a.genotype_text)
+        return
     if a.plink_weights:
         plink_weights(a.vcf, a.db, a.plink_weights)
         return

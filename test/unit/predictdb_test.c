@@ -321,13 +321,13 @@ static void
 test_ensemble(void)
 {
 	const char *good[] = {
-		"{\"kind\": \"ensemble\", \"members\": {\"a\": 0.25, \"b\": 0.75}}",
-		"{\"members\": [{\"model\": \"a\", \"weight\": 0.25}, {\"model\": \"b\", \"weight\": 0.75}], \"intercept\": 1.5}",
+		"{\"ensemble\": {\"a\": 0.25, \"b\": 0.75}}",
+		"{\"ensemble\": [{\"model\": \"a\", \"weight\": 0.25}, {\"model\": \"b\", \"weight\": 0.75}], \"intercept\": 1.5}",
 	};
 	const char *bad[] = {
-		"{}", "{\"members\": {}}", "{\"members\": {\"a\": \"x\"}}", "{\"members\": [{\"weight\": 1}]}",
-		"{\"members\": {\"a\": 1, \"a\": 2}}", "{\"members\": 3}", "{\"members\": {\"a\": 1}, \"intercept\": \"x\"}",
-		"{\"members\": {\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 1}}",
+		"{}", "{\"ensemble\": {}}", "{\"ensemble\": {\"a\": \"x\"}}", "{\"ensemble\": [{\"weight\": 1}]}",
+		"{\"ensemble\": {\"a\": 1, \"a\": 2}}", "{\"ensemble\": 3}", "{\"ensemble\": {\"a\": 1}, \"intercept\": \"x\"}",
+		"{\"ensemble\": {\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 1}}",
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
