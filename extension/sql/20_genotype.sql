@@ -40,3 +40,14 @@ CREATE OPERATOR = (LEFTARG = genotype, RIGHTARG = genotype, PROCEDURE = genotype
                    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel);
 CREATE OPERATOR <> (LEFTARG = genotype, RIGHTARG = genotype, PROCEDURE = genotype_ne,
                     COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+
+-- Reading VCF/VCF.gz/BCF through htslib; server files, so superuser or pg_read_server_files.
+CREATE FUNCTION read_vcf(path text, region text DEFAULT NULL, samples text[] DEFAULT NULL,
+        OUT sample text, OUT chrom text, OUT pos integer, OUT id text, OUT ref text,
+        OUT alt text[], OUT gt text, OUT dosage real, OUT dosages real[])
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 10000;
+CREATE FUNCTION read_genotypes(path text, region text, samples text[] DEFAULT NULL,
+        OUT sample text, OUT gt genotype)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 1000;
