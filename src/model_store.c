@@ -127,14 +127,13 @@ vf_model_store_init(void)
 							"Checked by load_model before it allocates.",
 							&vf_model_max_memory_mb, 4096, 1, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+	/* a PGC_POSTMASTER setting can only be defined while the postmaster preloads us */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
 	DefineCustomIntVariable("varformer.max_models",
 							"Number of models that can be loaded at the same time.",
 							NULL, &vf_max_models, 64, 1, 4096,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	MarkGUCPrefixReserved("varformer");
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = vf_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
