@@ -3,7 +3,7 @@
  *
  * One contiguous block, every reference an offset or index so it can live at any address:
  *   header | genes | weights (grouped by gene) | variants (grouped by key) |
- *   gene id hash | unversioned id hash | variant key hash | string pool
+ *   gene id hash | unversioned id hash | rsID hash (rsID keys only) | string pool
  * Hash tables are open addressing with linear probing, a power of two slots, each slot
  * index + 1 (0 = empty). Strings are offsets into the pool (offset 0 is "").
  */
@@ -24,7 +24,7 @@ typedef struct VfPdbHeader
 	uint32_t	n_weight;
 	uint32_t	n_variant;
 	uint32_t	gene_slots;		/* both gene hashes */
-	uint32_t	var_slots;
+	uint32_t	var_slots;		/* rsID hash; 1 (unused) with varID keys */
 	uint32_t	n_null_weight;
 	uint32_t	n_bad_allele;
 	uint32_t	n_duplicate;
@@ -75,7 +75,7 @@ typedef struct VfPdbVariant
 	float		homref_dosage;	/* effect-allele dosage then: 0 or 2 */
 } VfPdbVariant;
 
-/* FNV-1a, 64 bit; the variant key mixes the position in. */
+/* FNV-1a, 64 bit. */
 static inline uint64_t
 vf_pdb_hash(const char *s, uint64_t h)
 {
@@ -100,16 +100,6 @@ vf_pdb_hash_n(const char *s, size_t n)
 		h *= 1099511628211ULL;
 	}
 	return h;
-}
-
-static inline uint64_t
-vf_pdb_hash_pos(const char *chrom, int64_t pos)
-{
-	uint64_t	h = vf_pdb_hash(chrom, 0);
-
-	h ^= (uint64_t) pos * 0x9E3779B97F4A7C15ULL;
-	h ^= h >> 29;
-	return h * 1099511628211ULL;
 }
 
 #define VF_PDB_HDR(img) ((const VfPdbHeader *) (img))

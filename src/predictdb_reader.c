@@ -972,7 +972,7 @@ build_image(Reader *r, void **image, size_t *size, size_t max_bytes, VfError *er
 	}
 
 	gene_slots = slots_for(n_gene);
-	var_slots = slots_for(n_variant);
+	var_slots = r->key == VF_PDB_KEY_RSID ? slots_for(n_variant) : 1;
 	off_gene = align64(sizeof(VfPdbHeader));
 	off_weight = align64(off_gene + n_gene * sizeof(VfPdbGene));
 	off_variant = align64(off_weight + n_weight * sizeof(VfPdbWeight));
@@ -1046,10 +1046,9 @@ build_image(Reader *r, void **image, size_t *size, size_t max_bytes, VfError *er
 				while (e < n_variant && same_key(r, &vrow[e], x))
 					e++;
 				d->run = (uint32_t) (e - v);
-				hash_insert(vtab, var_slots,
-							r->key == VF_PDB_KEY_VARID ? vf_pdb_hash_pos(PSTR(&r->pool, x->chrom), x->pos)
-							: vf_pdb_hash(PSTR(&r->pool, x->rsid), 0),
-							(uint32_t) v + 1);
+				/* varID keys are found by merging positions; rsIDs need the hash */
+				if (r->key == VF_PDB_KEY_RSID)
+					hash_insert(vtab, var_slots, vf_pdb_hash(PSTR(&r->pool, x->rsid), 0), (uint32_t) v + 1);
 			}
 			if (r->key == VF_PDB_KEY_VARID)
 			{

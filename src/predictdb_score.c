@@ -25,6 +25,9 @@ struct VfPdbScratch
 	uint8_t    *status;
 	double	   *dosage;			/* effect-allele dosage after matching */
 	bool		have_calls;
+	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
+	uint32_t	var_lo,			/* variants on that chromosome: [var_lo, var_hi) */
+				var_hi;
 	char		chrom[64];		/* normalized */
 	char		chrom_copy[64];
 	int64_t		start,
@@ -276,24 +279,64 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 	s->end = calls->end;
 	s->have_calls = true;
 
+	/* the variants on the sample's chromosome: sorted by (chromosome, position) */
+	{
+		uint32_t	lo = 0,
+					hi = h->n_variant;
+
+		while (lo < hi)
+		{
+			uint32_t	mid = lo + (hi - lo) / 2;
+
+			if (strcmp(VF_PDB_STR(image, vars[mid].chrom), s->chrom) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		s->var_lo = s->var_hi = lo;
+		s->chrom_off = UINT32_MAX;
+		if (h->key == VF_PDB_KEY_VARID && lo < h->n_variant &&
+			strcmp(VF_PDB_STR(image, vars[lo].chrom), s->chrom) == 0)
+		{
+			s->chrom_off = vars[lo].chrom;	/* interned: one offset per chromosome */
+			while (s->var_hi < h->n_variant && vars[s->var_hi].chrom == s->chrom_off)
+				s->var_hi++;
+		}
+	}
+
+	if (h->key == VF_PDB_KEY_VARID)
+	{
+		/*
+		 * Calls and variants are both sorted by position: one merge over the chromosome's
+		 * variants, sequential memory. A variant with no call at its position but inside
+		 * the region is homozygous for its varID's REF (what that means was worked out at
+		 * load time); one outside the region stays unstamped, i.e. missing.
+		 */
+		int			i = 0;
+
+		for (uint32_t v = s->var_lo; v < s->var_hi; v++)
+		{
+			int64_t		pos = vars[v].pos;
+
+			while (i < calls->n_call && calls->call[i].pos < pos)
+				i++;
+			for (int k = i; k < calls->n_call && calls->call[k].pos == pos; k++)
+				match_call(s, image, &calls->call[k], v);
+			if (s->stamp[v] != s->gen && pos >= s->start && pos <= s->end)
+			{
+				s->stamp[v] = s->gen;
+				s->status[v] = vars[v].homref_match;
+				s->dosage[v] = vars[v].homref_dosage;
+			}
+		}
+		return 0;
+	}
+
 	for (int i = 0; i < calls->n_call; i++)
 	{
 		const VfCall *c = &calls->call[i];
 
-		if (h->key == VF_PDB_KEY_VARID)
-		{
-			for (uint32_t j = vf_pdb_hash_pos(s->chrom, c->pos) & mask; vtab[j]; j = (j + 1) & mask)
-			{
-				const VfPdbVariant *v = &vars[vtab[j] - 1];
-
-				if (v->pos == c->pos && strcmp(VF_PDB_STR(image, v->chrom), s->chrom) == 0)
-				{
-					match_run(s, image, c, vtab[j] - 1);
-					break;
-				}
-			}
-		}
-		else if (c->id != NULL && c->id[0] != '\0')
+		if (c->id != NULL && c->id[0] != '\0')
 		{
 			/* a VCF ID may list several names: rs1;rs2 */
 			const char *p = c->id;
@@ -337,11 +380,10 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 	out->n_snps_in_model = g->n_weight;
 	if (!s->have_calls)
 		return vf_error(err, VF_ERR_INVALID, "no genotype given to the PredictDB scorer");
-	if (varid && g->n_weight > 0)
+	if (varid && g->n_weight > 0 && vars[w[0].variant].chrom != s->chrom_off)
 	{
 		const char *gc = VF_PDB_STR(image, vars[w[0].variant].chrom);
 
-		if (strcmp(gc, s->chrom) != 0)
 		{
 			vf_error(err, VF_ERR_INVALID, "gene \"%s\" is on chromosome %s, but the genotype covers %s:%lld-%lld",
 					 VF_PDB_STR(image, g->id), gc, s->chrom_copy, (long long) s->start, (long long) s->end);
@@ -355,23 +397,13 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 		int			status;
 		double		d;
 
-		if (s->stamp[v] == s->gen)
-		{
-			status = s->status[v];
-			d = s->dosage[v];
-		}
-		else if (varid && vars[v].pos >= s->start && vars[v].pos <= s->end &&
-				 strcmp(VF_PDB_STR(image, vars[v].chrom), s->chrom) == 0)
-		{
-			/* an unlisted site inside the region is homozygous for the varID's REF */
-			status = vars[v].homref_match;
-			d = vars[v].homref_dosage;
-		}
-		else
+		if (s->stamp[v] != s->gen)
 		{
 			out->n_missing++;
 			continue;
 		}
+		status = s->status[v];
+		d = s->dosage[v];
 		switch (status)
 		{
 			case VF_PDB_MATCH_NONE:

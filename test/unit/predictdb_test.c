@@ -192,6 +192,24 @@ test_score_v8(void)
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) gd, &r, &err) == 0);
 	CHECK(r.n_missing == 3 && r.n_used == 3);
 
+	/* split multi-allelic records at one position: the matching one is used */
+	{
+		static const char *A_CA[] = {"C", "A"};
+		VfCall		split[] = {
+			{.pos = 2100, .id = "rs2100", .n_allele = 2, .allele = A_CT, .gt = {1, 0}, .phased = true},
+			{.pos = 2100, .id = "rs2100", .n_allele = 2, .allele = A_CA, .gt = {0, 0}, .phased = true},
+		};
+		VfCalls		cs2 = {.chrom = "22", .start = 2000, .end = 2200, .n_call = 2, .call = split};
+		VfPdbScratch *s2 = vf_pdb_scratch_new(img, &err);
+		VfPdbResult r2;
+
+		CHECK(vf_pdb_scratch_set_calls(s2, img, &cs2, &err) == 0);
+		CHECK(vf_pdb_score_gene(img, s2, (uint32_t) gd, &r2, &err) == 0);
+		/* 2000 (C_G vs C/G, hom-ref): used, 0; 2100 A/C vs C/A 0|0: swapped, 2; 2200 hom-ref */
+		CHECK(r2.n_used == 3 && r2.n_flipped == 1 && r2.n_missing == 3);
+		vf_pdb_scratch_free(s2);
+	}
+
 	/* GENEE is on chr21: refused, naming both */
 	int64_t		ge = vf_pdb_find_gene(img, "ENSG00000000005", &err);
 
