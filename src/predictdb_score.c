@@ -17,13 +17,18 @@
 /* per-variant status beyond VfPdbMatch: listed, but its call is missing (./. and no DS) */
 #define STATUS_MISSING_CALL 5
 
+typedef struct PdbVarState
+{
+	uint32_t	stamp;			/* == gen: set for the current sample; else "not present" */
+	uint8_t		status;			/* VfPdbMatch or STATUS_MISSING_CALL */
+	double		dosage;			/* effect-allele dosage after matching */
+} PdbVarState;
+
 struct VfPdbScratch
 {
 	uint32_t	n_variant;
 	uint32_t	gen;			/* stamp of the current sample; stale stamps mean "not listed" */
-	uint32_t   *stamp;
-	uint8_t    *status;
-	double	   *dosage;			/* effect-allele dosage after matching */
+	struct PdbVarState *var;	/* per model variant, interleaved: scoring reads all three */
 	bool		have_calls;
 	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
 	uint32_t	var_lo,			/* variants on that chromosome: [var_lo, var_hi) */
@@ -52,6 +57,27 @@ vf_pdb_match_alleles(const char *gt_ref, const char *gt_alt,
 {
 	/* swaps are only trusted for single-base pairs: an indel's "swap" is another variant */
 	bool		snv = gt_ref[0] && !gt_ref[1] && gt_alt[0] && !gt_alt[1];
+
+	/* the common case, all four single bases, without string calls */
+	if (snv && model_ref[0] && !model_ref[1] && model_eff[0] && !model_eff[1])
+	{
+		char		r = gt_ref[0],
+					a = gt_alt[0],
+					m0 = model_ref[0],
+					m1 = model_eff[0],
+					c0 = comp_base[(unsigned char) m0],
+					c1 = comp_base[(unsigned char) m1];
+
+		if (r == m0 && a == m1)
+			return VF_PDB_MATCH_EXACT;
+		if (r == m1 && a == m0)
+			return VF_PDB_MATCH_SWAP;
+		if (c0 && c1 && r == c0 && a == c1)
+			return VF_PDB_MATCH_COMP;
+		if (c0 && c1 && r == c1 && a == c0)
+			return VF_PDB_MATCH_COMP_SWAP;
+		return VF_PDB_MATCH_NONE;
+	}
 
 	if (strcmp(gt_ref, model_ref) == 0 && strcmp(gt_alt, model_eff) == 0)
 		return VF_PDB_MATCH_EXACT;
@@ -173,11 +199,9 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 	if (s)
 	{
 		s->n_variant = h->n_variant;
-		s->stamp = calloc(n, sizeof(uint32_t));
-		s->status = calloc(n, 1);
-		s->dosage = calloc(n, sizeof(double));
+		s->var = calloc(n, sizeof(PdbVarState));
 	}
-	if (!s || !s->stamp || !s->status || !s->dosage)
+	if (!s || !s->var)
 	{
 		vf_pdb_scratch_free(s);
 		vf_error(err, VF_ERR_NOMEM, "out of memory preparing a PredictDB model");
@@ -191,9 +215,7 @@ vf_pdb_scratch_free(VfPdbScratch *s)
 {
 	if (s == NULL)
 		return;
-	free(s->stamp);
-	free(s->status);
-	free(s->dosage);
+	free(s->var);
 	free(s);
 }
 
@@ -222,7 +244,7 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
 
 	/* an earlier call (e.g. another record at the same position) already matched */
-	if (s->stamp[v] == s->gen && s->status[v] != VF_PDB_MATCH_NONE)
+	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE)
 		return;
 	for (int a = 1; a < c->n_allele; a++)
 	{
@@ -235,18 +257,18 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		if (m == VF_PDB_MATCH_NONE)
 			continue;
 		d = call_dosage(c, a);
-		s->stamp[v] = s->gen;
+		s->var[v].stamp = s->gen;
 		if (isnan(d))
 		{
-			s->status[v] = STATUS_MISSING_CALL;
+			s->var[v].status = STATUS_MISSING_CALL;
 			return;
 		}
-		s->status[v] = (uint8_t) m;
-		s->dosage[v] = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
+		s->var[v].status = (uint8_t) m;
+		s->var[v].dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
 		return;
 	}
-	s->stamp[v] = s->gen;
-	s->status[v] = VF_PDB_MATCH_NONE;
+	s->var[v].stamp = s->gen;
+	s->var[v].status = VF_PDB_MATCH_NONE;
 }
 
 static void
@@ -270,7 +292,8 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 		return vf_error(err, VF_ERR_INVALID, "PredictDB scratch does not belong to this model");
 	if (++s->gen == 0)
 	{
-		memset(s->stamp, 0, (size_t) s->n_variant * sizeof(uint32_t));
+		for (uint32_t v = 0; v < s->n_variant; v++)
+			s->var[v].stamp = 0;
 		s->gen = 1;
 	}
 	vf_pdb_chrom_norm(calls->chrom ? calls->chrom : "", s->chrom, sizeof(s->chrom));
@@ -322,11 +345,11 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 				i++;
 			for (int k = i; k < calls->n_call && calls->call[k].pos == pos; k++)
 				match_call(s, image, &calls->call[k], v);
-			if (s->stamp[v] != s->gen && pos >= s->start && pos <= s->end)
+			if (s->var[v].stamp != s->gen && pos >= s->start && pos <= s->end)
 			{
-				s->stamp[v] = s->gen;
-				s->status[v] = vars[v].homref_match;
-				s->dosage[v] = vars[v].homref_dosage;
+				s->var[v].stamp = s->gen;
+				s->var[v].status = vars[v].homref_match;
+				s->var[v].dosage = vars[v].homref_dosage;
 			}
 		}
 		return 0;
@@ -397,13 +420,13 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 		int			status;
 		double		d;
 
-		if (s->stamp[v] != s->gen)
+		if (s->var[v].stamp != s->gen)
 		{
 			out->n_missing++;
 			continue;
 		}
-		status = s->status[v];
-		d = s->dosage[v];
+		status = s->var[v].status;
+		d = s->var[v].dosage;
 		switch (status)
 		{
 			case VF_PDB_MATCH_NONE:
