@@ -17,7 +17,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"; chmod 777 "$OUT"
 PSQL=(psql -X -v ON_ERROR_STOP=1 -q -d postgres)
 cleanup() {
   psql -X -q -d postgres -c "SELECT unload_model(name) FROM models WHERE name LIKE 'pdb60p_%'" \
-       -c "DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink" >/dev/null 2>&1 || true
+       -c "DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -26,8 +26,16 @@ trap cleanup EXIT
 # genotypes: the fixture VCFs in the genotype text form, one row per sample
 $REF --vcf $FIX/rules.vcf --genotype-text 22:1-5000 > "$OUT/rules_gt.tsv"
 $REF --vcf $FIX/plink.vcf --genotype-text chr22:9000-13000 > "$OUT/plink_gt.tsv"
+# ... and through read_genotypes from the bgzipped, indexed VCFs (it keeps no 0/0 calls
+# without DS: varID-keyed models then place those sites as homozygous reference)
+for v in rules plink; do
+  bgzip -c $FIX/$v.vcf > "$OUT/$v.vcf.gz"; tabix -f -p vcf "$OUT/$v.vcf.gz"
+done
+[ "$(id -u)" -eq 0 ] && chown -R varformer_test "$OUT"
 "${PSQL[@]}" <<SQL
-DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink;
+DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg;
+CREATE TABLE pdb60p_rules_rg AS SELECT * FROM read_genotypes('generated/predictdb_parity/rules.vcf.gz', '22:1-5000');
+CREATE TABLE pdb60p_plink_rg AS SELECT * FROM read_genotypes('generated/predictdb_parity/plink.vcf.gz', '22:9000-13000');
 CREATE TABLE pdb60p_rules (sample text, gt genotype);
 CREATE TABLE pdb60p_plink (sample text, gt genotype);
 \copy pdb60p_rules FROM '$OUT/rules_gt.tsv'
@@ -76,6 +84,12 @@ scores pdb60p_v8 pdb60p_rules ENSG00000000005.1 > "$OUT/v8.varformer"
 $REF --vcf $FIX/rules.vcf --db $FIX/rules_v8.db --region 22:1-5000 | grep -v ENSG00000000005.1 > "$OUT/v8.ref"
 compare "$OUT/v8.varformer" "$OUT/v8.ref" "varID keys vs reference"
 
+# GReX compared: a 0/0 record read_genotypes dropped is homozygous reference by the varID
+# here and a listed 0/0 for the reference, the same value either way
+scores pdb60p_v8 pdb60p_rules_rg ENSG00000000005.1 | cut -f1-3 > "$OUT/v8_rg.varformer"
+cut -f1-3 "$OUT/v8.ref" > "$OUT/v8_rg.ref"
+compare "$OUT/v8_rg.varformer" "$OUT/v8_rg.ref" "varID keys, read_genotypes vs reference"
+
 scores pdb60p_v8skip pdb60p_rules ENSG00000000005.1 > "$OUT/v8skip.varformer"
 $REF --vcf $FIX/rules.vcf --db $FIX/rules_v8.db --region 22:1-5000 --palindromic skip | grep -v ENSG00000000005.1 > "$OUT/v8skip.ref"
 compare "$OUT/v8skip.varformer" "$OUT/v8skip.ref" "palindromic skip vs reference"
@@ -106,4 +120,6 @@ PY
 scores pdb60p_plink pdb60p_plink none | cut -f1-3 > "$OUT/plink.varformer"
 $REF --vcf $FIX/plink.vcf --db $FIX/plink.db | cut -f1-3 > "$OUT/plink.ref"
 compare "$OUT/plink.varformer" "$OUT/plink.plink2" "varformer vs plink2 --score"
+scores pdb60p_plink pdb60p_plink_rg none | cut -f1-3 > "$OUT/plink_rg.varformer"
+compare "$OUT/plink_rg.varformer" "$OUT/plink.plink2" "varformer (read_genotypes) vs plink2 --score"
 compare "$OUT/plink.ref" "$OUT/plink.plink2" "reference vs plink2 --score"
