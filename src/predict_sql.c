@@ -145,7 +145,11 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 		vf_ereport(&err);
 	MemoryContextReset(st->decode_cxt);
 
-	if (len <= GT_KEY_MAX)
+	/*
+	 * Remember inline values (compressed or not) and on-disk toast pointers; never an
+	 * in-memory (indirect/expanded) pointer, whose bytes could later mean other content.
+	 */
+	if (len <= GT_KEY_MAX && (!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)))
 	{
 		if (len > st->key_cap)
 		{

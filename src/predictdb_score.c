@@ -24,11 +24,20 @@ typedef struct PdbVarState
 	double		dosage;			/* effect-allele dosage after matching */
 } PdbVarState;
 
+/* What the per-sample merge reads of each variant, packed (the image's variants are wider). */
+typedef struct PdbVarLite
+{
+	int64_t		pos;
+	float		homref_dosage;
+	uint8_t		homref_match;
+} PdbVarLite;
+
 struct VfPdbScratch
 {
 	uint32_t	n_variant;
 	uint32_t	gen;			/* stamp of the current sample; stale stamps mean "not listed" */
 	struct PdbVarState *var;	/* per model variant, interleaved: scoring reads all three */
+	PdbVarLite *lite;
 	bool		have_calls;
 	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
 	uint32_t	var_lo,			/* variants on that chromosome: [var_lo, var_hi) */
@@ -200,12 +209,21 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 	{
 		s->n_variant = h->n_variant;
 		s->var = calloc(n, sizeof(PdbVarState));
+		s->lite = malloc(n * sizeof(PdbVarLite));
 	}
-	if (!s || !s->var)
+	if (!s || !s->var || !s->lite)
 	{
 		vf_pdb_scratch_free(s);
 		vf_error(err, VF_ERR_NOMEM, "out of memory preparing a PredictDB model");
 		return NULL;
+	}
+	for (uint32_t v = 0; v < h->n_variant; v++)
+	{
+		const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];
+
+		s->lite[v].pos = var->pos;
+		s->lite[v].homref_dosage = var->homref_dosage;
+		s->lite[v].homref_match = var->homref_match;
 	}
 	return s;
 }
@@ -216,6 +234,7 @@ vf_pdb_scratch_free(VfPdbScratch *s)
 	if (s == NULL)
 		return;
 	free(s->var);
+	free(s->lite);
 	free(s);
 }
 
@@ -339,7 +358,7 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 
 		for (uint32_t v = s->var_lo; v < s->var_hi; v++)
 		{
-			int64_t		pos = vars[v].pos;
+			int64_t		pos = s->lite[v].pos;
 
 			while (i < calls->n_call && calls->call[i].pos < pos)
 				i++;
@@ -348,8 +367,8 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 			if (s->var[v].stamp != s->gen && pos >= s->start && pos <= s->end)
 			{
 				s->var[v].stamp = s->gen;
-				s->var[v].status = vars[v].homref_match;
-				s->var[v].dosage = vars[v].homref_dosage;
+				s->var[v].status = s->lite[v].homref_match;
+				s->var[v].dosage = s->lite[v].homref_dosage;
 			}
 		}
 		return 0;
