@@ -102,23 +102,26 @@ pdb_state(const ModelView *mv)
 {
 	PdbState   *st = vf_model_cache_get(mv->ref);
 	VfError		err;
+	MemoryContext cxt;
 
 	if (st != NULL)
 		return st;
 	if (vf_pdb_image_check(mv->image, mv->size, &err) < 0)
 		vf_ereport(&err);
+	/* the context first: it is the one allocation here that may ERROR */
+	cxt = AllocSetContextCreate(TopMemoryContext, "varformer predictdb genotype",
+								ALLOCSET_DEFAULT_SIZES);
 	st = calloc(1, sizeof(PdbState));
-	if (st == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("out of memory preparing PredictDB model \"%s\"", mv->name)));
-	st->scratch = vf_pdb_scratch_new(mv->image, &err);
-	if (st->scratch == NULL)
+	if (st == NULL || (st->scratch = vf_pdb_scratch_new(mv->image, &err)) == NULL)
 	{
 		free(st);
+		MemoryContextDelete(cxt);
+		if (st == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+							errmsg("out of memory preparing PredictDB model \"%s\"", mv->name)));
 		vf_ereport(&err);
 	}
-	st->decode_cxt = AllocSetContextCreate(TopMemoryContext, "varformer predictdb genotype",
-										   ALLOCSET_DEFAULT_SIZES);
+	st->decode_cxt = cxt;
 	vf_model_cache_set(mv->ref, st, pdb_state_free);
 	return st;
 }

@@ -68,7 +68,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 
 "${PSQL[@]}" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS varformer"
 t0=$(now)
-"${PSQL[@]}" <<SQL
+"${PSQL[@]}" > /dev/null <<SQL
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS pdb60b_cohort, pdb60b_genes;
 SELECT load_model('pdb60b', '$rel/$(basename "$db")', '{"replace": true}');
 CREATE TABLE pdb60b_cohort AS SELECT sample, gt FROM read_genotypes('$rel/$(basename "$vcf")', '$region');
