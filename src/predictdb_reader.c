@@ -228,10 +228,10 @@ allele_ok(char *a)
 
 /*
  * Parses chr1_1234_C_T_b38 (the build suffix optional; chromosome with or without "chr").
- * Fills chrom (normalized), pos, ref, alt pointing into buf.
+ * ref and alt point into buf (a copy of s); the normalized chromosome goes to chrom[64].
  */
 static bool
-parse_varid(const char *s, char *buf, size_t bufsize, char **chrom, int64_t *pos,
+parse_varid(const char *s, char *buf, size_t bufsize, char *chrom, int64_t *pos,
 			char **ref, char **alt)
 {
 	char	   *f[5];
@@ -239,7 +239,6 @@ parse_varid(const char *s, char *buf, size_t bufsize, char **chrom, int64_t *pos
 	char	   *save = NULL,
 			   *tok,
 			   *end;
-	char		cbuf[64];
 	size_t		len = strlen(s);
 
 	if (len == 0 || len >= bufsize)
@@ -258,13 +257,11 @@ parse_varid(const char *s, char *buf, size_t bufsize, char **chrom, int64_t *pos
 
 	if (errno || *end || p < 1 || f[1][0] == '\0')
 		return false;
-	if (!allele_ok(f[2]) || !allele_ok(f[3]))
+	if (!allele_ok(f[2]) || !allele_ok(f[3]) || strlen(f[0]) >= 60)
 		return false;
-	vf_pdb_chrom_norm(f[0], cbuf, sizeof(cbuf));
-	if (cbuf[0] == '\0' || strlen(cbuf) > strlen(f[0]))
+	vf_pdb_chrom_norm(f[0], chrom, 64);
+	if (chrom[0] == '\0')
 		return false;
-	strcpy(f[0], cbuf);			/* normalized form is never longer */
-	*chrom = f[0];
 	*pos = p;
 	*ref = f[2];
 	*alt = f[3];
@@ -581,19 +578,19 @@ read_weights(Reader *r, int key_opt, VfError *err)
 		if (!decided)
 		{
 			char		vb[MAX_FIELD_LEN + 1];
-			char	   *c,
-					   *a1,
+			char		c[64];
+			char	   *a1,
 					   *a2;
 			int64_t		p;
 
 			if (key_opt == VF_PDB_KEY_RSID)
 				r->key = VF_PDB_KEY_RSID;
-			else if (varid && parse_varid(varid, vb, sizeof(vb), &c, &p, &a1, &a2))
+			else if (varid && parse_varid(varid, vb, sizeof(vb), c, &p, &a1, &a2))
 			{
 				r->key = VF_PDB_KEY_VARID;
 				varid_col = 2;
 			}
-			else if (rsid && parse_varid(rsid, vb, sizeof(vb), &c, &p, &a1, &a2))
+			else if (rsid && parse_varid(rsid, vb, sizeof(vb), c, &p, &a1, &a2))
 			{
 				r->key = VF_PDB_KEY_VARID;	/* e.g. GTEx v8 MASHR: varIDs in the rsid column */
 				varid_col = 1;
@@ -614,13 +611,13 @@ read_weights(Reader *r, int key_opt, VfError *err)
 		{
 			const char *v = varid_col == 2 ? varid : rsid;
 			char		vb[MAX_FIELD_LEN + 1];
-			char	   *c,
-					   *a1,
+			char		c[64];
+			char	   *a1,
 					   *a2;
 			int64_t		p,
 						o;
 
-			if (v == NULL || !parse_varid(v, vb, sizeof(vb), &c, &p, &a1, &a2))
+			if (v == NULL || !parse_varid(v, vb, sizeof(vb), c, &p, &a1, &a2))
 			{
 				vf_error(err, VF_ERR_DATA, "variant \"%s\" of gene \"%s\" in PredictDB file \"%s\" is not a varID",
 						 v ? v : "", gene, r->path);

@@ -335,6 +335,59 @@ test_bad(void)
 	}
 }
 
+/* Damaged copies of a good file: every outcome is a clean success or a clean error. */
+static void
+test_corrupt(void)
+{
+	FILE	   *f = fopen(FIX "rules_v8.db", "rb");
+	unsigned char buf[65536];
+	size_t		n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	unsigned int seed = 60;
+	int			ok = 0,
+				failed = 0;
+
+	if (f)
+		fclose(f);
+	CHECK(n > 4096 && n < sizeof(buf));
+	for (int round = 0; round < 200; round++)
+	{
+		unsigned char copy[65536];
+		size_t		len = n;
+		VfError		err;
+		size_t		size;
+		void	   *img;
+		const char *path = "build/unit/predictdb_corrupt.db";
+
+		memcpy(copy, buf, n);
+		if (round % 4 == 0)
+			len = 100 + (size_t) rand_r(&seed) % (n - 100);	/* truncated */
+		for (int k = 0; k < 1 + round % 16; k++)
+			copy[100 + (size_t) rand_r(&seed) % (n - 100)] = (unsigned char) rand_r(&seed);
+		f = fopen(path, "wb");
+		if (!f || fwrite(copy, 1, len, f) != len)
+		{
+			CHECK(0);
+			if (f)
+				fclose(f);
+			return;
+		}
+		fclose(f);
+		img = build(path, NULL, &size, &err);
+		if (img)
+		{
+			CHECK(vf_pdb_image_check(img, size, &err) == 0);
+			ok++;
+		}
+		else
+		{
+			CHECK(err.code != VF_OK && err.msg[0] != '\0');
+			failed++;
+		}
+		free(img);
+	}
+	printf("corrupted copies: %d loaded, %d refused cleanly\n", ok, failed);
+}
+
 static void
 test_ensemble(void)
 {
@@ -387,6 +440,7 @@ main(void)
 	test_score_v8();
 	test_rsid();
 	test_bad();
+	test_corrupt();
 	test_ensemble();
 	if (failures)
 	{
