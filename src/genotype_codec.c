@@ -52,6 +52,8 @@ vf_buf_reserve(VfBuf *b, size_t extra, VfError *err)
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap *= 2;
+	if (ncap > VF_GENOTYPE_MAX_BYTES + 1024)
+		ncap = VF_GENOTYPE_MAX_BYTES + 1024;	/* stays under palloc's 1 GB */
 	p = b->realloc_fn ? b->realloc_fn(b->data, ncap) : realloc(b->data, ncap);
 	if (p == NULL)
 		return vf_error(err, VF_ERR_NOMEM, "out of memory encoding a genotype");
@@ -130,8 +132,9 @@ id_valid(const char *id)
 	return n > 0;
 }
 
-int
-vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, VfError *err)
+/* Per-call checks: position, allele indices, dosages. */
+static int
+validate_calls_part(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, VfError *err)
 {
 	if (c->pos < start || c->pos > end)
 	{
@@ -146,18 +149,6 @@ vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, 
 				 c->pos, prev_pos);
 		return -1;
 	}
-	if (c->n_allele < 1 || c->n_allele > VF_MAX_ALLELES)
-		return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has %d alleles (1 to %d allowed)",
-						c->pos, c->n_allele, VF_MAX_ALLELES);
-	for (int i = 0; i < c->n_allele; i++)
-		if (c->allele[i] == NULL || !vf_allele_valid(c->allele[i], i == 0))
-		{
-			vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid %s allele \"%.40s\"",
-					 c->pos, i == 0 ? "REF" : "ALT", c->allele[i] ? c->allele[i] : "(null)");
-			vf_error_hint(err, i == 0 ? "REF must be A, C, G, T or N bases (upper case)."
-						  : "An ALT must be A, C, G, T or N bases (upper case), or one of *, <DEL>, <*>, <NON_REF>.");
-			return -1;
-		}
 	for (int h = 0; h < 2; h++)
 	{
 		int			g = c->gt[h];
@@ -172,6 +163,37 @@ vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, 
 			return -1;
 		}
 	}
+	if (c->ds != NULL)
+		for (int i = 0; i < c->n_allele - 1; i++)
+			if (isinf(c->ds[i]))
+				return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an infinite dosage", c->pos);
+	return 0;
+}
+
+static int	base_code(const char *a);
+static int	rs_number(const char *id, uint64_t *out);
+
+int
+vf_site_prepare(const VfCall *c, VfSite *site, VfError *err)
+{
+	size_t		ref_len;
+
+	if (c->n_allele < 1 || c->n_allele > VF_MAX_ALLELES)
+		return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has %d alleles (1 to %d allowed)",
+						c->pos, c->n_allele, VF_MAX_ALLELES);
+	site->need = 10 + 2 + 20 + 20 + (size_t) c->n_allele * 10;
+	for (int i = 0; i < c->n_allele; i++)
+	{
+		if (c->allele[i] == NULL || !vf_allele_valid(c->allele[i], i == 0))
+		{
+			vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid %s allele \"%.40s\"",
+					 c->pos, i == 0 ? "REF" : "ALT", c->allele[i] ? c->allele[i] : "(null)");
+			vf_error_hint(err, i == 0 ? "REF must be A, C, G, T or N bases (upper case)."
+						  : "An ALT must be A, C, G, T or N bases (upper case), or one of *, <DEL>, <*>, <NON_REF>.");
+			return -1;
+		}
+		site->need += strlen(c->allele[i]);
+	}
 	if (c->id != NULL && !id_valid(c->id))
 	{
 		vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid ID \"%.40s\"", c->pos, c->id);
@@ -179,14 +201,42 @@ vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, 
 					  VF_MAX_ID_LEN);
 		return -1;
 	}
-	if (c->ds != NULL)
-		for (int i = 0; i < c->n_allele - 1; i++)
-			if (isinf(c->ds[i]))
-				return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an infinite dosage", c->pos);
 	if (c->rlen < 0 || c->rlen > VF_POS_MAX)
 		return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid reference length %" PRId64,
 						c->pos, c->rlen);
+
+	ref_len = strlen(c->allele[0]);
+	site->rlen = c->rlen == (int64_t) ref_len ? 0 : c->rlen;
+	site->snv = -1;
+	if (c->n_allele == 2 && site->rlen == 0)
+	{
+		int			rc = base_code(c->allele[0]),
+					ac = base_code(c->allele[1]);
+
+		if (rc >= 0 && ac >= 0)
+			site->snv = rc * 5 + ac;
+	}
+	site->is_rs = 0;
+	site->rs = 0;
+	site->id_len = 0;
+	if (c->id != NULL)
+	{
+		site->is_rs = rs_number(c->id, &site->rs);
+		site->id_len = strlen(c->id);
+		site->need += site->id_len;
+	}
+	site->need += (size_t) (c->n_allele - 1) * 10;	/* DS */
 	return 0;
+}
+
+int
+vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, VfError *err)
+{
+	VfSite		site;
+
+	if (vf_site_prepare(c, &site, err) != 0)
+		return -1;
+	return validate_calls_part(c, start, end, prev_pos, err);
 }
 
 /* ---------- encoder ---------- */
@@ -265,57 +315,47 @@ vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
 int
 vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
 {
+	VfSite		site;
+
+	if (vf_site_prepare(c, &site, err) != 0)
+		return -1;
+	return vf_encoder_add_site(e, c, &site, err);
+}
+
+int
+vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err)
+{
 	VfBuf	   *b = &e->body;
 	int			dsk;
-	uint64_t	rs = 0;
-	int			is_rs = 0;
 	unsigned	g0 = gt_code(c->gt[0]);
 	unsigned	g1 = gt_code(c->gt[1]);
-	int			rc = -1,
-				ac = -1;
-	int64_t		rlen;
-	size_t		need;
 	uint8_t		flags = 0;
 
-	if (vf_call_validate(c, e->start, e->end, e->prev_pos, err) != 0)
+	if (validate_calls_part(c, e->start, e->end, e->prev_pos, err) != 0)
 		return -1;
 	if (e->n_call >= VF_MAX_CALLS)
 		return vf_error(err, VF_ERR_LIMIT, "a genotype holds at most %d calls", VF_MAX_CALLS);
-
-	dsk = ds_kind(c);
-	if (c->id != NULL)
-		is_rs = rs_number(c->id, &rs);
-	rlen = c->rlen == (int64_t) strlen(c->allele[0]) ? 0 : c->rlen;
-	if (c->n_allele == 2 && rlen == 0)
-	{
-		rc = base_code(c->allele[0]);
-		ac = base_code(c->allele[1]);
-	}
-
-	/* worst case size of this call */
-	need = 10 + 2 + 10 + 20 + 10 + (c->id ? strlen(c->id) + 10 : 0) + (size_t) c->n_allele * 10;
-	for (int i = 0; i < c->n_allele; i++)
-		need += strlen(c->allele[i]);
-	if (vf_buf_reserve(b, need, err) != 0)
+	if (vf_buf_reserve(b, site->need, err) != 0)
 		return -1;
 
+	dsk = ds_kind(c);
 	put_varint(b, (uint64_t) (c->pos - e->prev_pos));
 	if (c->phased || c->gt[1] == VF_ALLELE_NONE)
 		flags |= F_PHASED;
 	if (c->id != NULL)
-		flags |= F_ID | (is_rs ? F_ID_RS : 0);
+		flags |= F_ID | (site->is_rs ? F_ID_RS : 0);
 	flags |= (uint8_t) (dsk << F_DS_SHIFT);
 
-	if (rc >= 0 && ac >= 0)
+	if (site->snv >= 0)
 	{
 		put_u8(b, flags | (uint8_t) (g0 << 6));
-		put_u8(b, (uint8_t) ((rc * 5 + ac) | (g1 << 5)));
+		put_u8(b, (uint8_t) (site->snv | (g1 << 5)));
 	}
 	else
 	{
 		int			wide = g0 > 15 || g1 > 15;
 
-		flags |= F_GENERAL | (rlen ? F_RLEN : 0) | (wide ? F_WIDE_GT : 0);
+		flags |= F_GENERAL | (site->rlen ? F_RLEN : 0) | (wide ? F_WIDE_GT : 0);
 		put_u8(b, flags);
 		put_varint(b, (uint64_t) c->n_allele);
 		for (int i = 0; i < c->n_allele; i++)
@@ -333,23 +373,19 @@ vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
 		}
 		else
 			put_u8(b, (uint8_t) (g0 | (g1 << 4)));
-		if (rlen)
-			put_varint(b, (uint64_t) rlen);
+		if (site->rlen)
+			put_varint(b, (uint64_t) site->rlen);
 	}
-	if (is_rs)
-		put_varint(b, rs);
+	if (site->is_rs)
+		put_varint(b, site->rs);
 	else if (c->id != NULL)
 	{
-		size_t		n = strlen(c->id);
-
-		put_varint(b, n);
-		memcpy(b->data + b->len, c->id, n);
-		b->len += n;
+		put_varint(b, site->id_len);
+		memcpy(b->data + b->len, c->id, site->id_len);
+		b->len += site->id_len;
 	}
 	if (dsk != DS_NONE)
 	{
-		if (vf_buf_reserve(b, (size_t) (c->n_allele - 1) * 10, err) != 0)
-			return -1;
 		for (int i = 0; i < c->n_allele - 1; i++)
 		{
 			if (dsk == DS_MILLI)
@@ -740,6 +776,11 @@ vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfErro
 	total = sizeof(VfCalls) + (size_t) h.n_call * sizeof(VfCall) +
 		sz.n_allele_ptr * sizeof(char *) + sz.n_float * sizeof(float) +
 		sz.n_char + h.chrom_len + 1;
+	if (total >= ((size_t) 1 << 30))	/* PostgreSQL's palloc limit, and plenty for one sample */
+	{
+		vf_error(err, VF_ERR_LIMIT, "genotype with %d calls is too large to decode (%zu MB)", h.n_call, total >> 20);
+		return NULL;
+	}
 	block = alloc_fn ? alloc_fn(total) : malloc(total);
 	if (block == NULL)
 	{

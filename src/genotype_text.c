@@ -338,6 +338,19 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 	return rc;
 }
 
+VfCalls *
+vf_calls_from_text(const char *text, VfError *err)
+{
+	VfBuf		b;
+	VfCalls    *calls = NULL;
+
+	vf_buf_init(&b, NULL);
+	if (vf_genotype_parse(text, &b, err) == 0)
+		calls = vf_calls_decode(b.data, b.len, NULL, err);
+	vf_buf_free(&b);
+	return calls;
+}
+
 /* ---------- printing ---------- */
 
 static int

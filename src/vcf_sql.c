@@ -306,6 +306,7 @@ read_genotypes(PG_FUNCTION_ARGS)
 	{
 		int			n_alt = rec.n_allele - 1;
 		VfCall		c;
+		VfSite		site;
 
 		CHECK_FOR_INTERRUPTS();
 		if (rec.pos < start)
@@ -331,6 +332,8 @@ read_genotypes(PG_FUNCTION_ARGS)
 		c.n_allele = rec.n_allele;
 		c.allele = (const char **) rec.allele;
 		c.rlen = rec.rlen;
+		if (vf_site_prepare(&c, &site, &err) != 0)
+			vf_ereport(&err);
 		for (int s = 0; s < n_sample; s++)
 		{
 			if (is_plain_ref(&rec, s))
@@ -339,7 +342,7 @@ read_genotypes(PG_FUNCTION_ARGS)
 			c.gt[1] = rec.gt[2 * s + 1];
 			c.phased = rec.phased[s];
 			c.ds = rec.ds && rec.has_ds[s] ? rec.ds + (size_t) s * n_alt : NULL;
-			if (vf_encoder_add(&enc[s], &c, &err) != 0)
+			if (vf_encoder_add_site(&enc[s], &c, &site, &err) != 0)
 			{
 				vf_error_detail(&err, "While reading sample \"%s\" of the VCF; records must be sorted by position.",
 								vf_vcf_sample(h->reader, s));

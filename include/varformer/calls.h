@@ -7,7 +7,9 @@
  *
  * Semantics (DESIGN.md): inside [start, end] a position with no call is homozygous
  * reference; outside it nothing is known. Calls are sorted by pos (equal positions allowed,
- * as VCFs with split multi-allelics have them), and every call's pos lies inside the region.
+ * as VCFs with split multi-allelics have them), and every call's pos lies inside the region
+ * (a deletion may still reach past end). read_genotypes() leaves out plain hom-ref calls
+ * (0/0, 0|0, haploid 0 without a non-zero DS), so every call here says something.
  */
 #ifndef VARFORMER_CALLS_H
 #define VARFORMER_CALLS_H

@@ -74,6 +74,24 @@ typedef struct VfCallsEncoder
 
 void		vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn);
 int			vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err);
+
+/*
+ * The same in two steps, for a record that many samples share (the VCF reader): the site
+ * (alleles, ID, rlen) is checked and measured once, then each sample's call (position, GT,
+ * DS) is added. c must have the alleles, ID and rlen that site was prepared from.
+ */
+typedef struct VfSite
+{
+	int			snv;			/* REF*5+ALT for a compact SNV, else -1 */
+	int			is_rs;			/* ID is rs<number> */
+	uint64_t	rs;
+	size_t		id_len;
+	int64_t		rlen;			/* explicit reference span, 0 when strlen(REF) */
+	size_t		need;			/* worst-case encoded size of one call */
+} VfSite;
+
+int			vf_site_prepare(const VfCall *c, VfSite *site, VfError *err);
+int			vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err);
 int			vf_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err);
 
 /* Header + all calls of `calls` appended to out. */

@@ -24,6 +24,12 @@
 /* Parses text and appends the encoded genotype to out. */
 int			vf_genotype_parse(const char *text, VfBuf *out, VfError *err);
 
+/*
+ * Text straight to calls: one malloc'd block (free() it), or NULL with err. Handy for
+ * plain-C tests of code that consumes VfCalls (haplotypes, scoring).
+ */
+VfCalls    *vf_calls_from_text(const char *text, VfError *err);
+
 /* Appends the text form of calls to out, NUL-terminated. */
 int			vf_genotype_format(const VfCalls *calls, VfBuf *out, VfError *err);
 
