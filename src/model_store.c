@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/dsm.h"
@@ -22,6 +23,7 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -74,6 +76,16 @@ static VfStoreControl *ctl = NULL;
 static LocalModel *live = NULL;		/* current generations */
 static LocalModel *retired = NULL;	/* replaced or unloaded: freed at transaction end */
 static bool callbacks_registered = false;
+
+/*
+ * Generations load_model put into shared memory in the current transaction. Shared memory
+ * is not transactional; if the transaction that wrote the catalog row aborts, these are
+ * taken out again so shared memory never holds what the catalog does not describe (the
+ * next use then reloads whatever the catalog still says).
+ */
+#define VF_MAX_PENDING 64
+static uint64 pending[VF_MAX_PENDING];
+static int	n_pending = 0;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -274,17 +286,50 @@ sweep_stale(void)
 }
 
 static void
+undo_pending(void)
+{
+	LocalModel *e,
+			   *next;
+
+	if (n_pending == 0 || ctl == NULL)
+		return;
+	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < n_pending; i++)
+	{
+		VfModelSlot *s = find_generation(pending[i]);
+
+		if (s == NULL)
+			continue;
+		dsm_unpin_segment(s->handle);
+		ctl->total_bytes -= s->size;
+		s->in_use = false;
+		s->generation = 0;
+	}
+	LWLockRelease(ctl->lock);
+	for (e = live; e; e = next)
+	{
+		next = e->next;
+		for (int i = 0; i < n_pending; i++)
+			if (e->generation == pending[i])
+				retire(e);
+	}
+	n_pending = 0;
+}
+
+static void
 store_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			n_pending = 0;
 			sweep_stale();
 			free_retired();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
+			undo_pending();
 			free_retired();
 			break;
 		default:
@@ -429,6 +474,28 @@ vf_model_cache_set(const VfModelRef *m, void *state, void (*free_fn) (void *))
 	e->cache_free = free_fn;
 }
 
+/*
+ * Serialises loading one name (load_model, and reloads after a reset, which many backends
+ * may start at once): the others wait, then find it loaded instead of building their own
+ * copy. A session-level advisory lock, so waiting is interruptible and the lock is not held
+ * for the rest of a long transaction.
+ */
+#define VF_LOCK_CLASS ((int32) 0x76666d73)	/* "vfms" */
+
+void
+vf_model_name_lock(const char *name, bool lock)
+{
+	int32		key = (int32) hash_bytes((const unsigned char *) name, (int) strlen(name));
+
+	/* advisory locks are refused in parallel mode; there, concurrent loads stay possible */
+	if (IsInParallelMode())
+		return;
+	if (lock)
+		DirectFunctionCall2(pg_advisory_lock_int4, Int32GetDatum(VF_LOCK_CLASS), Int32GetDatum(key));
+	else
+		DirectFunctionCall2(pg_advisory_unlock_int4, Int32GetDatum(VF_LOCK_CLASS), Int32GetDatum(key));
+}
+
 int64
 vf_model_store_available(const char *replacing)
 {
@@ -459,7 +526,8 @@ refuse_different_bytes(const char *name, const VfModelSlot *s, const VfModelBuil
 }
 
 VfRegisterResult
-vf_model_store_register(const char *name, const VfModelBuild *b, bool replace)
+vf_model_store_register(const char *name, const VfModelBuild *b, bool replace,
+						bool undo_on_abort)
 {
 	VfModelSlot *s;
 	dsm_segment *seg;
@@ -472,6 +540,10 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace)
 	vf_model_store_require();
 	check_name(name);
 	register_callbacks();
+	if (undo_on_abort && n_pending >= VF_MAX_PENDING)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot load more than %d models in one transaction", VF_MAX_PENDING)));
 
 	/* Cheap refusals first, before a large allocation. */
 	LWLockAcquire(ctl->lock, LW_SHARED);
@@ -544,6 +616,8 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace)
 	pg_atomic_write_u32(&s->backends, 1);
 	pg_atomic_write_u64(&s->transactions, 0);
 	ctl->total_bytes += b->size;
+	if (undo_on_abort)
+		pending[n_pending++] = generation;
 	LWLockRelease(ctl->lock);
 
 	dsm_pin_mapping(seg);
