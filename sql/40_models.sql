@@ -34,6 +34,14 @@ SELECT loaded FROM models WHERE name = 'm40_tx';
 ROLLBACK;
 SELECT count(*) AS aborted_load_left FROM models WHERE name = 'm40_tx';
 SELECT model_checksum('m40_tx');
+-- ... also when only a savepoint rolls back ...
+BEGIN;
+SAVEPOINT before_load;
+SELECT load_model('m40_tx', 'generated/models/esm_f32');
+ROLLBACK TO SAVEPOINT before_load;
+COMMIT;
+SELECT count(*) AS rolled_back_load_left FROM models WHERE name = 'm40_tx';
+SELECT model_checksum('m40_tx');
 -- ... an aborted replace leaves the catalog's content, reloaded on next use ...
 SELECT sha256 AS bare_sha256 FROM models WHERE name = 'm40_bare' \gset
 BEGIN;

@@ -84,7 +84,12 @@ static bool callbacks_registered = false;
  * next use then reloads whatever the catalog still says).
  */
 #define VF_MAX_PENDING 64
-static uint64 pending[VF_MAX_PENDING];
+typedef struct PendingLoad
+{
+	uint64		generation;
+	SubTransactionId subid;		/* undone when this subtransaction or an outer one aborts */
+} PendingLoad;
+static PendingLoad pending[VF_MAX_PENDING];
 static int	n_pending = 0;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -208,6 +213,17 @@ find_generation(uint64 generation)
 	return NULL;
 }
 
+static bool
+find_generation_in_use(uint64 generation)
+{
+	bool		found;
+
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	found = find_generation(generation) != NULL;
+	LWLockRelease(ctl->lock);
+	return found;
+}
+
 static LocalModel *
 find_live(const char *name)
 {
@@ -285,19 +301,27 @@ sweep_stale(void)
 	LWLockRelease(ctl->lock);
 }
 
+/* Takes out what load_model registered in subtransactions >= min_subid. */
 static void
-undo_pending(void)
+undo_pending(SubTransactionId min_subid)
 {
 	LocalModel *e,
 			   *next;
+	int			keep = 0;
 
 	if (n_pending == 0 || ctl == NULL)
 		return;
 	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < n_pending; i++)
 	{
-		VfModelSlot *s = find_generation(pending[i]);
+		VfModelSlot *s;
 
+		if (pending[i].subid < min_subid)
+		{
+			pending[keep++] = pending[i];
+			continue;
+		}
+		s = find_generation(pending[i].generation);
 		if (s == NULL)
 			continue;
 		dsm_unpin_segment(s->handle);
@@ -309,11 +333,18 @@ undo_pending(void)
 	for (e = live; e; e = next)
 	{
 		next = e->next;
-		for (int i = 0; i < n_pending; i++)
-			if (e->generation == pending[i])
-				retire(e);
+		if (find_generation_in_use(e->generation) == false)
+			retire(e);
 	}
-	n_pending = 0;
+	n_pending = keep;
+}
+
+static void
+store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		undo_pending(mySubid);
 }
 
 static void
@@ -329,7 +360,7 @@ store_xact_callback(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			undo_pending();
+			undo_pending(InvalidSubTransactionId);
 			free_retired();
 			break;
 		default:
@@ -362,6 +393,7 @@ register_callbacks(void)
 	if (callbacks_registered)
 		return;
 	RegisterXactCallback(store_xact_callback, NULL);
+	RegisterSubXactCallback(store_subxact_callback, NULL);
 	before_shmem_exit(store_exit_callback, (Datum) 0);
 	callbacks_registered = true;
 }
@@ -617,7 +649,11 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace,
 	pg_atomic_write_u64(&s->transactions, 0);
 	ctl->total_bytes += b->size;
 	if (undo_on_abort)
-		pending[n_pending++] = generation;
+	{
+		pending[n_pending].generation = generation;
+		pending[n_pending].subid = GetCurrentSubTransactionId();
+		n_pending++;
+	}
 	LWLockRelease(ctl->lock);
 
 	dsm_pin_mapping(seg);
