@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cryptohash.h"
+#include "common/string.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 
@@ -277,7 +278,8 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
 			else
 				sha256_path(path, out->sha256);
-			if (is_sqlite_file(path))
+			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
+			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			{
 				if (vf_predictdb_image_build == NULL)
 					ereport(ERROR,
