@@ -26,13 +26,6 @@
 #include "varformer/model_registry.h"
 #include "varformer/predictdb.h"
 
-/*
- * The PredictDB and ensemble builders come from the predictdb module; until it is linked
- * in, these resolve to NULL and load_model says so instead of failing to load the library.
- */
-#pragma weak vf_predictdb_image_build
-#pragma weak vf_ensemble_image_build
-
 char *
 vf_sha256_hex(const uint8 *sha)
 {
@@ -250,10 +243,6 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 		{
 			pg_cryptohash_ctx *ctx;
 
-			if (vf_ensemble_image_build == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("ensemble models are not available in this build")));
 			if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
 				vf_ereport(&err);
 			out->kind = VF_KIND_ENSEMBLE;
@@ -281,10 +270,6 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
 			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			{
-				if (vf_predictdb_image_build == NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("PredictDB models are not available in this build")));
 				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
 											 (size_t) max_bytes, &err) != 0)
 					vf_ereport(&err);
