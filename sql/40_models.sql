@@ -74,6 +74,7 @@ SELECT load_model('m40_bad', 'generated/models/gpt2');
 SELECT load_model('m40_bad', 'generated/models/no_such_model');
 \set VERBOSITY default
 SELECT load_model('m40_bad', 'generated/models/bad');
+SELECT load_model('m40_bad', '/dev/zero');
 SELECT load_model('m40_bad', 'generated/models/esm_f32', '[1]');
 SELECT load_model('m40_bad', NULL);
 SELECT count(*) AS failed_loads_left_nothing FROM models WHERE name = 'm40_bad';

@@ -71,11 +71,18 @@ sha_end(pg_cryptohash_ctx *ctx, uint8 *out)
 static bool
 sha256_file(const char *path, uint8 *out)
 {
-	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	int			fd;
 	pg_cryptohash_ctx *ctx;
 	char	   *buf;
 	ssize_t		r;
+	struct stat st;
 
+	/* before opening: opening a FIFO would block, reading a device might never end */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file", path)));
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
 	if (fd < 0)
 	{
 		if (errno == ENOENT)
@@ -112,6 +119,10 @@ sha256_path(const char *path, uint8 *out)
 	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
 	pg_cryptohash_ctx *ctx;
 
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file or directory", path)));
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 	{
 		if (!sha256_file(path, out))
