@@ -26,6 +26,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "varformer/model_registry.h"
 
@@ -91,6 +92,8 @@ typedef struct PendingLoad
 } PendingLoad;
 static PendingLoad pending[VF_MAX_PENDING];
 static int	n_pending = 0;
+
+static void sweep_dropped_databases(void);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -536,12 +539,52 @@ vf_model_store_available(const char *replacing)
 	VfModelSlot *s;
 
 	vf_model_store_require();
+	sweep_dropped_databases();
 	LWLockAcquire(ctl->lock, LW_SHARED);
 	used = (int64) ctl->total_bytes;
 	if (replacing && (s = find_slot(replacing)) != NULL)
 		used -= (int64) s->size;
 	LWLockRelease(ctl->lock);
 	return cap > used ? cap - used : 0;
+}
+
+/*
+ * Models of a database that was dropped would stay pinned until the next restart; each
+ * load takes them out first.
+ */
+static void
+sweep_dropped_databases(void)
+{
+	Oid			dead[64];
+	int			n_dead = 0;
+
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	for (int i = 0; i < ctl->max_models && n_dead < (int) lengthof(dead); i++)
+		if (ctl->slot[i].in_use && ctl->slot[i].dbid != MyDatabaseId)
+			dead[n_dead++] = ctl->slot[i].dbid;
+	LWLockRelease(ctl->lock);
+	if (n_dead == 0)
+		return;
+	for (int i = 0; i < n_dead; i++)
+		if (SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(dead[i])))
+			dead[i] = InvalidOid;
+
+	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < ctl->max_models; i++)
+	{
+		VfModelSlot *s = &ctl->slot[i];
+
+		for (int k = 0; k < n_dead && s->in_use; k++)
+			if (OidIsValid(dead[k]) && s->dbid == dead[k])
+			{
+				elog(LOG, "varformer: unloading model \"%s\" of dropped database %u", s->name, s->dbid);
+				dsm_unpin_segment(s->handle);
+				ctl->total_bytes -= s->size;
+				s->in_use = false;
+				s->generation = 0;
+			}
+	}
+	LWLockRelease(ctl->lock);
 }
 
 static void
@@ -576,6 +619,8 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace,
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("cannot load more than %d models in one transaction", VF_MAX_PENDING)));
+
+	sweep_dropped_databases();
 
 	/* Cheap refusals first, before a large allocation. */
 	LWLockAcquire(ctl->lock, LW_SHARED);
