@@ -205,11 +205,20 @@ vf_model_checksum(PG_FUNCTION_ARGS)
 			const float *x = c.tensor[t].data;
 			int64		n = c.tensor[t].numel;
 
-			for (int64 i = 0; i < n; i++)
+			/* blocks of 1M elements between interrupt checks, 8 independent partial sums */
+			for (int64 start = 0; start < n; start += 1 << 20)
 			{
-				sum += x[i];
-				if ((i & 0xfffff) == 0xfffff)
-					CHECK_FOR_INTERRUPTS();
+				int64		end = Min(n, start + (1 << 20));
+				double		p[8] = {0};
+				int64		i = start;
+
+				for (; i + 8 <= end; i += 8)
+					for (int k = 0; k < 8; k++)
+						p[k] += x[i + k];
+				for (; i < end; i++)
+					p[0] += x[i];
+				sum += ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+				CHECK_FOR_INTERRUPTS();
 			}
 		}
 	}
