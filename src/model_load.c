@@ -26,13 +26,6 @@
 #include "varformer/model_registry.h"
 #include "varformer/predictdb.h"
 
-/*
- * The PredictDB and ensemble builders come from the predictdb module; until it is linked
- * in, these resolve to NULL and load_model says so instead of failing to load the library.
- */
-#pragma weak vf_predictdb_image_build
-#pragma weak vf_ensemble_image_build
-
 char *
 vf_sha256_hex(const uint8 *sha)
 {
@@ -78,11 +71,18 @@ sha_end(pg_cryptohash_ctx *ctx, uint8 *out)
 static bool
 sha256_file(const char *path, uint8 *out)
 {
-	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	int			fd;
 	pg_cryptohash_ctx *ctx;
 	char	   *buf;
 	ssize_t		r;
+	struct stat st;
 
+	/* before opening: opening a FIFO would block, reading a device might never end */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file", path)));
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
 	if (fd < 0)
 	{
 		if (errno == ENOENT)
@@ -119,6 +119,10 @@ sha256_path(const char *path, uint8 *out)
 	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
 	pg_cryptohash_ctx *ctx;
 
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file or directory", path)));
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 	{
 		if (!sha256_file(path, out))
@@ -250,10 +254,6 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 		{
 			pg_cryptohash_ctx *ctx;
 
-			if (vf_ensemble_image_build == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("ensemble models are not available in this build")));
 			if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
 				vf_ereport(&err);
 			out->kind = VF_KIND_ENSEMBLE;
@@ -281,10 +281,6 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
 			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			{
-				if (vf_predictdb_image_build == NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("PredictDB models are not available in this build")));
 				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
 											 (size_t) max_bytes, &err) != 0)
 					vf_ereport(&err);

@@ -53,7 +53,8 @@ typedef struct VfModelStatus
 extern void vf_model_store_require(void);
 extern int64 vf_model_store_available(const char *replacing);
 extern VfRegisterResult vf_model_store_register(const char *name, const VfModelBuild *b,
-												bool replace);
+												bool replace, bool undo_on_abort);
+extern void vf_model_name_lock(const char *name, bool lock);
 extern bool vf_model_store_unregister(const char *name);
 extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
 extern int	vf_model_store_list(VfModelStatus **out);
