@@ -4,9 +4,10 @@
  * Plain C on purpose: the Makefile compiles *_kernels.o with -fassociative-math (plus
  * -fno-signed-zeros -fno-trapping-math), which lets GCC split each float reduction into
  * SIMD lanes, and VF_TARGET_CLONES adds AVX2+FMA and AVX-512 copies chosen at load time.
- * Reductions accumulate in float within a row (that is what vectorizes to one FMA per
- * element); the caller gets a double. For the dimensions this type allows (<= 16000)
- * the relative error of a float sum stays around 1e-6, well below what distances need.
+ * Reductions widen each element to double before multiplying and accumulate in double:
+ * float squares overflow above ~1.8e19 and underflow below ~1e-19, and every finite
+ * float's square fits a double, so distances and norms are right for every value the type
+ * can hold. The widening costs little: the loops stay memory-bound (see test/bench).
  */
 #include <math.h>
 
@@ -16,21 +17,21 @@
 VF_TARGET_CLONES double
 vf_emb_dot(const float *a, const float *b, int n)
 {
-	float		s = 0.0f;
+	double		s = 0.0;
 
 	for (int i = 0; i < n; i++)
-		s += a[i] * b[i];
+		s += (double) a[i] * (double) b[i];
 	return s;
 }
 
 VF_TARGET_CLONES double
 vf_emb_l2sq(const float *a, const float *b, int n)
 {
-	float		s = 0.0f;
+	double		s = 0.0;
 
 	for (int i = 0; i < n; i++)
 	{
-		float		d = a[i] - b[i];
+		double		d = (double) a[i] - (double) b[i];
 
 		s += d * d;
 	}
@@ -40,35 +41,38 @@ vf_emb_l2sq(const float *a, const float *b, int n)
 VF_TARGET_CLONES double
 vf_emb_l1(const float *a, const float *b, int n)
 {
-	float		s = 0.0f;
+	double		s = 0.0;
 
 	for (int i = 0; i < n; i++)
-		s += fabsf(a[i] - b[i]);
+		s += fabs((double) a[i] - (double) b[i]);
 	return s;
 }
 
 VF_TARGET_CLONES double
 vf_emb_normsq(const float *a, int n)
 {
-	float		s = 0.0f;
+	double		s = 0.0;
 
 	for (int i = 0; i < n; i++)
-		s += a[i] * a[i];
+		s += (double) a[i] * (double) a[i];
 	return s;
 }
 
 VF_TARGET_CLONES void
 vf_emb_cosine_parts(const float *a, const float *b, int n, double *ab, double *aa, double *bb)
 {
-	float		sab = 0.0f,
-				saa = 0.0f,
-				sbb = 0.0f;
+	double		sab = 0.0,
+				saa = 0.0,
+				sbb = 0.0;
 
 	for (int i = 0; i < n; i++)
 	{
-		sab += a[i] * b[i];
-		saa += a[i] * a[i];
-		sbb += b[i] * b[i];
+		double		x = a[i],
+					y = b[i];
+
+		sab += x * y;
+		saa += x * x;
+		sbb += y * y;
 	}
 	*ab = sab;
 	*aa = saa;

@@ -138,6 +138,7 @@ CREATE OPERATOR CLASS embedding_hash_ops DEFAULT FOR TYPE embedding USING hash A
     FUNCTION 2 embedding_hash_extended(embedding, bigint);
 
 -- Aggregates: double-precision sums in an internal state, serializable for parallel plans.
+-- The transition and combine functions must see NULL states, so they are not STRICT.
 CREATE FUNCTION embedding_agg_accum(internal, embedding) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION embedding_agg_combine(internal, internal) RETURNS internal
@@ -147,9 +148,9 @@ CREATE FUNCTION embedding_agg_serialize(internal) RETURNS bytea
 CREATE FUNCTION embedding_agg_deserialize(bytea, internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_sum_final(internal) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_avg_final(internal) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE sum(embedding) (
     SFUNC = embedding_agg_accum,
