@@ -252,6 +252,24 @@ SELECT g, dims(e), e = (SELECT array_agg(sin(g * 16000 + i)::real ORDER BY i) FR
   FROM emb10_huge ORDER BY g;
 SELECT pg_relation_size(reltoastrelid) > 0 AS toasted FROM pg_class WHERE relname = 'emb10_huge';
 
+-- The planner's cost of a distance follows the dimension when it is known (a typmod or a
+-- constant): 1 + dim / 16 in cpu_operator_cost units, else the declared COST 5.
+CREATE FUNCTION emb10_per_row_cost(q text, base text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE
+  a json; b json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO a;
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || base INTO b;
+  RETURN round((((a -> 0 -> 'Plan' ->> 'Total Cost')::float8 - (b -> 0 -> 'Plan' ->> 'Total Cost')::float8)
+                / (a -> 0 -> 'Plan' ->> 'Plan Rows')::float8 / current_setting('cpu_operator_cost')::float8)::numeric, 2);
+END $$;
+ANALYZE emb10_wide;
+SELECT emb10_per_row_cost('SELECT e <=> e FROM emb10_wide', 'SELECT e FROM emb10_wide') AS typmod_768,
+       emb10_per_row_cost('SELECT l2_distance(e::embedding, ''[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]'') FROM emb10_wide',
+                          'SELECT e::embedding FROM emb10_wide') AS constant_16,
+       emb10_per_row_cost('SELECT e::embedding <#> e::embedding FROM emb10_wide', 'SELECT e::embedding FROM emb10_wide') AS unknown;
+DROP FUNCTION emb10_per_row_cost(text, text);
+
 -- Every function is IMMUTABLE and PARALLEL SAFE; only the aggregate transition and combine
 -- functions, which must see NULL states, are not STRICT. Listed: the exceptions.
 SELECT p.proname, p.provolatile, p.proparallel, p.proisstrict

@@ -11,6 +11,9 @@
 
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 
@@ -168,6 +171,59 @@ embedding_subembedding(PG_FUNCTION_ARGS)
 	r = vf_embedding_new((int) (to - from + 1));
 	memcpy(r->x, a->x + (from - 1), sizeof(float) * r->dim);
 	PG_RETURN_EMBEDDING_P(r);
+}
+
+/*
+ * Planner support: a distance's cost grows with the dimension, and a fixed COST cannot say
+ * so. When an argument's dimension is known (a typmod such as embedding(768), or a
+ * constant), charge one cpu_operator_cost per 16 elements, which matches what
+ * test/bench/10_embedding_nn.sh measures against the cost of reading a heap page. Without
+ * it the planner believes a 768-d distance is nearly free and seldom parallelizes the scans
+ * nearest-neighbour queries need.
+ */
+static int
+known_dim(Node *arg)
+{
+	int32		typmod = exprTypmod(arg);
+
+	if (typmod > 0)
+		return typmod;
+	if (IsA(arg, Const) && !((Const *) arg)->constisnull)
+		return DatumGetEmbedding(((Const *) arg)->constvalue)->dim;
+	return -1;
+}
+
+PG_FUNCTION_INFO_V1(embedding_distance_support);
+Datum
+embedding_distance_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestCost *req;
+	List	   *args = NIL;
+	ListCell   *lc;
+	int			dim = -1;
+
+	if (!IsA(rawreq, SupportRequestCost))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestCost *) rawreq;
+	if (req->node == NULL)
+		PG_RETURN_POINTER(NULL);
+	if (IsA(req->node, FuncExpr))
+		args = ((FuncExpr *) req->node)->args;
+	else if (IsA(req->node, OpExpr))
+		args = ((OpExpr *) req->node)->args;
+	foreach(lc, args)
+	{
+		int			d = known_dim((Node *) lfirst(lc));
+
+		if (d > dim)
+			dim = d;
+	}
+	if (dim < 1)
+		PG_RETURN_POINTER(NULL);
+	req->startup = 0;
+	req->per_tuple = cpu_operator_cost * (1.0 + Min(dim, VF_EMBEDDING_MAX_DIM) / 16.0);
+	PG_RETURN_POINTER(req);
 }
 
 /* ---------------- element-wise arithmetic ---------------- */

@@ -51,21 +51,30 @@ CREATE CAST (double precision[] AS embedding) WITH FUNCTION array_to_embedding(d
 CREATE CAST (integer[] AS embedding) WITH FUNCTION array_to_embedding(integer[], integer, boolean) AS ASSIGNMENT;
 CREATE CAST (embedding AS real[]) WITH FUNCTION embedding_to_float4(embedding, integer, boolean) AS ASSIGNMENT;
 
--- Distances and norms. COST is in units of cpu_operator_cost (one trivial operator); a
--- 768-d distance is a few hundred flops, which is what lets the planner choose parallel
--- scans for nearest-neighbour queries.
+-- Distances. COST 5 (units of cpu_operator_cost) is the fallback; when the dimension is
+-- known (typmod or constant) the support function charges by dimension instead
+-- (1 + dim / 16, e.g. 49 for 768-d), which is what lets the planner see that a
+-- nearest-neighbour scan over wide embeddings is worth parallel workers.
+CREATE FUNCTION embedding_distance_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION l2_distance(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME', 'embedding_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION inner_product(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME', 'embedding_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION embedding_negative_inner_product(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION cosine_distance(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME', 'embedding_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION cosine_similarity(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_cosine_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME', 'embedding_cosine_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION l1_distance(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME', 'embedding_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION dims(embedding) RETURNS integer
     AS 'MODULE_PATHNAME', 'embedding_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION l2_norm(embedding) RETURNS double precision
