@@ -141,7 +141,7 @@ SELECT cosine_similarity('[1,0]', '[0,1]') AS orthogonal, cosine_similarity('[1,
 -- The angle to the zero vector is undefined.
 SELECT '[0,0]'::embedding <=> '[1,1]' AS cos_zero, cosine_similarity('[1,1]', '[0,0]') AS sim_zero;
 SELECT dims('[1,2,3]'::embedding), l2_norm('[3,4]'), l2_normalize('[3,4]'), l2_normalize('[0,0]');
--- Sums of squares are taken in double, so neither huge nor tiny elements over/underflow.
+-- Float sums that overflow or underflow are redone in double: huge and tiny elements work.
 SELECT l2_norm('[3e38,3e38]'::embedding) AS huge_norm, '[2e30]'::embedding <-> '[-2e30]' AS huge_l2,
        l2_normalize('[3e-30,4e-30]') AS tiny_normalized, '[1e-30,0]'::embedding <=> '[1e-30,1e-30]' AS tiny_cos,
        l1_distance('[3e38]', '[-3e38]') AS huge_l1;

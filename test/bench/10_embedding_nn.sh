@@ -73,20 +73,33 @@ ser="SET max_parallel_workers_per_gather = 0"
 
 # One session, RUNS+1 rounds (the first is warm-up), each round running every variant once,
 # so a noisy neighbour on the machine slows all variants alike rather than one of them.
+# Besides wall time, each statement's CPU time in the backend (/proc/PID/schedstat, ns) is
+# recorded: on a shared machine it is the steadier measure of what the serial variants cost
+# (parallel workers are other processes, so it is not reported for the parallel plan).
 timings() { # timings TAG_PREFIX
   local script=$bin/timed.sql
   {
+    echo 'SELECT pg_backend_pid() AS bpid \gset'
+    echo '\setenv BPID :bpid'
     echo '\timing on'
     for r in $(seq 0 "$RUNS"); do
-      echo "$par;"; echo "\echo @$r ${1}nn_par"; echo "$nn;"
-      echo "$ser;"; echo "\echo @$r ${1}nn_ser"; echo "$nn;"
-      echo "\echo @$r ${1}scan"; echo "SELECT count(*) FROM items;"
-      echo "\echo @$r ${1}call"; echo "SELECT count(*) FROM items WHERE dims(e) > 0;"
-      echo "\echo @$r ${1}dist"; echo "SELECT count(*) FROM items WHERE (e <=> '$q') < 3;"
+      one() { # one TAG SQL
+        echo "\echo @$r $1$2"
+        echo "\! echo \"@cpu $r $1$2 \$(cut -d' ' -f1 /proc/\$BPID/schedstat)\""
+        echo "$3;"
+        echo "\! echo \"@cpu $r $1$2 \$(cut -d' ' -f1 /proc/\$BPID/schedstat)\""
+      }
+      echo "$par;"; one "$1" nn_par "$nn"
+      echo "$ser;"; one "$1" nn_ser "$nn"
+      one "$1" scan "SELECT count(*) FROM items"
+      one "$1" call "SELECT count(*) FROM items WHERE dims(e) > 0"
+      one "$1" dist "SELECT count(*) FROM items WHERE (e <=> '$q') < 3"
     done
   } > "$script"
-  P -o /dev/null -f "$script" | awk '/^@/ { r = substr($1, 2); tag = $2; next }
-                                   /^Time:/ && tag != "" { if (r > 0) print tag, $2; tag = "" }'
+  P -o /dev/null -f "$script" | awk '
+    /^@cpu/ { if ($2 > 0) { if (($3) in start) { print "cpu_" $3, ($4 - start[$3]) / 1e6; delete start[$3] } else start[$3] = $4 }; next }
+    /^@/ { r = substr($1, 2); tag = $2; next }
+    /^Time:/ && tag != "" { if (r > 0) print tag, $2; tag = "" }'
 }
 echo "-- plan (parallel)"
 P -A -t -c "$par" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $nn" | sed -E "s/'\[[^]]*\]'/'[query]'/"
@@ -143,9 +156,10 @@ print(f"-- with the table in shared buffers ($sb_big), so no page is copied from
 for name, key, bw, label in (("parallel", "sb_nn_par", rdall, "all-CPU read"), ("serial", "sb_nn_ser", rd1, "1-thread read")):
     ms = t[key]
     print(f"nn_{name}_sb_ms={ms:.1f} [{t[key + '_med']:.1f}]  rows/s={rows / (ms / 1e3):.0f}  heap_gbps={g(heap, ms):.2f} ({g(heap, ms) / bw:.2f} x {label})")
-print("-- where the serial query's time goes (ms; table from the OS page cache | in shared buffers)")
+print("-- where the serial query's time goes, ms: wall (CPU of the backend) for the table")
+print("   read from the OS page cache | held in shared buffers")
 def row(label, f):
-    print(f"  {label:<48}{f(''):8.1f} | {f('sb_'):8.1f}")
+    print(f"  {label:<47}{f(''):7.1f} ({f('cpu_'):6.1f}) | {f('sb_'):7.1f} ({f('cpu_sb_'):6.1f})")
 row("heap scan, no per-row work (count(*)):", lambda p: t[p + 'scan'])
 row("+ a trivial function call per row (dims(e)):", lambda p: t[p + 'call'] - t[p + 'scan'])
 row("+ cosine distance instead (<=>), no sort:", lambda p: t[p + 'dist'] - t[p + 'call'])
