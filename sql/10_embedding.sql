@@ -46,6 +46,9 @@ SELECT '['::embedding;
 \echo :LAST_ERROR_SQLSTATE
 SELECT ''::embedding;
 \echo :LAST_ERROR_SQLSTATE
+-- Long inputs are abbreviated in the message; the detail points at the bad token.
+SELECT ('[' || repeat('1.5, ', 100) || 'x]')::embedding;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Dimension limit: 16000 is allowed, 16001 is not (text, arrays and typmods alike).
 SELECT dims(('[' || array_to_string(array_fill(0.5, ARRAY[16000]), ',') || ']')::embedding);
