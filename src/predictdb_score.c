@@ -280,6 +280,7 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		if (isnan(d))
 		{
 			s->var[v].status = STATUS_MISSING_CALL;
+			s->var[v].dosage = 0;
 			return;
 		}
 		s->var[v].status = (uint8_t) m;
@@ -288,6 +289,7 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 	}
 	s->var[v].stamp = s->gen;
 	s->var[v].status = VF_PDB_MATCH_NONE;
+	s->var[v].dosage = 0;
 }
 
 static void
@@ -433,42 +435,32 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 			return -1;
 		}
 	}
-	for (uint32_t i = 0; i < g->n_weight; i++)
+	/*
+	 * Branch-free but for the stamp: statuses are tallied by index, and a variant that is
+	 * not used carries dosage 0 (match_call and the merge store it so).
+	 */
 	{
-		uint32_t	v = w[i].variant;
-		int			status;
-		double		d;
+		uint32_t	tally[STATUS_MISSING_CALL + 1] = {0};
+		uint32_t	absent = 0;
 
-		if (s->var[v].stamp != s->gen)
+		for (uint32_t i = 0; i < g->n_weight; i++)
 		{
-			out->n_missing++;
-			continue;
-		}
-		status = s->var[v].status;
-		d = s->var[v].dosage;
-		switch (status)
-		{
-			case VF_PDB_MATCH_NONE:
-				out->n_skipped++;
+			const PdbVarState *st = &s->var[w[i].variant];
+
+			if (st->stamp != s->gen)
+			{
+				absent++;
 				continue;
-			case STATUS_MISSING_CALL:
-				out->n_missing++;
-				continue;
-			case VF_PDB_MATCH_SWAP:
-				out->n_flipped++;
-				break;
-			case VF_PDB_MATCH_COMP:
-				out->n_complemented++;
-				break;
-			case VF_PDB_MATCH_COMP_SWAP:
-				out->n_flipped++;
-				out->n_complemented++;
-				break;
-			default:
-				break;
+			}
+			tally[st->status]++;
+			sum += w[i].weight * st->dosage;
 		}
-		out->n_used++;
-		sum += w[i].weight * d;
+		out->n_used = tally[VF_PDB_MATCH_EXACT] + tally[VF_PDB_MATCH_SWAP] +
+			tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
+		out->n_flipped = tally[VF_PDB_MATCH_SWAP] + tally[VF_PDB_MATCH_COMP_SWAP];
+		out->n_complemented = tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
+		out->n_skipped = tally[VF_PDB_MATCH_NONE];
+		out->n_missing = absent + tally[STATUS_MISSING_CALL];
 	}
 	out->grex = sum;
 	return 0;
