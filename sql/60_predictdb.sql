@@ -85,6 +85,9 @@ SELECT load_model('pdb60_ens2', NULL, '{"ensemble": [{"model": "pdb60_ens", "wei
 SELECT round(predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens2')::numeric, 9) =
        round(2 * predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens')::numeric, 9) AS nested_ok
 FROM pdb60_gt;
+-- an ensemble that contains itself ends at the nesting limit
+SELECT load_model('pdb60_loop', NULL, '{"ensemble": {"pdb60_v8": 1, "pdb60_loop": 1}}');
+SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_loop') FROM pdb60_gt;
 SELECT load_model('pdb60_ens_bad', NULL, '{"ensemble": {"pdb60_v8": "x"}}');
 SELECT load_model('pdb60_ens_missing', NULL, '{"ensemble": {"pdb60_nosuch": 1}}');
 SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens_missing') FROM pdb60_gt;
