@@ -30,6 +30,8 @@ typedef struct PdbVarLite
 	int64_t		pos;
 	float		homref_dosage;
 	uint8_t		homref_match;
+	char		ref1;			/* the model's alleles when both are single bases, else 0 */
+	char		eff1;
 } PdbVarLite;
 
 struct VfPdbScratch
@@ -60,6 +62,24 @@ is_complement(const char *a, const char *b)
 	return *a == '\0' && *b == '\0';
 }
 
+/* The rules for four single bases (the common case), without string calls. */
+static inline VfPdbMatch
+match_snv(char r, char a, char m0, char m1)
+{
+	char		c0 = comp_base[(unsigned char) m0],
+				c1 = comp_base[(unsigned char) m1];
+
+	if (r == m0 && a == m1)
+		return VF_PDB_MATCH_EXACT;
+	if (r == m1 && a == m0)
+		return VF_PDB_MATCH_SWAP;
+	if (c0 && c1 && r == c0 && a == c1)
+		return VF_PDB_MATCH_COMP;
+	if (c0 && c1 && r == c1 && a == c0)
+		return VF_PDB_MATCH_COMP_SWAP;
+	return VF_PDB_MATCH_NONE;
+}
+
 VfPdbMatch
 vf_pdb_match_alleles(const char *gt_ref, const char *gt_alt,
 					 const char *model_ref, const char *model_eff)
@@ -67,26 +87,8 @@ vf_pdb_match_alleles(const char *gt_ref, const char *gt_alt,
 	/* swaps are only trusted for single-base pairs: an indel's "swap" is another variant */
 	bool		snv = gt_ref[0] && !gt_ref[1] && gt_alt[0] && !gt_alt[1];
 
-	/* the common case, all four single bases, without string calls */
 	if (snv && model_ref[0] && !model_ref[1] && model_eff[0] && !model_eff[1])
-	{
-		char		r = gt_ref[0],
-					a = gt_alt[0],
-					m0 = model_ref[0],
-					m1 = model_eff[0],
-					c0 = comp_base[(unsigned char) m0],
-					c1 = comp_base[(unsigned char) m1];
-
-		if (r == m0 && a == m1)
-			return VF_PDB_MATCH_EXACT;
-		if (r == m1 && a == m0)
-			return VF_PDB_MATCH_SWAP;
-		if (c0 && c1 && r == c0 && a == c1)
-			return VF_PDB_MATCH_COMP;
-		if (c0 && c1 && r == c1 && a == c0)
-			return VF_PDB_MATCH_COMP_SWAP;
-		return VF_PDB_MATCH_NONE;
-	}
+		return match_snv(gt_ref[0], gt_alt[0], model_ref[0], model_eff[0]);
 
 	if (strcmp(gt_ref, model_ref) == 0 && strcmp(gt_alt, model_eff) == 0)
 		return VF_PDB_MATCH_EXACT;
@@ -224,6 +226,14 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 		s->lite[v].pos = var->pos;
 		s->lite[v].homref_dosage = var->homref_dosage;
 		s->lite[v].homref_match = var->homref_match;
+		{
+			const char *r = VF_PDB_STR(image, var->ref),
+					   *e = VF_PDB_STR(image, var->eff);
+			bool		single = r[0] && !r[1] && e[0] && !e[1];
+
+			s->lite[v].ref1 = single ? r[0] : 0;
+			s->lite[v].eff1 = single ? e[0] : 0;
+		}
 	}
 	return s;
 }
@@ -257,9 +267,7 @@ call_dosage(const VfCall *c, int a)
 static void
 match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 {
-	const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];
-	const char *ref = VF_PDB_STR(image, var->ref);
-	const char *eff = VF_PDB_STR(image, var->eff);
+	const PdbVarLite *lt = &s->lite[v];
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
 
 	/* an earlier call (e.g. another record at the same position) already matched */
@@ -272,7 +280,15 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 
 		if (skip_pal && is_palindromic(c->allele[0], c->allele[a]))
 			continue;
-		m = vf_pdb_match_alleles(c->allele[0], c->allele[a], ref, eff);
+		if (lt->ref1 && c->allele[0][0] && !c->allele[0][1] && c->allele[a][0] && !c->allele[a][1])
+			m = match_snv(c->allele[0][0], c->allele[a][0], lt->ref1, lt->eff1);
+		else
+		{
+			const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];
+
+			m = vf_pdb_match_alleles(c->allele[0], c->allele[a], VF_PDB_STR(image, var->ref),
+									 VF_PDB_STR(image, var->eff));
+		}
 		if (m == VF_PDB_MATCH_NONE)
 			continue;
 		d = call_dosage(c, a);
