@@ -159,9 +159,10 @@ reload_locked(const char *name)
 					name, path ? path : "(options)")));
 	{
 		uint8		h[VF_SHA256_LEN];
+		uint64		fp;
 		char	   *now;
 
-		vf_model_content_sha256(path, options, h);
+		vf_model_content_sha256(path, options, h, &fp);
 		now = vf_sha256_hex(h);
 		if (strcmp(now, sha) != 0)
 			ereport(ERROR,
@@ -171,7 +172,7 @@ reload_locked(const char *name)
 							   path ? path : "(options)", now, sha),
 					 errhint("Load it again with load_model('%s', path, '{\"replace\": true}') to accept the new content.",
 							 name)));
-		vf_model_build(name, path, options, vf_model_store_available(name), h, &b);
+		vf_model_build(name, path, options, vf_model_store_available(name), h, fp, &b);
 	}
 	PG_TRY();
 	{

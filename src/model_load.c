@@ -147,6 +147,41 @@ sha256_path(const char *path, uint8 *out)
 	sha_end(ctx, out);
 }
 
+/*
+ * The file is hashed first and read afterwards; a stat fingerprint taken before hashing and
+ * again after reading catches a file rewritten in between (the hash would not match the
+ * weights loaded).
+ */
+static uint64
+path_fingerprint(const char *path)
+{
+	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	struct stat st;
+	uint64		h = UINT64CONST(1469598103934665603);
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	{
+		for (size_t i = 0; i < lengthof(files); i++)
+		{
+			char	   *p = psprintf("%s/%s", path, files[i]);
+
+			h = (h ^ path_fingerprint(p)) * UINT64CONST(1099511628211);
+			pfree(p);
+		}
+		return h;
+	}
+	if (stat(path, &st) != 0)
+		return 0;
+	{
+		uint64		f[5] = {(uint64) st.st_ino, (uint64) st.st_size, (uint64) st.st_mtim.tv_sec,
+		(uint64) st.st_mtim.tv_nsec, (uint64) st.st_ctim.tv_nsec};
+
+		for (int i = 0; i < 5; i++)
+			h = (h ^ f[i]) * UINT64CONST(1099511628211);
+	}
+	return h;
+}
+
 static bool
 is_sqlite_file(const char *path)
 {
@@ -208,7 +243,8 @@ build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelB
 }
 
 void
-vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
+vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
+						uint64 *fingerprint)
 {
 	VfError		err;
 	VfJsonDoc  *doc;
@@ -220,6 +256,7 @@ vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
 		vf_ereport(&err);
 	ensemble = vf_json_get(vf_json_root(doc), "ensemble") != NULL;
 	vf_json_free(doc);
+	*fingerprint = (path && !ensemble) ? path_fingerprint(path) : 0;
 	if (ensemble)
 	{
 		pg_cryptohash_ctx *ctx = sha_begin();
@@ -235,7 +272,7 @@ vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
 
 void
 vf_model_build(const char *name, const char *path, const char *options_json, int64 max_bytes,
-			   const uint8 *known_sha, VfModelBuild *out)
+			   const uint8 *known_sha, uint64 known_fingerprint, VfModelBuild *out)
 {
 	VfError		err;
 	VfJsonDoc  *doc;
@@ -289,6 +326,14 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 			}
 			else
 				build_checkpoint(path, opts, max_bytes, out);
+			if (known_sha && path_fingerprint(path) != known_fingerprint)
+			{
+				vf_model_build_free(out);
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_IN_USE),
+						 errmsg("\"%s\" changed while model \"%s\" was being loaded", path, name),
+						 errhint("Load it again once the file is complete.")));
+			}
 		}
 	}
 	PG_FINALLY();

@@ -48,13 +48,14 @@ static VfRegisterResult
 load_locked(const char *name, const char *path, const char *options, bool replace)
 {
 	uint8		sha[VF_SHA256_LEN];
+	uint64		fp;
 	VfModelStatus cur;
 	bool		exists;
 	VfModelBuild b;
 	volatile VfRegisterResult res = VF_REGISTER_LOADED;
 
 	/* Hash first: the same bytes again cost nothing, different ones are refused early. */
-	vf_model_content_sha256(path, options, sha);
+	vf_model_content_sha256(path, options, sha, &fp);
 	exists = vf_model_store_lookup(name, &cur);
 	if (exists && memcmp(cur.sha256, sha, VF_SHA256_LEN) == 0)
 	{
@@ -75,7 +76,7 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 				 errdetail("Loaded sha256 %s, new sha256 %s.", vf_sha256_hex(cur.sha256), vf_sha256_hex(sha)),
 				 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
 
-	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL), sha, &b);
+	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL), sha, fp, &b);
 	PG_TRY();
 	{
 		/* catalog first: if registering fails, the transaction takes the row back */

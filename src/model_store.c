@@ -366,6 +366,11 @@ store_xact_callback(XactEvent event, void *arg)
 			undo_pending(InvalidSubTransactionId);
 			free_retired();
 			break;
+		case XACT_EVENT_PREPARE:
+			/* its fate is decided elsewhere; a prepared load stays loaded */
+			n_pending = 0;
+			free_retired();
+			break;
 		default:
 			break;
 	}
@@ -375,7 +380,7 @@ static void
 store_exit_callback(int code, Datum arg)
 {
 	/* the mappings go with the process; only the attachment counts need fixing */
-	if (ctl == NULL)
+	if (ctl == NULL || LWLockHeldByMe(ctl->lock))
 		return;
 	LWLockAcquire(ctl->lock, LW_SHARED);
 	for (LocalModel *lists[2] = {live, retired}, **l = lists; l < lists + 2; l++)
