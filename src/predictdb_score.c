@@ -367,27 +367,44 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 	if (h->key == VF_PDB_KEY_VARID)
 	{
 		/*
-		 * Calls and variants are both sorted by position: one merge over the chromosome's
-		 * variants, sequential memory. A variant with no call at its position but inside
-		 * the region is homozygous for its varID's REF (what that means was worked out at
-		 * load time); one outside the region stays unstamped, i.e. missing.
+		 * Calls and variants are both sorted by position: walk the calls, moving through
+		 * the chromosome's variants by galloping search, so a sample costs about its calls,
+		 * whatever the model's size. Variants with no call are left unstamped; scoring
+		 * reads them as homozygous reference inside the region, missing outside.
 		 */
-		int			i = 0;
+		uint32_t	v = s->var_lo,
+					hi = s->var_hi;
 
-		for (uint32_t v = s->var_lo; v < s->var_hi; v++)
+		for (int i = 0; i < calls->n_call && v < hi; i++)
 		{
-			int64_t		pos = s->lite[v].pos;
+			const VfCall *c = &calls->call[i];
 
-			while (i < calls->n_call && calls->call[i].pos < pos)
-				i++;
-			for (int k = i; k < calls->n_call && calls->call[k].pos == pos; k++)
-				match_call(s, image, &calls->call[k], v);
-			if (s->var[v].stamp != s->gen && pos >= s->start && pos <= s->end)
+			if (s->lite[v].pos < c->pos)
 			{
-				s->var[v].stamp = s->gen;
-				s->var[v].status = s->lite[v].homref_match;
-				s->var[v].dosage = s->lite[v].homref_dosage;
+				uint32_t	step = 1,
+							lo = v,
+							top;
+
+				while (v + step < hi && s->lite[v + step].pos < c->pos)
+				{
+					lo = v + step;
+					step *= 2;
+				}
+				/* lite[lo].pos < c->pos; the first pos >= c->pos is in (lo, top] */
+				top = v + step < hi ? v + step : hi;
+				v = lo + 1;
+				while (v < top)
+				{
+					uint32_t	mid = v + (top - v) / 2;
+
+					if (s->lite[mid].pos < c->pos)
+						v = mid + 1;
+					else
+						top = mid;
+				}
 			}
+			for (uint32_t w = v; w < hi && s->lite[w].pos == c->pos; w++)
+				match_call(s, image, c, w);
 		}
 		return 0;
 	}
@@ -452,8 +469,8 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 		}
 	}
 	/*
-	 * Branch-free but for the stamp: statuses are tallied by index, and a variant that is
-	 * not used carries dosage 0 (match_call and the merge store it so).
+	 * Statuses are tallied by index, and a variant that is not used carries dosage 0
+	 * (match_call and the load-time hom-ref precomputation store it so).
 	 */
 	{
 		uint32_t	tally[STATUS_MISSING_CALL + 1] = {0};
@@ -461,15 +478,22 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 
 		for (uint32_t i = 0; i < g->n_weight; i++)
 		{
-			const PdbVarState *st = &s->var[w[i].variant];
+				uint32_t	v = w[i].variant;
+			const PdbVarState *st = &s->var[v];
 
-			if (st->stamp != s->gen)
+			if (st->stamp == s->gen)
 			{
-				absent++;
-				continue;
+				tally[st->status]++;
+				sum += w[i].weight * st->dosage;
 			}
-			tally[st->status]++;
-			sum += w[i].weight * st->dosage;
+			else if (varid && s->lite[v].pos >= s->start && s->lite[v].pos <= s->end)
+			{
+				/* no call here, inside the region: homozygous for the varID's REF */
+				tally[s->lite[v].homref_match]++;
+				sum += w[i].weight * s->lite[v].homref_dosage;
+			}
+			else
+				absent++;
 		}
 		out->n_used = tally[VF_PDB_MATCH_EXACT] + tally[VF_PDB_MATCH_SWAP] +
 			tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
