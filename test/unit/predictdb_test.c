@@ -210,6 +210,23 @@ test_score_v8(void)
 		vf_pdb_scratch_free(s2);
 	}
 
+	/* one call far into the chromosome's variants (the search gallops to it) */
+	{
+		static const char *A_TG[] = {"T", "G"};
+		VfCall		one[] = {
+			{.pos = 2400, .id = "rs2400", .n_allele = 2, .allele = A_TG, .gt = {1, 1}, .phased = true},
+		};
+		VfCalls		cs3 = {.chrom = "22", .start = 1, .end = 5000, .n_call = 1, .call = one};
+		VfPdbScratch *s3 = vf_pdb_scratch_new(img, &err);
+		VfPdbResult r3;
+
+		CHECK(vf_pdb_scratch_set_calls(s3, img, &cs3, &err) == 0);
+		CHECK(vf_pdb_score_gene(img, s3, (uint32_t) gd, &r3, &err) == 0);
+		/* 2000, 2100, 2200, 2300 hom-ref; 2400 the call; 9000 outside the region */
+		CHECK(r3.n_used == 5 && r3.n_missing == 1 && r3.n_skipped == 0);
+		vf_pdb_scratch_free(s3);
+	}
+
 	/* GENEE is on chr21: refused, naming both */
 	int64_t		ge = vf_pdb_find_gene(img, "ENSG00000000005", &err);
 
