@@ -37,7 +37,13 @@ typedef struct VfCheckpoint
 	size_t		vocab_len;
 } VfCheckpoint;
 
-/* Builds the image from a .safetensors file or a directory; *image is malloc'd. */
+/*
+ * Builds the image from a .safetensors file or a directory (config.json, model.safetensors,
+ * optional tokenizer.json and vocab.txt). F32, F16, BF16 and F64 tensors are converted to F32;
+ * tensors of integer or boolean dtype (num_batches_tracked, position_ids buffers) are left out.
+ * Fails with VF_ERR_LIMIT, before allocating, when the image would exceed max_bytes.
+ * *image is allocated with aligned_alloc(64, ...): release it with free().
+ */
 int			vf_checkpoint_image_build(const char *path, void **image, size_t *size,
 									  size_t max_bytes, VfError *err);
 
@@ -47,5 +53,20 @@ void		vf_checkpoint_close(VfCheckpoint *c);
 
 /* Tensor by exact name, or NULL. */
 const VfTensorView *vf_checkpoint_tensor(const VfCheckpoint *c, const char *name);
+
+/*
+ * Checks that every name in names[0..n) is present; otherwise fails naming the first missing
+ * one (VF_ERR_DATA), with `what` (e.g. the architecture) in the message.
+ */
+int			vf_checkpoint_require(const VfCheckpoint *c, const char *const *names, int n,
+								  const char *what, VfError *err);
+
+/* Total number of elements over all tensors. */
+int64_t		vf_checkpoint_parameters(const VfCheckpoint *c);
+
+/* Caps on the text files carried in the image. */
+#define VF_CKPT_MAX_CONFIG ((size_t) 1 << 20)
+#define VF_CKPT_MAX_TOKENIZER ((size_t) 64 << 20)
+#define VF_CKPT_MAX_VOCAB ((size_t) 16 << 20)
 
 #endif
