@@ -235,19 +235,19 @@ static void
 feed_forward(VfEncoder *enc, const VfEncLayer *L, const float *h, int n)
 {
 	int			H = enc->hidden,
-				I = enc->inter;
+				I_ = enc->inter;
 
 	if (enc->ffn == VF_FFN_GLU)
 	{
-		linear(enc->ffn_in, 2 * I, h, n, H, L->w_in, L->b_in, 2 * I);
-		vf_glu(enc->ffn_mid, enc->ffn_in, n, I, enc->act);
+		linear(enc->ffn_in, 2 * I_, h, n, H, L->w_in, L->b_in, 2 * I_);
+		vf_glu(enc->ffn_mid, enc->ffn_in, n, I_, enc->act);
 	}
 	else
 	{
-		linear(enc->ffn_mid, I, h, n, H, L->w_in, L->b_in, I);
-		vf_activation(enc->ffn_mid, (size_t) n * I, enc->act);
+		linear(enc->ffn_mid, I_, h, n, H, L->w_in, L->b_in, I_);
+		vf_activation(enc->ffn_mid, (size_t) n * I_, enc->act);
 	}
-	linear(enc->h, H, enc->ffn_mid, n, I, L->w_out, L->b_out, H);
+	linear(enc->h, H, enc->ffn_mid, n, I_, L->w_out, L->b_out, H);
 }
 
 int
@@ -331,13 +331,13 @@ double
 vf_encoder_flops(const VfEncoder *enc, int n)
 {
 	double		H = enc->hidden,
-				I = enc->inter,
-				N = n;
-	double		ffn_in = enc->ffn == VF_FFN_GLU ? 2 * I : I;
-	double		per_layer = 2 * N * H * 3 * H	/* q, k, v */
-		+ 2 * 2 * N * N * H		/* scores and context */
-		+ 2 * N * H * H			/* output projection */
-		+ 2 * N * H * ffn_in + 2 * N * I * H;
+				I_ = enc->inter,
+				N_ = n;
+	double		ffn_in = enc->ffn == VF_FFN_GLU ? 2 * I_ : I_;
+	double		per_layer = 2 * N_ * H * 3 * H	/* q, k, v */
+		+ 2 * 2 * N_ * N_ * H		/* scores and context */
+		+ 2 * N_ * H * H			/* output projection */
+		+ 2 * N_ * H * ffn_in + 2 * N_ * I_ * H;
 
 	return per_layer * enc->n_layers;
 }

@@ -1,0 +1,18 @@
+# Engine: plain-C parity driver against the PyTorch goldens, and the goldens themselves.
+#
+#   make goldens   regenerates test/fixtures/encoder/*.json from PyTorch (test/reference/),
+#                  writing the random-weight checkpoints they come from to build/generated/encoder.
+ENGINE_SRCS = src/blas.c src/tensor_kernels.c src/encoder.c src/encoder_arch.c \
+              src/checkpoint_image.c src/safetensors.c src/json.c src/error.c
+ENGINE_HDRS = include/varformer/blas.h include/varformer/encoder.h include/varformer/tensor_kernels.h \
+              src/encoder_internal.h include/varformer/checkpoint.h
+PYTHON ?= /usr/bin/python3
+
+build/unit/encoder_parity: test/unit/encoder_parity.c $(ENGINE_SRCS) $(ENGINE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -O2 $(BLAS_CFLAGS) -fassociative-math -fno-signed-zeros -fno-trapping-math \
+		-o $@ test/unit/encoder_parity.c $(ENGINE_SRCS) -ldl -lm
+
+.PHONY: goldens
+goldens:
+	$(PYTHON) test/reference/make_encoder_fixtures.py build/generated/encoder/models test/fixtures/encoder
