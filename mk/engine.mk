@@ -16,3 +16,16 @@ build/unit/encoder_parity: test/unit/encoder_parity.c $(ENGINE_SRCS) $(ENGINE_HD
 .PHONY: goldens
 goldens:
 	$(PYTHON) test/reference/make_encoder_fixtures.py build/generated/encoder/models test/fixtures/encoder
+
+# Benchmark helpers (make bench): optimized, no sanitizers.
+BENCH_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Iinclude $(BLAS_CFLAGS)
+build/bench/encoder_bench: test/unit/encoder_bench.c $(ENGINE_SRCS) $(ENGINE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -c -fassociative-math -fno-signed-zeros -fno-trapping-math \
+		-o build/bench/tensor_kernels.o src/tensor_kernels.c
+	$(CC) $(BENCH_CFLAGS) -o $@ test/unit/encoder_bench.c build/bench/tensor_kernels.o \
+		$(filter-out src/tensor_kernels.c,$(ENGINE_SRCS)) -ldl -lm
+
+build/bench/sgemm_peak: test/bench/sgemm_peak.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< -lopenblas
