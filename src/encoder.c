@@ -84,6 +84,12 @@ vf_encoder_num_states(const VfEncoder *enc)
 	return enc->n_states;
 }
 
+void
+vf_encoder_set_interrupt_hook(VfEncoder *enc, void (*hook) (void))
+{
+	enc->interrupt_hook = hook;
+}
+
 static float *
 alloc_floats(size_t n)
 {
@@ -214,6 +220,8 @@ attention(VfEncoder *enc, const VfEncLayer *L, const float *h, int n)
 	}
 	for (int hd = 0; hd < enc->n_heads; hd++)
 	{
+		if (enc->interrupt_hook)
+			enc->interrupt_hook();
 		/* scores = scale * Q_h K_h^T (n x n), one head at a time to keep the buffer n x n */
 		vf_sgemm(CblasNoTrans, CblasTrans, n, n, D, scale, q + hd * D, 3 * H,
 				 k + hd * D, 3 * H, 0.0f, enc->scores, n);
@@ -295,6 +303,8 @@ vf_encoder_forward(VfEncoder *enc, const int32_t *ids, int n, const int32_t *sta
 		const VfEncLayer *L = &enc->layers[l];
 		const float *in;
 
+		if (enc->interrupt_hook)
+			enc->interrupt_hook();
 		/* attention block: x += Wo attn(LN?(x)); post-LN normalizes the sum instead */
 		in = enc->x;
 		if (enc->pre_ln)

@@ -58,6 +58,8 @@ struct VfEncoder
 	VfEncLayer *layers;
 	float	   *alibi_slopes;
 
+	void		(*interrupt_hook) (void);
+
 	/* scratch, grown to the largest n seen (allocated once per shape, never per layer) */
 	int			cap;
 	float	   *x, *h, *qkv, *scores, *ctx, *ffn_in, *ffn_mid;

@@ -30,6 +30,13 @@ int			vf_encoder_num_states(const VfEncoder *enc);
 double		vf_encoder_flops(const VfEncoder *enc, int n);
 
 /*
+ * hook() runs between layers and attention heads. In the server it is CHECK_FOR_INTERRUPTS,
+ * which may longjmp out of the forward pass: that is safe because the pass holds nothing
+ * but enc's own scratch, which stays valid for the next call.
+ */
+void		vf_encoder_set_interrupt_hook(VfEncoder *enc, void (*hook) (void));
+
+/*
  * Last hidden state for ids[0..n): out is n x hidden_size. states (per-token epigenetic
  * state for EBERT-style models, 0 <= state < vf_encoder_num_states) may be NULL, which means
  * state 0 everywhere. Scratch is kept in enc, grown once per shape (not per layer or call).

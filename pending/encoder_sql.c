@@ -1,0 +1,229 @@
+/*
+ * encoder_sql.c: encode_sequence(), the SQL entry to the transformer encoders.
+ *
+ * A model is acquired by name from the shared-memory store; each backend builds, once per
+ * model generation, a VfEncoder and a VfTokenizer over its own mapping of the image and keeps
+ * them in the store's backend cache together with scratch sized for the longest input seen.
+ * Pooling is the mean of the last hidden state over every token the tokenizer produced
+ * (special tokens included, there is no padding in a single sequence), as the NT and
+ * DNABERT-2 model cards do.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "varformer/blas.h"
+#include "varformer/checkpoint.h"
+#include "varformer/embedding.h"
+#include "varformer/encoder.h"
+#include "varformer/engine.h"
+#include "varformer/error_report.h"
+#include "varformer/json.h"
+#include "varformer/model_store.h"
+#include "varformer/tokenizer.h"
+
+PG_FUNCTION_INFO_V1(vf_encode_sequence);
+PG_FUNCTION_INFO_V1(vf_encode_sequence_states);
+
+/* Backend-local state for one model generation (plain malloc: it outlives transactions). */
+typedef struct EncoderModel
+{
+	const void *image;			/* the mapping the views below point into */
+	VfCheckpoint ckpt;
+	bool		ckpt_open;
+	VfJsonDoc  *config;
+	VfEncoder  *enc;
+	VfTokenizer *tok;
+	int			cap;			/* tokens the buffers below hold */
+	int32_t    *ids;
+	int32_t    *states;
+	float	   *hidden;
+} EncoderModel;
+
+static void
+encoder_model_free(void *p)
+{
+	EncoderModel *em = p;
+
+	if (em == NULL)
+		return;
+	vf_tokenizer_free(em->tok);
+	vf_encoder_free(em->enc);
+	if (em->config)
+		vf_json_free(em->config);
+	if (em->ckpt_open)
+		vf_checkpoint_close(&em->ckpt);
+	free(em->ids);
+	free(em->states);
+	free(em->hidden);
+	free(em);
+}
+
+static void
+check_interrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+static EncoderModel *
+encoder_model_get(const char *name)
+{
+	const VfModelRef *m = vf_model_acquire(name);
+	EncoderModel *em;
+	VfError		err = {0};
+
+	if (m->kind != VF_KIND_ENCODER)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is not a transformer encoder", name),
+				 errhint("encode_sequence needs a model loaded from an encoder checkpoint (NT, DNABERT-2, GROVER).")));
+	em = vf_model_cache_get(m);
+	if (em != NULL && em->image == m->image)
+		return em;
+
+	em = calloc(1, sizeof(EncoderModel));
+	if (em == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	em->image = m->image;
+	if (vf_checkpoint_open(m->image, m->size, &em->ckpt, &err) < 0)
+		goto fail;
+	em->ckpt_open = true;
+	if (em->ckpt.config_json == NULL)
+	{
+		vf_error(&err, VF_ERR_DATA, "model \"%s\" has no config.json", name);
+		goto fail;
+	}
+	if ((em->config = vf_json_parse(em->ckpt.config_json, em->ckpt.config_len, &err)) == NULL ||
+		(em->enc = vf_encoder_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL ||
+		(em->tok = vf_tokenizer_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL)
+		goto fail;
+	if (vf_encoder_hidden_size(em->enc) > VF_EMBEDDING_MAX_DIM)
+	{
+		vf_error(&err, VF_ERR_LIMIT, "hidden size %d of model \"%s\" exceeds the embedding type's maximum %d",
+				 vf_encoder_hidden_size(em->enc), name, VF_EMBEDDING_MAX_DIM);
+		goto fail;
+	}
+	vf_encoder_set_interrupt_hook(em->enc, check_interrupts);
+	vf_model_cache_set(m, em, encoder_model_free);
+	return em;
+
+fail:
+	encoder_model_free(em);
+	vf_ereport(&err);
+}
+
+/* Buffers for n tokens, grown once per new maximum shape. */
+static void
+encoder_model_reserve(EncoderModel *em, int n)
+{
+	size_t		H = vf_encoder_hidden_size(em->enc);
+
+	if (n <= em->cap)
+		return;
+	free(em->ids);
+	free(em->states);
+	free(em->hidden);
+	em->ids = malloc(sizeof(int32_t) * n);
+	em->states = malloc(sizeof(int32_t) * n);
+	em->hidden = malloc(sizeof(float) * (size_t) n * H);
+	em->cap = n;
+	if (!em->ids || !em->states || !em->hidden)
+	{
+		free(em->ids);
+		free(em->states);
+		free(em->hidden);
+		em->ids = em->states = NULL;
+		em->hidden = NULL;
+		em->cap = 0;
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory for %d tokens", n)));
+	}
+}
+
+/* states int[] -> em->states; its length must be the token count. */
+static void
+read_states(EncoderModel *em, ArrayType *arr, int n, const char *model)
+{
+	int			count;
+	Datum	   *values;
+	bool	   *nulls;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("epigenetic states must be a one-dimensional array, not %d-dimensional", ARR_NDIM(arr))));
+	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT, &values, &nulls, &count);
+	if (count != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d epigenetic states given for %d tokens", count, n),
+				 errdetail("Model \"%s\" turns this sequence into %d tokens, special tokens included; give one state per token.",
+						   model, n)));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("epigenetic state %d is NULL", i + 1)));
+		em->states[i] = DatumGetInt32(values[i]);
+	}
+}
+
+static Datum
+encode(text *seq, text *model_name, ArrayType *states)
+{
+	char	   *model = text_to_cstring(model_name);
+	EncoderModel *em = encoder_model_get(model);
+	VfError		err = {0};
+	int			max = vf_encoder_max_tokens(em->enc),
+				H = vf_encoder_hidden_size(em->enc),
+				n;
+	Embedding  *result;
+
+	encoder_model_reserve(em, max);
+	n = vf_tokenize(em->tok, VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq), em->ids, max, &err);
+	if (n < 0)
+		vf_ereport(&err);
+	if (states != NULL)
+	{
+		if (vf_encoder_num_states(em->enc) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model \"%s\" has no epigenetic state embeddings", model),
+					 errhint("Call encode_sequence(seq, model) without states.")));
+		read_states(em, states, n, model);
+	}
+	if (vf_blas_init(vf_blas_threads, &err) < 0 ||
+		vf_encoder_forward(em->enc, em->ids, n, states ? em->states : NULL, em->hidden, &err) < 0)
+		vf_ereport(&err);
+
+	/* mean over tokens, accumulated in double so long inputs lose no digits */
+	result = vf_embedding_new(H);
+	{
+		double	   *acc = palloc0(sizeof(double) * H);
+
+		for (int t = 0; t < n; t++)
+			for (int i = 0; i < H; i++)
+				acc[i] += em->hidden[(size_t) t * H + i];
+		for (int i = 0; i < H; i++)
+			result->x[i] = (float) (acc[i] / n);
+		pfree(acc);
+	}
+	vf_embedding_check_finite(result, "encoder output");
+	PG_RETURN_EMBEDDING_P(result);
+}
+
+Datum
+vf_encode_sequence(PG_FUNCTION_ARGS)
+{
+	return encode(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), NULL);
+}
+
+Datum
+vf_encode_sequence_states(PG_FUNCTION_ARGS)
+{
+	return encode(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), PG_GETARG_ARRAYTYPE_P(2));
+}
