@@ -51,6 +51,9 @@ lookup(Binder *b, const char *name)
  */
 static const float *
 bindv(Binder *b, bool optional, int64_t d0, int64_t d1, const char *fmt, va_list ap)
+__attribute__((format(printf, 5, 0)));
+static const float *
+bindv(Binder *b, bool optional, int64_t d0, int64_t d1, const char *fmt, va_list ap)
 {
 	char		name[200];
 	const VfTensorView *t;
