@@ -29,3 +29,7 @@ build/bench/encoder_bench: test/unit/encoder_bench.c $(ENGINE_SRCS) $(ENGINE_HDR
 build/bench/sgemm_peak: test/bench/sgemm_peak.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< -lopenblas
+
+build/unit/encoder_test: test/unit/encoder_test.c $(ENGINE_SRCS) $(ENGINE_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -O2 $(BLAS_CFLAGS) -o $@ test/unit/encoder_test.c $(ENGINE_SRCS) -ldl -lm

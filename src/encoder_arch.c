@@ -294,7 +294,12 @@ bind_esm(VfEncoder *enc, Binder *b, const VfJson *config, VfError *err)
 
 	/* NT v2's intermediate.dense is twice as tall (SwiGLU); NT v1's is a plain GELU MLP */
 	t = lookup(b, "encoder.layer.0.intermediate.dense.weight");
-	enc->ffn = (t != NULL && t->ndim == 2 && t->shape[0] == 2 * (int64_t) I) ? VF_FFN_GLU : VF_FFN_MLP;
+	if (t != NULL && !(t->ndim == 2 && t->shape[1] == H &&
+					   (t->shape[0] == I || t->shape[0] == 2 * (int64_t) I)))
+		return vf_error(err, VF_ERR_DATA,
+						"tensor \"%sencoder.layer.0.intermediate.dense.weight\" should have shape [%d, %d] (GELU) or [%d, %d] (SwiGLU)",
+						b->prefix, I, H, 2 * I, H);
+	enc->ffn = (t != NULL && t->shape[0] == 2 * (int64_t) I) ? VF_FFN_GLU : VF_FFN_MLP;
 	enc->act = enc->ffn == VF_FFN_GLU ? VF_ACT_SILU : VF_ACT_GELU;
 	enc->arch = enc->pos == VF_POS_ROTARY ? "esm (Nucleotide Transformer v2 style)" : "esm (Nucleotide Transformer v1 style)";
 	int			rows_in = enc->ffn == VF_FFN_GLU ? 2 * I : I;
