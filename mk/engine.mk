@@ -10,7 +10,7 @@ PYTHON ?= /usr/bin/python3
 
 build/unit/encoder_parity: test/unit/encoder_parity.c $(ENGINE_SRCS) $(ENGINE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -O2 $(BLAS_CFLAGS) -fassociative-math -fno-signed-zeros -fno-trapping-math \
+	$(CC) $(UNIT_CFLAGS) -O2 -ftree-vectorize $(BLAS_CFLAGS) -fassociative-math -fno-signed-zeros -fno-trapping-math \
 		-o $@ test/unit/encoder_parity.c $(ENGINE_SRCS) -ldl -lm
 
 .PHONY: goldens
@@ -18,7 +18,7 @@ goldens:
 	$(PYTHON) test/reference/make_encoder_fixtures.py build/generated/encoder/models test/fixtures/encoder
 
 # Benchmark helpers (make bench): optimized, no sanitizers.
-BENCH_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Iinclude $(BLAS_CFLAGS)
+BENCH_CFLAGS = -std=gnu11 -O2 -ftree-vectorize -g -Wall -Wextra -Iinclude $(BLAS_CFLAGS)
 build/bench/encoder_bench: test/unit/encoder_bench.c $(ENGINE_SRCS) $(ENGINE_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -c -fassociative-math -fno-signed-zeros -fno-trapping-math \
@@ -32,4 +32,4 @@ build/bench/sgemm_peak: test/bench/sgemm_peak.c
 
 build/unit/encoder_test: test/unit/encoder_test.c $(ENGINE_SRCS) $(ENGINE_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -O2 $(BLAS_CFLAGS) -o $@ test/unit/encoder_test.c $(ENGINE_SRCS) -ldl -lm
+	$(CC) $(UNIT_CFLAGS) -O2 -ftree-vectorize $(BLAS_CFLAGS) -o $@ test/unit/encoder_test.c $(ENGINE_SRCS) -ldl -lm

@@ -69,15 +69,16 @@ vf_scale_inplace(float *y, float s, size_t n)
 }
 
 /*
- * exp for softmax arguments (<= 0 after max subtraction), written so it vectorizes:
- * x = k ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (relative error ~2e-7, below
- * float rounding of the sum), 2^k through the exponent bits. Underflows to 0 below -87.
+ * exp written so that loops calling it vectorize (libm's expf is a call per element):
+ * x = k ln2 + r, |r| <= ln2/2, e^r by a degree-6 polynomial (relative error ~2e-7, at float
+ * rounding), 2^k through the exponent bits. Arguments are clamped to [-87, 88], where the
+ * result is still a normal float; the callers (softmax after max subtraction, sigmoid)
+ * only lose what float could not represent anyway.
  */
 static inline float
-exp_nonpos(float x)
+exp_vec(float x)
 {
-	if (x < -87.0f)
-		x = -87.0f;
+	x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
 	float		kf = rintf(x * 1.44269504088896341f);
 	float		r = x - kf * 0.693145751953125f;
 
@@ -98,19 +99,32 @@ exp_nonpos(float x)
 VF_TARGET_CLONES void
 vf_softmax_row(float *x, int n)
 {
-	float		mx = -INFINITY,
+	float		lane[16],
+				mx = -INFINITY,
 				sum = 0.0f;
+	int			i = 0;
 
-	for (int i = 0; i < n; i++)
+	/*
+	 * Max in 16 independent lanes: a single running max is a serial dependency chain that
+	 * GCC will not vectorize without -ffinite-math-only.
+	 */
+	for (int l = 0; l < 16; l++)
+		lane[l] = -INFINITY;
+	for (; i + 16 <= n; i += 16)
+		for (int l = 0; l < 16; l++)
+			lane[l] = x[i + l] > lane[l] ? x[i + l] : lane[l];
+	for (; i < n; i++)
 		mx = x[i] > mx ? x[i] : mx;
-	for (int i = 0; i < n; i++)
+	for (int l = 0; l < 16; l++)
+		mx = lane[l] > mx ? lane[l] : mx;
+	for (i = 0; i < n; i++)
 	{
-		x[i] = exp_nonpos(x[i] - mx);
+		x[i] = exp_vec(x[i] - mx);
 		sum += x[i];
 	}
 	float		inv = 1.0f / sum;
 
-	for (int i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		x[i] *= inv;
 }
 
@@ -204,32 +218,63 @@ vf_rotary_apply(float *x, int rows, int ld, int n_heads, int dim,
 }
 
 static inline float
-act1(float x, VfActivation act)
+gelu_exact(float x)
+{
+	return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+}
+
+static inline float
+gelu_tanh(float x)
+{
+	return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+}
+
+/* x sigmoid(a x): SiLU for a = 1, the sigmoid GELU approximation for a = 1.702 */
+static inline float
+x_sigmoid(float x, float a)
+{
+	return x / (1.0f + exp_vec(-a * x));
+}
+
+static inline float
+relu(float x)
+{
+	return x > 0.0f ? x : 0.0f;
+}
+
+/*
+ * The activation is dispatched once outside the loop so that each loop body is a single
+ * function the vectorizer can see through.
+ */
+VF_TARGET_CLONES void
+vf_activation(float *x, size_t n, VfActivation act)
 {
 	switch (act)
 	{
 		case VF_ACT_GELU:
-			return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+			for (size_t i = 0; i < n; i++)
+				x[i] = gelu_exact(x[i]);
+			break;
 		case VF_ACT_GELU_TANH:
-			return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+			for (size_t i = 0; i < n; i++)
+				x[i] = gelu_tanh(x[i]);
+			break;
 		case VF_ACT_GELU_SIGMOID:
-			return x / (1.0f + expf(-1.702f * x));
+			for (size_t i = 0; i < n; i++)
+				x[i] = x_sigmoid(x[i], 1.702f);
+			break;
 		case VF_ACT_SILU:
-			return x / (1.0f + expf(-x));
+			for (size_t i = 0; i < n; i++)
+				x[i] = x_sigmoid(x[i], 1.0f);
+			break;
 		case VF_ACT_RELU:
-			return x > 0.0f ? x : 0.0f;
+			for (size_t i = 0; i < n; i++)
+				x[i] = relu(x[i]);
+			break;
 	}
-	return x;
 }
 
-void
-vf_activation(float *x, size_t n, VfActivation act)
-{
-	for (size_t i = 0; i < n; i++)
-		x[i] = act1(x[i], act);
-}
-
-void
+VF_TARGET_CLONES void
 vf_glu(float *out, const float *in, int rows, int cols, VfActivation act)
 {
 	for (int r = 0; r < rows; r++)
@@ -238,7 +283,28 @@ vf_glu(float *out, const float *in, int rows, int cols, VfActivation act)
 		const float *v = g + cols;
 		float	   *o = out + (size_t) r * cols;
 
-		for (int c = 0; c < cols; c++)
-			o[c] = act1(g[c], act) * v[c];
+		switch (act)
+		{
+			case VF_ACT_GELU:
+				for (int c = 0; c < cols; c++)
+					o[c] = gelu_exact(g[c]) * v[c];
+				break;
+			case VF_ACT_GELU_TANH:
+				for (int c = 0; c < cols; c++)
+					o[c] = gelu_tanh(g[c]) * v[c];
+				break;
+			case VF_ACT_GELU_SIGMOID:
+				for (int c = 0; c < cols; c++)
+					o[c] = x_sigmoid(g[c], 1.702f) * v[c];
+				break;
+			case VF_ACT_SILU:
+				for (int c = 0; c < cols; c++)
+					o[c] = x_sigmoid(g[c], 1.0f) * v[c];
+				break;
+			case VF_ACT_RELU:
+				for (int c = 0; c < cols; c++)
+					o[c] = relu(g[c]) * v[c];
+				break;
+		}
 	}
 }
