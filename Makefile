@@ -30,7 +30,9 @@ SHLIB_LINK   = $(HTS_LIBS) -lsqlite3 -ldl -lm
 # Hot numeric kernels: allow the compiler to reassociate float sums so the loops
 # vectorize (same trade pgvector makes); runtime dispatch comes from target_clones.
 VF_KERNEL_OBJS = $(filter %_kernels.o,$(OBJS))
-$(VF_KERNEL_OBJS): PG_CFLAGS += -fassociative-math -fno-signed-zeros -fno-trapping-math
+# (PGXS folds PG_CFLAGS into CFLAGS with `override` at parse time, so a target-specific
+# PG_CFLAGS would be ignored: the flags must go on CFLAGS, with override.)
+$(VF_KERNEL_OBJS): override CFLAGS += -fassociative-math -fno-signed-zeros -fno-trapping-math
 
 # The driver goals (check, bench, demo, deps) run their own sub-makes and must work on a
 # fresh machine where pg_config is not there yet, so they do not read PGXS (which would
