@@ -279,7 +279,7 @@ vf_checkpoint_image_build(const char *path, void **image, size_t *size, size_t m
 	}
 	if (total > max_bytes)
 	{
-		vf_error(err, VF_ERR_LIMIT, "model \"%s\" needs %llu bytes of shared memory, more than the "
+		vf_error(err, VF_ERR_LIMIT, "checkpoint \"%s\" needs %llu bytes of shared memory, more than the "
 				 "%llu bytes available", path, (unsigned long long) total, (unsigned long long) max_bytes);
 		vf_error_hint(err, "Raise varformer.max_model_memory or unload other models.");
 		goto done;

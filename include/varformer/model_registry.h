@@ -1,0 +1,76 @@
+/*
+ * model_registry.h: the model store's own interfaces between its files (server side).
+ *
+ *   model_store.c    shared control block, DSM segments, backend attachments
+ *   model_load.c     (path, options) -> kind, architecture, image, sha256
+ *   model_catalog.c  the persisted catalog table and reload after a shared-memory reset
+ *   model_sql.c      load_model, unload_model, the models view, model_checksum
+ * Other modules use model_store.h only.
+ */
+#ifndef VARFORMER_MODEL_REGISTRY_H
+#define VARFORMER_MODEL_REGISTRY_H
+
+#include "postgres.h"
+
+#include "varformer/model_store.h"
+
+#define VF_SHA256_LEN 32
+#define VF_ARCH_LEN 32
+
+/* What load_model / the catalog know about a model before it is in shared memory. */
+typedef struct VfModelBuild
+{
+	VfModelKind kind;
+	char		arch[VF_ARCH_LEN];
+	int64		parameters;
+	void	   *image;			/* malloc'd (aligned_alloc): free() it */
+	size_t		size;
+	uint8		sha256[VF_SHA256_LEN];
+} VfModelBuild;
+
+typedef enum VfRegisterResult
+{
+	VF_REGISTER_LOADED,
+	VF_REGISTER_UNCHANGED,		/* same name, same bytes: nothing to do */
+	VF_REGISTER_REPLACED
+} VfRegisterResult;
+
+/* One row of the live registry (current database). */
+typedef struct VfModelStatus
+{
+	char		name[NAMEDATALEN];
+	VfModelKind kind;
+	char		arch[VF_ARCH_LEN];
+	int64		parameters;
+	int64		bytes;
+	uint8		sha256[VF_SHA256_LEN];
+	uint64		generation;
+	int32		backends;
+	int64		calls;
+} VfModelStatus;
+
+/* model_store.c */
+extern void vf_model_store_require(void);
+extern int64 vf_model_store_available(const char *replacing);
+extern VfRegisterResult vf_model_store_register(const char *name, const VfModelBuild *b,
+												bool replace);
+extern bool vf_model_store_unregister(const char *name);
+extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
+extern int	vf_model_store_list(VfModelStatus **out);
+extern const char *vf_model_kind_name(VfModelKind kind);
+extern int	vf_model_max_memory_mb;
+
+/* model_load.c */
+extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out);
+extern void vf_model_build(const char *name, const char *path, const char *options_json,
+						   int64 max_bytes, const uint8 *known_sha, VfModelBuild *out);
+extern void vf_model_build_free(VfModelBuild *b);
+extern char *vf_sha256_hex(const uint8 *sha);
+
+/* model_catalog.c */
+extern void vf_model_catalog_store(const char *name, const char *path, const char *options_json,
+								   const VfModelBuild *b);
+extern bool vf_model_catalog_delete(const char *name);
+extern bool vf_model_catalog_reload(const char *name);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * model_load.c: turning load_model's (path, options) into a model image and its sha256.
+ *
+ * Dispatch: options {"ensemble": ...} build an ensemble; a file that starts with the
+ * SQLite magic is a PredictDB database; anything else is a safetensors checkpoint (a file or
+ * a Hugging Face style directory) whose config.json decides encoder or seq2func.
+ * The sha256 identifies the content: for a file, what sha256sum prints; for a directory,
+ * the sha256 of `sha256sum config.json model.safetensors tokenizer.json vocab.txt` output
+ * (the files present, in that order); for an ensemble, of its options text.
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cryptohash.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+
+#include "varformer/checkpoint.h"
+#include "varformer/error_report.h"
+#include "varformer/json.h"
+#include "varformer/model_arch.h"
+#include "varformer/model_registry.h"
+#include "varformer/predictdb.h"
+
+/*
+ * The PredictDB and ensemble builders come from the predictdb module; until it is linked
+ * in, these resolve to NULL and load_model says so instead of failing to load the library.
+ */
+#pragma weak vf_predictdb_image_build
+#pragma weak vf_ensemble_image_build
+
+char *
+vf_sha256_hex(const uint8 *sha)
+{
+	char	   *s = palloc(VF_SHA256_LEN * 2 + 1);
+
+	for (int i = 0; i < VF_SHA256_LEN; i++)
+		snprintf(s + 2 * i, 3, "%02x", sha[i]);
+	return s;
+}
+
+static pg_cryptohash_ctx *
+sha_begin(void)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(ctx))));
+	return ctx;
+}
+
+static void
+sha_update(pg_cryptohash_ctx *ctx, const void *data, size_t len)
+{
+	if (pg_cryptohash_update(ctx, data, len) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
+}
+
+static void
+sha_end(pg_cryptohash_ctx *ctx, uint8 *out)
+{
+	if (pg_cryptohash_final(ctx, out, VF_SHA256_LEN) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
+	pg_cryptohash_free(ctx);
+}
+
+/* sha256 of a file, streamed; false when the file does not exist. */
+static bool
+sha256_file(const char *path, uint8 *out)
+{
+	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	pg_cryptohash_ctx *ctx;
+	char	   *buf;
+	ssize_t		r;
+
+	if (fd < 0)
+	{
+		if (errno == ENOENT)
+			return false;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open file \"%s\": %m", path)));
+	}
+	ctx = sha_begin();
+	buf = palloc(1 << 20);
+	while ((r = read(fd, buf, 1 << 20)) != 0)
+	{
+		if (r < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read file \"%s\": %m", path)));
+		}
+		sha_update(ctx, buf, (size_t) r);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(buf);
+	CloseTransientFile(fd);
+	sha_end(ctx, out);
+	return true;
+}
+
+static void
+sha256_path(const char *path, uint8 *out)
+{
+	struct stat st;
+	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	pg_cryptohash_ctx *ctx;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+	{
+		if (!sha256_file(path, out))
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open file \"%s\": %m", path)));
+		return;
+	}
+	ctx = sha_begin();
+	for (size_t i = 0; i < lengthof(files); i++)
+	{
+		char	   *p = psprintf("%s/%s", path, files[i]);
+		uint8		h[VF_SHA256_LEN];
+
+		if (sha256_file(p, h))
+		{
+			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), files[i]);
+
+			sha_update(ctx, line, strlen(line));
+		}
+	}
+	sha_end(ctx, out);
+}
+
+static bool
+is_sqlite_file(const char *path)
+{
+	char		magic[16];
+	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	bool		yes = false;
+
+	if (fd < 0)
+		return false;
+	if (read(fd, magic, 16) == 16 && memcmp(magic, "SQLite format 3\0", 16) == 0)
+		yes = true;
+	CloseTransientFile(fd);
+	return yes;
+}
+
+static void
+build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelBuild *out)
+{
+	VfError		err;
+	VfCheckpoint ckpt;
+	const char *arch = NULL;
+	VfModelKind kind = VF_KIND_ENCODER;
+	int			rc;
+
+	vf_error_clear(&err);
+	if (vf_checkpoint_image_build(path, &out->image, &out->size, (size_t) max_bytes, &err) != 0)
+		vf_ereport(&err);
+	if (vf_checkpoint_open(out->image, out->size, &ckpt, &err) != 0)
+	{
+		vf_model_build_free(out);
+		vf_ereport(&err);
+	}
+	if (ckpt.config_json)
+		rc = vf_model_arch_detect(ckpt.config_json, ckpt.config_len, &arch, &kind, &err);
+	else
+	{
+		/* a bare .safetensors file: the options may say what it is */
+		const char *k = vf_json_get_string(opts, "architecture", NULL);
+		char		cfg[160];
+
+		rc = 0;
+		if (k)
+		{
+			snprintf(cfg, sizeof(cfg), "{\"model_type\": \"%.100s\"}", k);
+			rc = vf_model_arch_detect(cfg, strlen(cfg), &arch, &kind, &err);
+		}
+	}
+	if (rc == 0 && arch)
+		rc = vf_model_arch_check(arch, &ckpt, &err);
+	out->parameters = vf_checkpoint_parameters(&ckpt);
+	vf_checkpoint_close(&ckpt);
+	if (rc != 0)
+	{
+		vf_model_build_free(out);
+		vf_ereport(&err);
+	}
+	out->kind = kind;
+	strlcpy(out->arch, arch ? arch : "unknown", VF_ARCH_LEN);
+}
+
+void
+vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
+{
+	VfError		err;
+	VfJsonDoc  *doc;
+	bool		ensemble;
+
+	vf_error_clear(&err);
+	doc = vf_json_parse(options_json, strlen(options_json), &err);
+	if (doc == NULL)
+		vf_ereport(&err);
+	ensemble = vf_json_get(vf_json_root(doc), "ensemble") != NULL;
+	vf_json_free(doc);
+	if (ensemble)
+	{
+		pg_cryptohash_ctx *ctx = sha_begin();
+
+		sha_update(ctx, options_json, strlen(options_json));
+		sha_end(ctx, out);
+	}
+	else if (path != NULL)
+		sha256_path(path, out);
+	else
+		memset(out, 0, VF_SHA256_LEN);
+}
+
+void
+vf_model_build(const char *name, const char *path, const char *options_json, int64 max_bytes,
+			   const uint8 *known_sha, VfModelBuild *out)
+{
+	VfError		err;
+	VfJsonDoc  *doc;
+	const VfJson *opts;
+
+	memset(out, 0, sizeof(*out));
+	vf_error_clear(&err);
+	doc = vf_json_parse(options_json, strlen(options_json), &err);
+	if (doc == NULL)
+		vf_ereport(&err);
+	opts = vf_json_root(doc);
+
+	PG_TRY();
+	{
+		if (vf_json_get(opts, "ensemble") != NULL)
+		{
+			pg_cryptohash_ctx *ctx;
+
+			if (vf_ensemble_image_build == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("ensemble models are not available in this build")));
+			if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
+				vf_ereport(&err);
+			out->kind = VF_KIND_ENSEMBLE;
+			strlcpy(out->arch, "ensemble", VF_ARCH_LEN);
+			if (known_sha)
+				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
+			else
+			{
+				ctx = sha_begin();
+				sha_update(ctx, options_json, strlen(options_json));
+				sha_end(ctx, out->sha256);
+			}
+		}
+		else
+		{
+			if (path == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("load_model needs a path for model \"%s\"", name),
+						 errhint("Only ensembles ({\"ensemble\": ...} in options) are loaded without a file.")));
+			if (known_sha)
+				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
+			else
+				sha256_path(path, out->sha256);
+			if (is_sqlite_file(path))
+			{
+				if (vf_predictdb_image_build == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("PredictDB models are not available in this build")));
+				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
+											 (size_t) max_bytes, &err) != 0)
+					vf_ereport(&err);
+				out->kind = VF_KIND_PREDICTDB;
+				strlcpy(out->arch, "elastic_net", VF_ARCH_LEN);
+			}
+			else
+				build_checkpoint(path, opts, max_bytes, out);
+		}
+	}
+	PG_FINALLY();
+	{
+		vf_json_free(doc);
+	}
+	PG_END_TRY();
+}
+
+void
+vf_model_build_free(VfModelBuild *b)
+{
+	free(b->image);
+	b->image = NULL;
+	b->size = 0;
+}

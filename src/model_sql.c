@@ -1,0 +1,194 @@
+/*
+ * model_sql.c: SQL entry points of the model store: load_model, unload_model,
+ * model_store_status (behind the models view) and model_checksum.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "varformer/checkpoint.h"
+#include "varformer/error_report.h"
+#include "varformer/file_access.h"
+#include "varformer/json.h"
+#include "varformer/model_registry.h"
+
+PG_FUNCTION_INFO_V1(vf_load_model);
+PG_FUNCTION_INFO_V1(vf_unload_model);
+PG_FUNCTION_INFO_V1(vf_model_store_status);
+PG_FUNCTION_INFO_V1(vf_model_checksum);
+
+static bool
+options_replace(const char *options_json)
+{
+	VfError		err;
+	VfJsonDoc  *doc = vf_json_parse(options_json, strlen(options_json), &err);
+	const VfJson *root;
+	bool		replace;
+
+	if (doc == NULL)
+		vf_ereport(&err);
+	root = vf_json_root(doc);
+	if (root->type != VF_JSON_OBJECT)
+	{
+		vf_json_free(doc);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("load_model options must be a JSON object, not %s", options_json)));
+	}
+	replace = vf_json_get_bool(root, "replace", false);
+	vf_json_free(doc);
+	return replace;
+}
+
+/*
+ * load_model(name, path, options): NULL path only for ensembles. Returns what happened:
+ * 'loaded', 'replaced' or 'unchanged' (same name, same bytes).
+ */
+Datum
+vf_load_model(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	char	   *volatile path = NULL;
+	char	   *options;
+	bool		replace;
+	uint8		sha[VF_SHA256_LEN];
+	VfModelStatus cur;
+	bool		exists;
+	VfModelBuild b;
+	volatile VfRegisterResult res = VF_REGISTER_LOADED;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("load_model needs a model name")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	options = PG_ARGISNULL(2) ? pstrdup("{}") :
+		JsonbToCString(NULL, &PG_GETARG_JSONB_P(2)->root, VARSIZE(PG_GETARG_JSONB_P(2)));
+	vf_model_store_require();
+	replace = options_replace(options);
+	if (!PG_ARGISNULL(1))
+	{
+		vf_require_read_server_files("load_model");
+		path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		(void) vf_check_readable_file(path, true);
+	}
+
+	/* Hash first: the same bytes again cost nothing, different ones are refused early. */
+	vf_model_content_sha256(path, options, sha);
+	exists = vf_model_store_lookup(name, &cur);
+	if (exists && memcmp(cur.sha256, sha, VF_SHA256_LEN) == 0)
+		PG_RETURN_TEXT_P(cstring_to_text("unchanged"));
+	if (exists && !replace)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("model \"%s\" is already loaded with different content", name),
+				 errdetail("Loaded sha256 %s, new sha256 %s.", vf_sha256_hex(cur.sha256), vf_sha256_hex(sha)),
+				 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
+
+	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL), sha, &b);
+	PG_TRY();
+	{
+		/* catalog first: if registering fails, the transaction takes the row back */
+		vf_model_catalog_store(name, path, options, &b);
+		res = vf_model_store_register(name, &b, replace);
+	}
+	PG_FINALLY();
+	{
+		vf_model_build_free(&b);
+	}
+	PG_END_TRY();
+	PG_RETURN_TEXT_P(cstring_to_text(res == VF_REGISTER_LOADED ? "loaded" :
+									 res == VF_REGISTER_REPLACED ? "replaced" : "unchanged"));
+}
+
+Datum
+vf_unload_model(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bool		in_catalog,
+				in_memory;
+
+	vf_model_store_require();
+	in_catalog = vf_model_catalog_delete(name);
+	in_memory = vf_model_store_unregister(name);
+	if (!in_catalog && !in_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("model \"%s\" is not loaded", name)));
+	PG_RETURN_VOID();
+}
+
+/* The live registry of this database: name, generation, bytes, backends, transactions. */
+Datum
+vf_model_store_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	VfModelStatus *st;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = vf_model_store_list(&st);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		values[0] = CStringGetTextDatum(st[i].name);
+		values[1] = CStringGetTextDatum(vf_model_kind_name(st[i].kind));
+		values[2] = Int64GetDatum((int64) st[i].generation);
+		values[3] = Int64GetDatum(st[i].bytes);
+		values[4] = Int32GetDatum(st[i].backends);
+		values[5] = Int64GetDatum(st[i].calls);
+		values[6] = CStringGetTextDatum(vf_sha256_hex(st[i].sha256));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * model_checksum(name): the sum of every weight, in double precision. Reads the whole
+ * image in this backend (an integrity check, and what the sharing test measures).
+ */
+Datum
+vf_model_checksum(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	const VfModelRef *m = vf_model_acquire(name);
+	VfCheckpoint c;
+	VfError		err;
+	double		sum = 0;
+
+	if (m->kind != VF_KIND_ENCODER && m->kind != VF_KIND_SEQ2FUNC)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("model \"%s\" is a %s model; model_checksum reads neural checkpoints",
+						name, vf_model_kind_name(m->kind))));
+	vf_error_clear(&err);
+	if (vf_checkpoint_open(m->image, m->size, &c, &err) != 0)
+		vf_ereport(&err);
+	PG_TRY();
+	{
+		for (int t = 0; t < c.n_tensor; t++)
+		{
+			const float *x = c.tensor[t].data;
+			int64		n = c.tensor[t].numel;
+
+			for (int64 i = 0; i < n; i++)
+			{
+				sum += x[i];
+				if ((i & 0xfffff) == 0xfffff)
+					CHECK_FOR_INTERRUPTS();
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		vf_checkpoint_close(&c);
+	}
+	PG_END_TRY();
+	PG_RETURN_FLOAT8(sum);
+}

@@ -1,0 +1,90 @@
+# Eight backends reading one ~200 MB model use one copy of the weights: together they add
+# at most 10% of the weights' size in private memory, while each maps the whole image.
+# Measured from /proc/<pid>/status (RssAnon: private, RssShmem: shared mappings touched).
+#
+# Each backend reads every weight with model_checksum(). When the engine's encode_sequence
+# is installed, each backend also encodes a sequence with the same model.
+use strict;
+use warnings;
+use FindBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $root = "$FindBin::Bin/../..";
+my $dir = PostgreSQL::Test::Utils::tempdir();
+my $model = "$dir/share200";
+system('/usr/bin/python3', "$root/test/fixtures/models/make_models.py", '--sharing', $model, '200') == 0
+  or die "could not generate the 200 MB model";
+my $expected_sum = slurp_file("$model.sum");
+chomp $expected_sum;
+
+my $node = PostgreSQL::Test::Cluster->new('sharing');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'varformer'\nmax_connections = 30\n");
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION varformer');
+is($node->safe_psql('postgres', "SELECT load_model('share', '$model')"), 'loaded', 'model loaded');
+my $bytes = $node->safe_psql('postgres', "SELECT bytes FROM models WHERE name = 'share'");
+cmp_ok($bytes, '>', 190 * 1024 * 1024, "image is $bytes bytes");
+
+my $has_encoder = $node->safe_psql('postgres',
+	"SELECT to_regprocedure('encode_sequence(text,text)') IS NOT NULL") eq 't';
+
+sub proc_kb
+{
+	my ($pid, $field) = @_;
+	my $status = slurp_file("/proc/$pid/status");
+	$status =~ /^$field:\s+(\d+) kB/m or die "no $field for pid $pid";
+	return $1 * 1024;
+}
+
+my $n = 8;
+my (@sessions, @pids, %before);
+for my $i (1 .. $n)
+{
+	my $s = $node->background_psql('postgres');
+	my $pid = $s->query_safe('SELECT pg_backend_pid()');
+	chomp $pid;
+	push @sessions, $s;
+	push @pids, $pid;
+	$before{$pid} = { anon => proc_kb($pid, 'RssAnon'), shmem => proc_kb($pid, 'RssShmem') };
+}
+
+# All eight read the model at the same time.
+my $query = "SELECT sum(model_checksum('share')) / 3 FROM generate_series(1, 3)";
+$query .= ", length(encode_sequence(repeat('ACGTTGCA', 64), 'share')::text) > 0" if $has_encoder;
+for my $i (0 .. $n - 1)
+{
+	$sessions[$i]->{stdin} .= "$query;\n\\echo DONE$i\n";
+}
+for my $i (0 .. $n - 1)
+{
+	$sessions[$i]->{run}->pump until $sessions[$i]->{stdout} =~ /DONE$i/;
+	my ($sum) = split /\n/, $sessions[$i]->{stdout};
+	my ($value) = split /\|/, $sum;
+	is($value + 0, $expected_sum + 0, "backend $i read every weight (sum $value)");
+	$sessions[$i]->{stdout} = '';
+}
+
+my ($private, $min_shared) = (0, undef);
+for my $pid (@pids)
+{
+	my $anon = proc_kb($pid, 'RssAnon') - $before{$pid}{anon};
+	my $shmem = proc_kb($pid, 'RssShmem') - $before{$pid}{shmem};
+	note sprintf("backend %d: private +%.1f MB, shared mapped +%.1f MB", $pid, $anon / 1048576, $shmem / 1048576);
+	$private += $anon;
+	$min_shared = $shmem if !defined $min_shared || $shmem < $min_shared;
+}
+cmp_ok($min_shared, '>=', 0.95 * $bytes, 'every backend maps the whole shared image');
+my $ratio = ($bytes + $private) / $bytes;
+diag sprintf("8 backends: one shared copy %.1f MB + private growth %.1f MB in total = %.3f x the weights",
+	$bytes / 1048576, $private / 1048576, $ratio);
+cmp_ok($ratio, '<=', 1.10, 'eight backends use at most 10% over one copy of the weights');
+
+is($node->safe_psql('postgres', "SELECT backends >= $n FROM models WHERE name = 'share'"), 't',
+	'the models view counts the attached backends');
+
+$_->quit for @sessions;
+$node->stop;
+done_testing();
