@@ -273,14 +273,15 @@ vf_encoder_forward(VfEncoder *enc, const int32_t *ids, int n, const int32_t *sta
 				 n, enc->max_tokens);
 		return -1;
 	}
+	/* positions in messages count from 1, as SQL arrays do */
 	for (int t = 0; t < n; t++)
 	{
 		if (ids[t] < 0 || ids[t] >= enc->vocab)
 			return vf_error(err, VF_ERR_INVALID, "token id %d at position %d is outside the vocabulary (size %d)",
-							ids[t], t, enc->vocab);
+							ids[t], t + 1, enc->vocab);
 		if (states != NULL && enc->n_states > 0 && (states[t] < 0 || states[t] >= enc->n_states))
 			return vf_error(err, VF_ERR_INVALID, "epigenetic state %d at position %d is outside [0, %d)",
-							states[t], t, enc->n_states);
+							states[t], t + 1, enc->n_states);
 	}
 	if (states != NULL && enc->n_states == 0)
 		return vf_error(err, VF_ERR_INVALID, "model %s has no epigenetic state embeddings", enc->arch);

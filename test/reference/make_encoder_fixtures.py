@@ -158,8 +158,27 @@ def cases_for(name, config, g):
     return cases
 
 
+def write_broken(models_dir):
+    """Checkpoints that must be refused at first use, naming what is wrong: nt_v2 without one
+    tensor, and nt_v2 claiming a position scheme varformer does not implement."""
+    config = dict(MODELS["nt_v2"])
+    model = encoders.build(config).eval()
+    randomize(model, 7)
+    tensors = model.state_dict()
+    del tensors["esm.encoder.layer.1.attention.self.key.bias"]
+    for name, cfg, ts in (("broken_missing_tensor", config, tensors),
+                          ("broken_relative_key", dict(config, position_embedding_type="relative_key"),
+                           model.state_dict())):
+        out = os.path.join(models_dir, name)
+        os.makedirs(out, exist_ok=True)
+        write_safetensors(os.path.join(out, "model.safetensors"), ts)
+        with open(os.path.join(out, "config.json"), "w") as f:
+            json.dump(cfg, f, indent=2, sort_keys=True)
+
+
 def main():
     models_dir, goldens_dir = sys.argv[1], sys.argv[2]
+    write_broken(models_dir)
     torch.set_num_threads(1)
     for seed, (name, config) in enumerate(sorted(MODELS.items()), start=1):
         model = encoders.build(config).eval()

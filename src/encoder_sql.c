@@ -1,12 +1,11 @@
 /*
- * encoder_sql.c: encode_sequence(), the SQL entry to the transformer encoders.
+ * encoder_sql.c: encode_tokens(), the SQL entry to the transformer encoders.
  *
  * A model is acquired by name from the shared-memory store; each backend builds, once per
- * model generation, a VfEncoder and a VfTokenizer over its own mapping of the image and keeps
- * them in the store's backend cache together with scratch sized for the longest input seen.
- * Pooling is the mean of the last hidden state over every token the tokenizer produced
- * (special tokens included, there is no padding in a single sequence), as the NT and
- * DNABERT-2 model cards do.
+ * model generation, a VfEncoder over its own mapping of the image and keeps it in the
+ * store's backend cache together with buffers sized for the model's longest input.
+ * Pooling is the mean of the last hidden state over every token (special tokens included;
+ * a single sequence has no padding), as the NT and DNABERT-2 model cards do.
  */
 #include "postgres.h"
 
@@ -24,10 +23,9 @@
 #include "varformer/error_report.h"
 #include "varformer/json.h"
 #include "varformer/model_store.h"
-#include "varformer/tokenizer.h"
 
-PG_FUNCTION_INFO_V1(vf_encode_sequence);
-PG_FUNCTION_INFO_V1(vf_encode_sequence_states);
+PG_FUNCTION_INFO_V1(vf_encode_tokens);
+PG_FUNCTION_INFO_V1(vf_encode_tokens_states);
 
 /* Backend-local state for one model generation (plain malloc: it outlives transactions). */
 typedef struct EncoderModel
@@ -37,7 +35,6 @@ typedef struct EncoderModel
 	bool		ckpt_open;
 	VfJsonDoc  *config;
 	VfEncoder  *enc;
-	VfTokenizer *tok;
 	int			cap;			/* tokens the buffers below hold */
 	int32_t    *ids;
 	int32_t    *states;
@@ -51,7 +48,6 @@ encoder_model_free(void *p)
 
 	if (em == NULL)
 		return;
-	vf_tokenizer_free(em->tok);
 	vf_encoder_free(em->enc);
 	if (em->config)
 		vf_json_free(em->config);
@@ -80,7 +76,7 @@ encoder_model_get(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("model \"%s\" is not a transformer encoder", name),
-				 errhint("encode_sequence needs a model loaded from an encoder checkpoint (NT, DNABERT-2, GROVER).")));
+				 errhint("Encoding needs a model loaded from an encoder checkpoint (NT, DNABERT-2, GROVER).")));
 	em = vf_model_cache_get(m);
 	if (em != NULL && em->image == m->image)
 		return em;
@@ -98,8 +94,7 @@ encoder_model_get(const char *name)
 		goto fail;
 	}
 	if ((em->config = vf_json_parse(em->ckpt.config_json, em->ckpt.config_len, &err)) == NULL ||
-		(em->enc = vf_encoder_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL ||
-		(em->tok = vf_tokenizer_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL)
+		(em->enc = vf_encoder_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL)
 		goto fail;
 	if (vf_encoder_hidden_size(em->enc) > VF_EMBEDDING_MAX_DIM)
 	{
@@ -143,9 +138,9 @@ encoder_model_reserve(EncoderModel *em, int n)
 	}
 }
 
-/* states int[] -> em->states; its length must be the token count. */
-static void
-read_states(EncoderModel *em, ArrayType *arr, int n, const char *model)
+/* A one-dimensional int[] without NULLs into dst[0..count); returns count. */
+static int
+read_int_array(ArrayType *arr, const char *what, int32_t *dst, int cap)
 {
 	int			count;
 	Datum	   *values;
@@ -154,76 +149,99 @@ read_states(EncoderModel *em, ArrayType *arr, int n, const char *model)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("epigenetic states must be a one-dimensional array, not %d-dimensional", ARR_NDIM(arr))));
+				 errmsg("%s must be a one-dimensional array, not %d-dimensional", what, ARR_NDIM(arr))));
 	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT, &values, &nulls, &count);
-	if (count != n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%d epigenetic states given for %d tokens", count, n),
-				 errdetail("Model \"%s\" turns this sequence into %d tokens, special tokens included; give one state per token.",
-						   model, n)));
-	for (int i = 0; i < n; i++)
+	if (count > cap)
+	{
+		pfree(values);
+		pfree(nulls);
+		return count;			/* the caller reports the limit */
+	}
+	for (int i = 0; i < count; i++)
 	{
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("epigenetic state %d is NULL", i + 1)));
-		em->states[i] = DatumGetInt32(values[i]);
+					 errmsg("%s element %d is NULL", what, i + 1)));
+		dst[i] = DatumGetInt32(values[i]);
 	}
+	pfree(values);
+	pfree(nulls);
+	return count;
 }
 
-static Datum
-encode(text *seq, text *model_name, ArrayType *states)
+/* Runs the encoder over em->ids[0..n) and returns the mean of the last hidden state. */
+static Embedding *
+encode_ids(EncoderModel *em, int n, bool with_states)
 {
-	char	   *model = text_to_cstring(model_name);
-	EncoderModel *em = encoder_model_get(model);
 	VfError		err = {0};
-	int			max = vf_encoder_max_tokens(em->enc),
-				H = vf_encoder_hidden_size(em->enc),
-				n;
+	int			H = vf_encoder_hidden_size(em->enc);
 	Embedding  *result;
+	double	   *acc;
 
-	encoder_model_reserve(em, max);
-	n = vf_tokenize(em->tok, VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq), em->ids, max, &err);
-	if (n < 0)
-		vf_ereport(&err);
-	if (states != NULL)
-	{
-		if (vf_encoder_num_states(em->enc) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("model \"%s\" has no epigenetic state embeddings", model),
-					 errhint("Call encode_sequence(seq, model) without states.")));
-		read_states(em, states, n, model);
-	}
 	if (vf_blas_init(vf_blas_threads, &err) < 0 ||
-		vf_encoder_forward(em->enc, em->ids, n, states ? em->states : NULL, em->hidden, &err) < 0)
+		vf_encoder_forward(em->enc, em->ids, n, with_states ? em->states : NULL, em->hidden, &err) < 0)
 		vf_ereport(&err);
 
 	/* mean over tokens, accumulated in double so long inputs lose no digits */
 	result = vf_embedding_new(H);
-	{
-		double	   *acc = palloc0(sizeof(double) * H);
-
-		for (int t = 0; t < n; t++)
-			for (int i = 0; i < H; i++)
-				acc[i] += em->hidden[(size_t) t * H + i];
+	acc = palloc0(sizeof(double) * H);
+	for (int t = 0; t < n; t++)
 		for (int i = 0; i < H; i++)
-			result->x[i] = (float) (acc[i] / n);
-		pfree(acc);
-	}
+			acc[i] += em->hidden[(size_t) t * H + i];
+	for (int i = 0; i < H; i++)
+		result->x[i] = (float) (acc[i] / n);
+	pfree(acc);
 	vf_embedding_check_finite(result, "encoder output");
-	PG_RETURN_EMBEDDING_P(result);
+	return result;
+}
+
+/* Epigenetic states for the n tokens in em->ids, one per token. */
+static void
+read_states(EncoderModel *em, ArrayType *states, int n, const char *model)
+{
+	int			count;
+
+	if (vf_encoder_num_states(em->enc) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model \"%s\" has no epigenetic state embeddings", model),
+				 errhint("Call the function without states.")));
+	count = read_int_array(states, "epigenetic states", em->states, em->cap);
+	if (count != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%d epigenetic states given for %d tokens", count, n),
+				 errdetail("Give one state per token of model \"%s\", special tokens included.", model)));
+}
+
+static Datum
+encode_tokens(ArrayType *ids, text *model_name, ArrayType *states)
+{
+	char	   *model = text_to_cstring(model_name);
+	EncoderModel *em = encoder_model_get(model);
+	int			max = vf_encoder_max_tokens(em->enc),
+				n;
+
+	encoder_model_reserve(em, max);
+	n = read_int_array(ids, "token ids", em->ids, max);
+	if (n > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d tokens exceed the maximum of %d of model \"%s\"", n, max, model)));
+	if (states != NULL)
+		read_states(em, states, n, model);
+	PG_RETURN_EMBEDDING_P(encode_ids(em, n, states != NULL));
 }
 
 Datum
-vf_encode_sequence(PG_FUNCTION_ARGS)
+vf_encode_tokens(PG_FUNCTION_ARGS)
 {
-	return encode(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), NULL);
+	return encode_tokens(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_TEXT_PP(1), NULL);
 }
 
 Datum
-vf_encode_sequence_states(PG_FUNCTION_ARGS)
+vf_encode_tokens_states(PG_FUNCTION_ARGS)
 {
-	return encode(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), PG_GETARG_ARRAYTYPE_P(2));
+	return encode_tokens(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_TEXT_PP(1), PG_GETARG_ARRAYTYPE_P(2));
 }
