@@ -10,7 +10,7 @@ FROM unnest(ARRAY['nt_v1', 'nt_v2', 'dnabert2', 'grover', 'bert_gelu_tanh',
 ORDER BY m;
 
 CREATE TEMP TABLE enc50_golden AS
-SELECT m AS model, c->>'name' AS name,
+SELECT m AS model, c->>'name' AS name, c->>'seq' AS seq,
        ARRAY(SELECT jsonb_array_elements_text(c->'ids')::int) AS ids,
        CASE WHEN c ? 'states'
             THEN ARRAY(SELECT jsonb_array_elements_text(c->'states')::int) END AS states,
@@ -36,11 +36,38 @@ FROM (SELECT g.*,
       FROM enc50_golden g) s
 ORDER BY model, name;
 
+-- Runs a statement and shows its SQLSTATE and message instead of failing.
+CREATE FUNCTION enc50_try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+-- Sequences (NT models): tokenized as the Nucleotide Transformer does (the ids must equal
+-- the Python reference's: upper-casing, 6-mers, leftover bases and N as single tokens), then
+-- encoded; the embedding must match PyTorch's for the same sequence.
+SELECT model, name, length(seq) AS bases,
+       sequence_tokens(seq, 'enc50_' || model) = ids AS same_tokens,
+       enc50_rel_err(encode_sequence(seq, 'enc50_' || model), pooled) < 1e-4 AS matches_pytorch
+FROM enc50_golden WHERE seq IS NOT NULL
+ORDER BY model, name;
+-- the maximum is 64 tokens: <cls> + 63 6-mers; one more base is refused, naming both lengths
+SELECT enc50_try(format('SELECT encode_sequence(%L, %L)', repeat('ACGTAC', 63) || 'A', 'enc50_nt_v1')) AS one_base_too_many;
+-- EBERT-style states with a sequence: one state per token of sequence_tokens()
+SELECT sequence_tokens('acgtacGGT', 'enc50_ebert') AS ebert_tokens;
+SELECT encode_sequence('acgtacGGT', 'enc50_ebert', ARRAY[1, 2, 3, 4, 5])
+       = encode_tokens(sequence_tokens('ACGTACGGT', 'enc50_ebert'), 'enc50_ebert', ARRAY[1, 2, 3, 4, 5]) AS states_follow_tokens;
+SELECT enc50_try($$SELECT encode_sequence('ACGTACGGT', 'enc50_ebert', ARRAY[1, 2, 3])$$) AS states_count;
+-- a checkpoint without tokenizer files can still be fed token ids
+SELECT enc50_try($$SELECT encode_sequence('ACGT', 'enc50_grover')$$) AS no_tokenizer;
+
 -- Declared as the design argues: immutable (a model name denotes fixed content), parallel
 -- safe, expensive enough that the planner spreads rows over workers.
 SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict, procost
 FROM pg_proc p JOIN pg_namespace n ON n.oid = pronamespace
-WHERE proname = 'encode_tokens' ORDER BY 1::text;
+WHERE proname IN ('encode_tokens', 'encode_sequence', 'sequence_tokens') ORDER BY 1::text;
 
 -- The same embeddings from parallel workers (each builds its own encoder over the shared image).
 CREATE TABLE enc50_inputs AS
@@ -69,13 +96,6 @@ RESET varformer.blas_threads;
 SET varformer.blas_threads = 0;
 
 -- Errors name the offending value and carry the right SQLSTATE.
-CREATE FUNCTION enc50_try(q text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE q;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
 SELECT enc50_try($$SELECT encode_tokens(ARRAY[3, 4107], 'enc50_nt_v1')$$) AS id_outside_vocabulary;
 SELECT enc50_try($$SELECT encode_tokens(ARRAY[3, -1], 'enc50_nt_v1')$$) AS negative_id;
 SELECT enc50_try($$SELECT encode_tokens(array_fill(7, ARRAY[65]), 'enc50_nt_v1')$$) AS too_long;

@@ -1,9 +1,11 @@
 /*
- * encoder_sql.c: encode_tokens(), the SQL entry to the transformer encoders.
+ * encoder_sql.c: encode_sequence(), encode_tokens() and sequence_tokens(), the SQL entry to
+ * the transformer encoders.
  *
  * A model is acquired by name from the shared-memory store; each backend builds, once per
- * model generation, a VfEncoder over its own mapping of the image and keeps it in the
- * store's backend cache together with buffers sized for the model's longest input.
+ * model generation, a VfEncoder (and, on first use of a sequence, the model's VfTokenizer)
+ * over its own mapping of the image and keeps them in the store's backend cache together
+ * with buffers sized for the model's longest input.
  * Pooling is the mean of the last hidden state over every token (special tokens included;
  * a single sequence has no padding), as the NT and DNABERT-2 model cards do.
  */
@@ -23,7 +25,11 @@
 #include "varformer/error_report.h"
 #include "varformer/json.h"
 #include "varformer/model_store.h"
+#include "varformer/tokenizer.h"
 
+PG_FUNCTION_INFO_V1(vf_encode_sequence);
+PG_FUNCTION_INFO_V1(vf_encode_sequence_states);
+PG_FUNCTION_INFO_V1(vf_sequence_tokens);
 PG_FUNCTION_INFO_V1(vf_encode_tokens);
 PG_FUNCTION_INFO_V1(vf_encode_tokens_states);
 
@@ -35,6 +41,7 @@ typedef struct EncoderModel
 	bool		ckpt_open;
 	VfJsonDoc  *config;
 	VfEncoder  *enc;
+	VfTokenizer *tok;			/* NULL until a sequence is encoded */
 	int			cap;			/* tokens the buffers below hold */
 	int32_t    *ids;
 	int32_t    *states;
@@ -48,6 +55,7 @@ encoder_model_free(void *p)
 
 	if (em == NULL)
 		return;
+	vf_tokenizer_free(em->tok);
 	vf_encoder_free(em->enc);
 	if (em->config)
 		vf_json_free(em->config);
@@ -244,4 +252,73 @@ Datum
 vf_encode_tokens_states(PG_FUNCTION_ARGS)
 {
 	return encode_tokens(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_TEXT_PP(1), PG_GETARG_ARRAYTYPE_P(2));
+}
+
+/*
+ * Tokenizes seq into em->ids as the model's authors do (upper-cased first; NT k-mers, BPE
+ * from tokenizer.json, ...); returns the token count.
+ */
+static int
+tokenize(EncoderModel *em, text *seq, const char *model)
+{
+	VfError		err = {0};
+	int			max = vf_encoder_max_tokens(em->enc),
+				n;
+
+	if (em->tok == NULL)
+	{
+		em->tok = vf_tokenizer_create(&em->ckpt, vf_json_root(em->config), &err);
+		if (em->tok == NULL)
+		{
+			char		msg[sizeof(err.msg)];
+
+			snprintf(msg, sizeof(msg), "%s", err.msg);
+			vf_error(&err, err.code, "model \"%s\" has no usable tokenizer: %s", model, msg);
+			vf_error_hint(&err, "encode_tokens() takes token ids directly.");
+			vf_ereport(&err);
+		}
+	}
+	encoder_model_reserve(em, max);
+	n = vf_tokenize(em->tok, VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq), em->ids, max, &err);
+	if (n < 0)
+		vf_ereport(&err);
+	return n;
+}
+
+static Datum
+encode_sequence(text *seq, text *model_name, ArrayType *states)
+{
+	char	   *model = text_to_cstring(model_name);
+	EncoderModel *em = encoder_model_get(model);
+	int			n = tokenize(em, seq, model);
+
+	if (states != NULL)
+		read_states(em, states, n, model);
+	PG_RETURN_EMBEDDING_P(encode_ids(em, n, states != NULL));
+}
+
+Datum
+vf_encode_sequence(PG_FUNCTION_ARGS)
+{
+	return encode_sequence(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), NULL);
+}
+
+Datum
+vf_encode_sequence_states(PG_FUNCTION_ARGS)
+{
+	return encode_sequence(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), PG_GETARG_ARRAYTYPE_P(2));
+}
+
+/* The token ids encode_sequence feeds the encoder (to check them, or to pass states). */
+Datum
+vf_sequence_tokens(PG_FUNCTION_ARGS)
+{
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	EncoderModel *em = encoder_model_get(model);
+	int			n = tokenize(em, PG_GETARG_TEXT_PP(0), model);
+	Datum	   *d = palloc(sizeof(Datum) * n);
+
+	for (int i = 0; i < n; i++)
+		d[i] = Int32GetDatum(em->ids[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }

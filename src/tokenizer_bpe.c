@@ -239,10 +239,10 @@ vf_bpe_model_load(const VfJson *model, VfVocab *vocab, VfError *err)
 		}
 		for (size_t i = 0; i < merges->len; i++)
 		{
-			const char *a,
-					   *b;
-			size_t		alen,
-						blen;
+			const char *a = NULL,
+					   *b = NULL;
+			size_t		alen = 0,
+						blen = 0;
 			int32_t		ia,
 						ib,
 						inew;

@@ -52,8 +52,9 @@ for my $i (1 .. $n)
 }
 
 # All eight read the model at the same time.
-my $query = "SELECT sum(model_checksum('share')) / 3 FROM generate_series(1, 3)";
-$query .= ", length(encode_sequence(repeat('ACGTTGCA', 64), 'share')::text) > 0" if $has_encoder;
+my $query = "SELECT sum(model_checksum('share')) / 3";
+$query .= ", bool_and(length(encode_sequence(repeat('ACGTTGCA', 64), 'share')::text) > 0)" if $has_encoder;
+$query .= " FROM generate_series(1, 3)";
 for my $i (0 .. $n - 1)
 {
 	$sessions[$i]->{stdin} .= "$query;\n\\echo DONE$i\n";
@@ -77,9 +78,13 @@ for my $pid (@pids)
 	$min_shared = $shmem if !defined $min_shared || $shmem < $min_shared;
 }
 cmp_ok($min_shared, '>=', 0.95 * $bytes, 'every backend maps the whole shared image');
-my $ratio = ($bytes + $private) / $bytes;
-diag sprintf("8 backends: one shared copy %.1f MB + private growth %.1f MB in total = %.3f x the weights",
-	$bytes / 1048576, $private / 1048576, $ratio);
+# Encoding adds per-backend working memory that does not scale with the weights: OpenBLAS's
+# packing buffers (~2 MB touched per process) and the encoder's activations for the input.
+# Allow 4 MB per backend for it; a private copy of the weights would still add 100% each.
+my $work = $has_encoder ? 4 * 1048576 * $n : 0;
+my $ratio = ($bytes + $private - $work) / $bytes;
+diag sprintf("8 backends: one shared copy %.1f MB + private growth %.1f MB in total (%.1f MB allowed for encoding work) = %.3f x the weights",
+	$bytes / 1048576, $private / 1048576, $work / 1048576, $ratio);
 cmp_ok($ratio, '<=', 1.10, 'eight backends use at most 10% over one copy of the weights');
 
 is($node->safe_psql('postgres', "SELECT backends >= $n FROM models WHERE name = 'share'"), 't',
