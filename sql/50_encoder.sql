@@ -45,8 +45,8 @@ EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ': ' || SQLERRM;
 END $$;
 
--- Sequences (NT models): tokenized as the Nucleotide Transformer does (the ids must equal
--- the Python reference's: upper-casing, 6-mers, leftover bases and N as single tokens), then
+-- Sequences: tokenized as the model's authors do (the ids must equal the Python references':
+-- NT upper-casing, 6-mers, leftover bases and N as single tokens; DNABERT-2 and GROVER BPE), then
 -- encoded; the embedding must match PyTorch's for the same sequence.
 SELECT model, name, length(seq) AS bases,
        sequence_tokens(seq, 'enc50_' || model) = ids AS same_tokens,
@@ -61,7 +61,7 @@ SELECT encode_sequence('acgtacGGT', 'enc50_ebert', ARRAY[1, 2, 3, 4, 5])
        = encode_tokens(sequence_tokens('ACGTACGGT', 'enc50_ebert'), 'enc50_ebert', ARRAY[1, 2, 3, 4, 5]) AS states_follow_tokens;
 SELECT enc50_try($$SELECT encode_sequence('ACGTACGGT', 'enc50_ebert', ARRAY[1, 2, 3])$$) AS states_count;
 -- a checkpoint without tokenizer files can still be fed token ids
-SELECT enc50_try($$SELECT encode_sequence('ACGT', 'enc50_grover')$$) AS no_tokenizer;
+SELECT enc50_try($$SELECT encode_sequence('ACGT', 'enc50_bert_gelu_tanh')$$) AS no_tokenizer;
 
 -- Declared as the design argues: immutable (a model name denotes fixed content), parallel
 -- safe, expensive enough that the planner spreads rows over workers.

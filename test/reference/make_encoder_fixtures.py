@@ -17,8 +17,19 @@ import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import encoders  # noqa: E402
+import tokenizers_ref  # noqa: E402  (the tokenizer module's independent Python reference)
+
+# BPE models take the tokenizer module's fixtures (DNABERT-2 and GROVER style tokenizer.json)
+TOKENIZER_FIXTURES = os.path.join(HERE, "..", "fixtures", "tokenizer")
+BPE_TOKENIZERS = {"dnabert2": "dnabert2_tokenizer.json", "grover": "grover_tokenizer.json"}
+
+
+def bpe_vocab_size(name):
+    with open(os.path.join(TOKENIZER_FIXTURES, BPE_TOKENIZERS[name])) as f:
+        return tokenizers_ref.JsonRef(f.read()).vocab_size
 
 NT_SPECIALS = ["<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>"]
 NT_KMERS = ["".join(p) for p in itertools.product("ATCG", repeat=6)]
@@ -75,13 +86,14 @@ MODELS = {
                                   "AutoModelForMaskedLM": "modeling_esm.EsmForMaskedLM"}),
     # DNABERT-2 (zhihan1996/DNABERT-2-117M), shrunk; 6 heads exercise the non-power-of-two slopes
     "dnabert2": bert_config(hidden_size=48, num_hidden_layers=2, num_attention_heads=6, intermediate_size=64,
-                            vocab_size=4096, max_position_embeddings=512, alibi_starting_size=64,
+                            vocab_size=bpe_vocab_size("dnabert2"), max_position_embeddings=512,
+                            alibi_starting_size=64,
                             auto_map={"AutoConfig": "configuration_bert.BertConfig",
                                       "AutoModel": "bert_layers.BertModel",
                                       "AutoModelForMaskedLM": "bert_layers.BertForMaskedLM"}),
     # GROVER (PoetschLab/GROVER): plain BERT, shrunk
     "grover": bert_config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
-                          vocab_size=600, max_position_embeddings=40),
+                          vocab_size=bpe_vocab_size("grover"), max_position_embeddings=40),
     # the GELU approximations through hidden_act
     "bert_gelu_tanh": bert_config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                                   intermediate_size=32, vocab_size=50, max_position_embeddings=24,
@@ -136,8 +148,25 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
+def bpe_cases(name, config):
+    """Sequences through the reference BPE tokenizer: with N, odd length, lower case, and the
+    longest prefix of a long sequence that still fits the model's maximum token count."""
+    with open(os.path.join(TOKENIZER_FIXTURES, BPE_TOKENIZERS[name])) as f:
+        tok = tokenizers_ref.JsonRef(f.read())
+    limit = config["max_position_embeddings"]
+    seqs = [("seq_with_n", "ACGTAGCATCGGATCTANNNTCTATCGACACTTGG"),
+            ("seq_odd_length", "ACGTTGCAAGCTTGATTACA"),
+            ("seq_lower_case", "acgtagcatcGGATCTatctatcgACACttggtta")]
+    long_seq = ("ACGTAGCATCGGATCTATCTATCGACACTTGGTTATCGATCTACGAGCATCTCGTTAGC" * 200)
+    n = 1
+    while len(tok.tokenize(long_seq[:n + 1])) <= limit:
+        n += 1
+    seqs.append(("seq_max_length", long_seq[:n]))
+    return [{"name": case, "seq": seq, "ids": tok.tokenize(seq.upper())} for case, seq in seqs]
+
+
 def cases_for(name, config, g):
-    cases = []
+    cases = bpe_cases(name, config) if name in BPE_TOKENIZERS else []
     if config["model_type"] == "esm":
         for case, seq in NT_SEQUENCES:
             cases.append({"name": case, "seq": seq, "ids": nt_tokenize(seq)})
@@ -191,6 +220,10 @@ def main():
         if config["model_type"] == "esm" or config.get("num_epigenetic_states"):
             with open(os.path.join(out, "vocab.txt"), "w") as f:
                 f.write("\n".join(NT_VOCAB) + "\n")
+        if name in BPE_TOKENIZERS:
+            with open(os.path.join(TOKENIZER_FIXTURES, BPE_TOKENIZERS[name])) as src, \
+                    open(os.path.join(out, "tokenizer.json"), "w") as dst:
+                dst.write(src.read())
         g = torch.Generator().manual_seed(2000 + seed)
         cases = cases_for(name, config, g)
         with torch.no_grad():
