@@ -2,7 +2,7 @@
 # Encoder benchmark (make bench), all measured in this one run on the same machine state:
 #   - an NT-v2-50M-shaped encoder (hidden 512, 12 layers, 16 heads, SwiGLU 2048, rotary, random
 #     weights, real tensor names) on a 1,000-token input (<cls> + 999 6-mers), one thread;
-#   - varformer through SQL (load_model + encode_tokens on the NT tokenization) against PyTorch eval/no_grad with
+#   - varformer through SQL (load_model + encode_sequence of 5,994 bases) against PyTorch eval/no_grad with
 #     torch.set_num_threads(1) on the same safetensors bytes;
 #   - achieved GFLOP/s (matrix-product FLOPs of the forward pass / time) against the
 #     single-thread cblas_sgemm peak: the best of the encoder's own product shapes and 512^3
@@ -17,8 +17,6 @@ mkdir -p "$dir"
 [ -f "$model/model.safetensors" ] || "$PYTHON" test/reference/bench_encoder_torch.py write "$model"
 chmod -R a+rX "$dir"
 "$PYTHON" -c "print(('ACGTTGCAATCGGATC' * 400)[:6 * 999])" > "$dir/seq1000.txt"
-# the same 1,000 token ids PyTorch sees (NT tokenization of the sequence, test/reference/)
-(cd test/reference && "$PYTHON" -c "import make_encoder_fixtures as f; print('{' + ','.join(map(str, f.nt_tokenize(open('$dir/seq1000.txt').read().strip()))) + '}')") > "$dir/ids1000.txt"
 make -s build/bench/sgemm_peak build/bench/encoder_bench
 
 peak=0
@@ -38,21 +36,23 @@ replay_gflops=$(echo "$c_out" | awk '/sgemm_replay_seconds/ {print $4}')
 bytes=$(stat -c %s "$model/model.safetensors")
 cat "$model"/* > /dev/null   # warm page cache
 sql_out=$(psql -X -v ON_ERROR_STOP=1 -q -d postgres <<SQL
-\set ids \`cat $dir/ids1000.txt\`
+\set seq \`cat $dir/seq1000.txt\`
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS varformer;
 SELECT unload_model('bench_ntv2') FROM models WHERE name = 'bench_ntv2';
 \timing on
 SELECT load_model('bench_ntv2', 'generated/bench/ntv2_50m') IS NOT NULL AS loaded;
-SELECT dims(encode_tokens(:'ids', 'bench_ntv2')) AS warmup;
-SELECT dims(encode_tokens(:'ids', 'bench_ntv2')) AS run1;
-SELECT dims(encode_tokens(:'ids', 'bench_ntv2')) AS run2;
-SELECT dims(encode_tokens(:'ids', 'bench_ntv2')) AS run3;
+SELECT cardinality(sequence_tokens(:'seq', 'bench_ntv2')) AS tokens;
+SELECT dims(encode_sequence(:'seq', 'bench_ntv2')) AS warmup;
+SELECT dims(encode_sequence(:'seq', 'bench_ntv2')) AS run1;
+SELECT dims(encode_sequence(:'seq', 'bench_ntv2')) AS run2;
+SELECT dims(encode_sequence(:'seq', 'bench_ntv2')) AS run3;
 SQL
 )
+echo "$sql_out"
 times=($(echo "$sql_out" | awk '/^Time:/ {print $2}'))
 load_ms=${times[0]}
-sql_ms=$(printf '%s\n' "${times[@]:2}" | sort -g | head -1)
+sql_ms=$(printf '%s\n' "${times[@]:3}" | sort -g | head -1)
 
 torch_out=$("$PYTHON" test/reference/bench_encoder_torch.py time "$model" "$dir/seq1000.txt")
 torch_s=$(echo "$torch_out" | awk '/torch_seconds/ {print $2}')
@@ -61,7 +61,7 @@ flops=$(echo "$c_out" | awk '/c_forward_seconds/ {print $8}')
 awk -v sql_ms="$sql_ms" -v torch_s="$torch_s" -v flops="$flops" -v peak="$peak" \
     -v load_ms="$load_ms" -v bytes="$bytes" -v c_gflops="$c_gflops" -v replay="$replay_gflops" 'BEGIN {
   sql_s = sql_ms / 1000; gf = flops / sql_s / 1e9
-  printf "varformer SQL encode_tokens, 1000 tokens  : %.3f s (%.1f GFLOP/s)\n", sql_s, gf
+  printf "varformer SQL encode_sequence, 1000 tokens: %.3f s (%.1f GFLOP/s)\n", sql_s, gf
   printf "PyTorch eval/no_grad, 1 thread:             %.3f s\n", torch_s
   printf "speed vs PyTorch:                           %.2fx (goal >= 1)\n", torch_s / sql_s
   printf "fraction of sgemm peak (SQL):               %.0f%% (C forward alone %.0f%%; goal >= 60%%)\n", 100 * gf / peak, 100 * c_gflops / peak
