@@ -11,7 +11,10 @@ OBJS         = $(SRCS:.c=.o)
 MODULEDIR    = extension
 DATA         = extension/varformer.control
 DATA_built   = extension/varformer--$(EXTVERSION).sql
-EXTRA_CLEAN  = build
+EXTRA_CLEAN  = build .deps
+
+# Rebuild objects when a header they include changes (PGXS's own -MMD tracking, off by default).
+override autodepend = yes
 
 # Pin PostgreSQL 15 even when several server versions are installed.
 PG_CONFIG   ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)

@@ -46,6 +46,9 @@ SELECT '['::embedding;
 \echo :LAST_ERROR_SQLSTATE
 SELECT ''::embedding;
 \echo :LAST_ERROR_SQLSTATE
+-- Long inputs are abbreviated in the message; the detail points at the bad token.
+SELECT ('[' || repeat('1.5, ', 100) || 'x]')::embedding;
+\echo :LAST_ERROR_SQLSTATE
 
 -- Dimension limit: 16000 is allowed, 16001 is not (text, arrays and typmods alike).
 SELECT dims(('[' || array_to_string(array_fill(0.5, ARRAY[16000]), ',') || ']')::embedding);
@@ -141,7 +144,7 @@ SELECT cosine_similarity('[1,0]', '[0,1]') AS orthogonal, cosine_similarity('[1,
 -- The angle to the zero vector is undefined.
 SELECT '[0,0]'::embedding <=> '[1,1]' AS cos_zero, cosine_similarity('[1,1]', '[0,0]') AS sim_zero;
 SELECT dims('[1,2,3]'::embedding), l2_norm('[3,4]'), l2_normalize('[3,4]'), l2_normalize('[0,0]');
--- Sums of squares are taken in double, so neither huge nor tiny elements over/underflow.
+-- Float sums that overflow or underflow are redone in double: huge and tiny elements work.
 SELECT l2_norm('[3e38,3e38]'::embedding) AS huge_norm, '[2e30]'::embedding <-> '[-2e30]' AS huge_l2,
        l2_normalize('[3e-30,4e-30]') AS tiny_normalized, '[1e-30,0]'::embedding <=> '[1e-30,1e-30]' AS tiny_cos,
        l1_distance('[3e38]', '[-3e38]') AS huge_l1;

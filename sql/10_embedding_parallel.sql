@@ -52,6 +52,13 @@ SELECT count(*) FILTER (WHERE e <#> '[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]' < 0) AS 
        count(*) FILTER (WHERE l1_distance(e, '[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]') > 400) AS far,
        sum(dims(e)) AS total_dims
   FROM emb10_par;
+-- Errors raised inside a worker reach the client with their SQLSTATE.
+SELECT count(*) FROM emb10_par WHERE e <-> '[1,2]' > 0;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM emb10_par WHERE e = ('[' || id || ']')::embedding(16);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM emb10_par WHERE ('[' || (id % 1 + 3) || 'e38]')::embedding + '[3e38]' > '[0]';
+\echo :LAST_ERROR_SQLSTATE
 -- The same counts, serially, from the real[] form.
 SET max_parallel_workers_per_gather = 0;
 RESET force_parallel_mode;

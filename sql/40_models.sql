@@ -27,6 +27,34 @@ SELECT load_model('m40_bare', 'generated/models/esm_bare.safetensors', '{"archit
 SELECT kind, architecture, sha256 = trim(pg_read_file('generated/models/esm_bare.sha256'), E'\n') AS sha256_matches
 FROM models WHERE name = 'm40_bare';
 
+-- Shared memory follows the transaction that wrote the catalog: an aborted load is undone ...
+BEGIN;
+SELECT load_model('m40_tx', 'generated/models/esm_f32');
+SELECT loaded FROM models WHERE name = 'm40_tx';
+ROLLBACK;
+SELECT count(*) AS aborted_load_left FROM models WHERE name = 'm40_tx';
+SELECT model_checksum('m40_tx');
+-- ... also when only a savepoint rolls back ...
+BEGIN;
+SAVEPOINT before_load;
+SELECT load_model('m40_tx', 'generated/models/esm_f32');
+ROLLBACK TO SAVEPOINT before_load;
+COMMIT;
+SELECT count(*) AS rolled_back_load_left FROM models WHERE name = 'm40_tx';
+SELECT model_checksum('m40_tx');
+-- ... an aborted replace leaves the catalog's content, reloaded on next use ...
+SELECT sha256 AS bare_sha256 FROM models WHERE name = 'm40_bare' \gset
+BEGIN;
+SELECT load_model('m40_bare', 'generated/models/big.safetensors', '{"replace": true}');
+ROLLBACK;
+SELECT model_checksum('m40_bare') = trim(pg_read_file('generated/models/esm.sum'), E'\n')::float8 AS old_content_back;
+SELECT loaded, sha256 = :'bare_sha256' AS same_sha256 FROM models WHERE name = 'm40_bare';
+-- ... and an aborted unload keeps the model.
+BEGIN;
+SELECT unload_model('m40_bare');
+ROLLBACK;
+SELECT model_checksum('m40_bare') = trim(pg_read_file('generated/models/esm.sum'), E'\n')::float8 AS still_there;
+
 -- Parallel workers read the same shared copy.
 SET force_parallel_mode = on;
 SELECT model_checksum('m40_bare') = trim(pg_read_file('generated/models/esm.sum'), E'\n')::float8 AS worker_checksum_matches;
@@ -46,6 +74,7 @@ SELECT load_model('m40_bad', 'generated/models/gpt2');
 SELECT load_model('m40_bad', 'generated/models/no_such_model');
 \set VERBOSITY default
 SELECT load_model('m40_bad', 'generated/models/bad');
+SELECT load_model('m40_bad', '/dev/zero');
 SELECT load_model('m40_bad', 'generated/models/esm_f32', '[1]');
 SELECT load_model('m40_bad', NULL);
 SELECT count(*) AS failed_loads_left_nothing FROM models WHERE name = 'm40_bad';

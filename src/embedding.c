@@ -59,6 +59,9 @@ vf_embedding_check_typmod(int dim, int32 typmod)
 				 errhint("The column or cast is declared embedding(%d).", typmod)));
 }
 
+static void report_nonfinite(float v, int index, const char *what) pg_attribute_noreturn();
+static void syntax_error(const char *input, const char *detail_fmt, const char *at) pg_attribute_noreturn();
+
 static void
 report_nonfinite(float v, int index, const char *what)
 {
@@ -98,12 +101,23 @@ skip_space(const char *p)
 	return p;
 }
 
+/* The whole input, or its start when long (a 16000-element literal is ~200 kB). */
+static char *
+abbreviate(const char *input)
+{
+	const int	keep = 60;
+
+	if (strlen(input) <= keep + 3)
+		return pstrdup(input);
+	return psprintf("%s...", pnstrdup(input, keep));
+}
+
 static void
 syntax_error(const char *input, const char *detail_fmt, const char *at)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type embedding: \"%s\"", input),
+			 errmsg("invalid input syntax for type embedding: \"%s\"", abbreviate(input)),
 			 errdetail(detail_fmt, at),
 			 errhint("An embedding is written like [1,2.5,-3e-2].")));
 }
@@ -127,7 +141,7 @@ embedding_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("embedding must have at least 1 dimension"),
-				 errdetail("The input \"%s\" has no elements.", input)));
+				 errdetail("The input \"%s\" has no elements.", abbreviate(input))));
 
 	x = palloc(sizeof(float) * cap);
 	for (;;)

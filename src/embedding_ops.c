@@ -477,7 +477,7 @@ embedding_agg_deserialize(PG_FUNCTION_ARGS)
 	buf.cursor = 0;
 	n = pq_getmsgint64(&buf);
 	dim = pq_getmsgint(&buf, 4);
-	if (dim < 1 || dim > VF_EMBEDDING_MAX_DIM || buf.len - buf.cursor != (int) sizeof(double) * dim)
+	if (n < 0 || dim < 1 || dim > VF_EMBEDDING_MAX_DIM || buf.len - buf.cursor != (int) sizeof(double) * dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid serialized embedding aggregate state")));

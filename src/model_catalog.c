@@ -16,6 +16,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
 #include "varformer/model_registry.h"
 
@@ -23,6 +24,7 @@ typedef struct CatalogAccess
 {
 	Oid			save_userid;
 	int			save_sec;
+	int			guc_level;
 	char	   *table;			/* quoted schema.model_catalog */
 } CatalogAccess;
 
@@ -35,9 +37,13 @@ catalog_begin(CatalogAccess *ca)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* our queries run as the owner: the caller's search_path must not resolve their names */
+	ca->guc_level = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_execute("SELECT e.extowner, n.nspname::text FROM pg_catalog.pg_extension e "
-					"JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-					"WHERE e.extname = 'varformer'", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+					"JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace "
+					"WHERE e.extname OPERATOR(pg_catalog.=) 'varformer'", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"varformer\" is not installed in this database")));
@@ -45,13 +51,15 @@ catalog_begin(CatalogAccess *ca)
 	schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 	ca->table = psprintf("%s.model_catalog", quote_identifier(schema));
 	GetUserIdAndSecContext(&ca->save_userid, &ca->save_sec);
-	SetUserIdAndSecContext(owner, ca->save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(owner, ca->save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 }
 
 static void
 catalog_end(CatalogAccess *ca)
 {
 	SetUserIdAndSecContext(ca->save_userid, ca->save_sec);
+	AtEOXact_GUC(true, ca->guc_level);
 	SPI_finish();
 }
 
@@ -79,7 +87,7 @@ vf_model_catalog_store(const char *name, const char *path, const char *options_j
 
 	catalog_begin(&ca);
 	sql = psprintf("INSERT INTO %s AS c (name, kind, architecture, path, options, sha256, parameters, bytes, loaded_at) "
-				   "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, pg_catalog.now()) "
+				   "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb, $6, $7, $8, pg_catalog.now()) "
 				   "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, architecture = EXCLUDED.architecture, "
 				   "path = EXCLUDED.path, options = EXCLUDED.options, sha256 = EXCLUDED.sha256, "
 				   "parameters = EXCLUDED.parameters, bytes = EXCLUDED.bytes, loaded_at = EXCLUDED.loaded_at",
@@ -98,7 +106,7 @@ vf_model_catalog_delete(const char *name)
 	bool		found;
 
 	catalog_begin(&ca);
-	if (SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name = $1", ca.table),
+	if (SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name OPERATOR(pg_catalog.=) $1", ca.table),
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not remove model \"%s\" from the catalog", name);
 	found = SPI_processed > 0;
@@ -106,8 +114,9 @@ vf_model_catalog_delete(const char *name)
 	return found;
 }
 
-bool
-vf_model_catalog_reload(const char *name)
+/* Caller holds the name lock. */
+static bool
+reload_locked(const char *name)
 {
 	CatalogAccess ca;
 	Oid			types[1] = {TEXTOID};
@@ -118,9 +127,14 @@ vf_model_catalog_reload(const char *name)
 			   *sha = NULL;
 	bool		found = false;
 	VfModelBuild b;
+	VfModelStatus st;
+
+	/* another backend may have reloaded it while we waited for the lock */
+	if (vf_model_store_lookup(name, &st))
+		return true;
 
 	catalog_begin(&ca);
-	if (SPI_execute_with_args(psprintf("SELECT path, options::text, sha256 FROM %s WHERE name = $1",
+	if (SPI_execute_with_args(psprintf("SELECT path, options::pg_catalog.text, sha256 FROM %s WHERE name OPERATOR(pg_catalog.=) $1",
 									   ca.table), 1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the model catalog");
 	if (SPI_processed == 1)
@@ -145,9 +159,10 @@ vf_model_catalog_reload(const char *name)
 					name, path ? path : "(options)")));
 	{
 		uint8		h[VF_SHA256_LEN];
+		uint64		fp;
 		char	   *now;
 
-		vf_model_content_sha256(path, options, h);
+		vf_model_content_sha256(path, options, h, &fp);
 		now = vf_sha256_hex(h);
 		if (strcmp(now, sha) != 0)
 			ereport(ERROR,
@@ -157,11 +172,12 @@ vf_model_catalog_reload(const char *name)
 							   path ? path : "(options)", now, sha),
 					 errhint("Load it again with load_model('%s', path, '{\"replace\": true}') to accept the new content.",
 							 name)));
-		vf_model_build(name, path, options, vf_model_store_available(name), h, &b);
+		vf_model_build(name, path, options, vf_model_store_available(name), h, fp, &b);
 	}
 	PG_TRY();
 	{
-		(void) vf_model_store_register(name, &b, false);
+		/* consistent with the catalog whatever this transaction does: never undone */
+		(void) vf_model_store_register(name, &b, false, false);
 	}
 	PG_FINALLY();
 	{
@@ -169,4 +185,22 @@ vf_model_catalog_reload(const char *name)
 	}
 	PG_END_TRY();
 	return true;
+}
+
+bool
+vf_model_catalog_reload(const char *name)
+{
+	volatile bool found = false;
+
+	vf_model_name_lock(name, true);
+	PG_TRY();
+	{
+		found = reload_locked(name);
+	}
+	PG_FINALLY();
+	{
+		vf_model_name_lock(name, false);
+	}
+	PG_END_TRY();
+	return found;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cryptohash.h"
+#include "common/string.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 
@@ -24,13 +25,6 @@
 #include "varformer/model_arch.h"
 #include "varformer/model_registry.h"
 #include "varformer/predictdb.h"
-
-/*
- * The PredictDB and ensemble builders come from the predictdb module; until it is linked
- * in, these resolve to NULL and load_model says so instead of failing to load the library.
- */
-#pragma weak vf_predictdb_image_build
-#pragma weak vf_ensemble_image_build
 
 char *
 vf_sha256_hex(const uint8 *sha)
@@ -77,11 +71,18 @@ sha_end(pg_cryptohash_ctx *ctx, uint8 *out)
 static bool
 sha256_file(const char *path, uint8 *out)
 {
-	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	int			fd;
 	pg_cryptohash_ctx *ctx;
 	char	   *buf;
 	ssize_t		r;
+	struct stat st;
 
+	/* before opening: opening a FIFO would block, reading a device might never end */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file", path)));
+	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
 	if (fd < 0)
 	{
 		if (errno == ENOENT)
@@ -118,6 +119,10 @@ sha256_path(const char *path, uint8 *out)
 	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
 	pg_cryptohash_ctx *ctx;
 
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file or directory", path)));
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 	{
 		if (!sha256_file(path, out))
@@ -140,6 +145,41 @@ sha256_path(const char *path, uint8 *out)
 		}
 	}
 	sha_end(ctx, out);
+}
+
+/*
+ * The file is hashed first and read afterwards; a stat fingerprint taken before hashing and
+ * again after reading catches a file rewritten in between (the hash would not match the
+ * weights loaded).
+ */
+static uint64
+path_fingerprint(const char *path)
+{
+	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	struct stat st;
+	uint64		h = UINT64CONST(1469598103934665603);
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	{
+		for (size_t i = 0; i < lengthof(files); i++)
+		{
+			char	   *p = psprintf("%s/%s", path, files[i]);
+
+			h = (h ^ path_fingerprint(p)) * UINT64CONST(1099511628211);
+			pfree(p);
+		}
+		return h;
+	}
+	if (stat(path, &st) != 0)
+		return 0;
+	{
+		uint64		f[5] = {(uint64) st.st_ino, (uint64) st.st_size, (uint64) st.st_mtim.tv_sec,
+		(uint64) st.st_mtim.tv_nsec, (uint64) st.st_ctim.tv_nsec};
+
+		for (int i = 0; i < 5; i++)
+			h = (h ^ f[i]) * UINT64CONST(1099511628211);
+	}
+	return h;
 }
 
 static bool
@@ -203,7 +243,8 @@ build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelB
 }
 
 void
-vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
+vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
+						uint64 *fingerprint)
 {
 	VfError		err;
 	VfJsonDoc  *doc;
@@ -215,6 +256,7 @@ vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
 		vf_ereport(&err);
 	ensemble = vf_json_get(vf_json_root(doc), "ensemble") != NULL;
 	vf_json_free(doc);
+	*fingerprint = (path && !ensemble) ? path_fingerprint(path) : 0;
 	if (ensemble)
 	{
 		pg_cryptohash_ctx *ctx = sha_begin();
@@ -230,7 +272,7 @@ vf_model_content_sha256(const char *path, const char *options_json, uint8 *out)
 
 void
 vf_model_build(const char *name, const char *path, const char *options_json, int64 max_bytes,
-			   const uint8 *known_sha, VfModelBuild *out)
+			   const uint8 *known_sha, uint64 known_fingerprint, VfModelBuild *out)
 {
 	VfError		err;
 	VfJsonDoc  *doc;
@@ -249,10 +291,6 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 		{
 			pg_cryptohash_ctx *ctx;
 
-			if (vf_ensemble_image_build == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						 errmsg("ensemble models are not available in this build")));
 			if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
 				vf_ereport(&err);
 			out->kind = VF_KIND_ENSEMBLE;
@@ -277,12 +315,9 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
 			else
 				sha256_path(path, out->sha256);
-			if (is_sqlite_file(path))
+			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
+			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			{
-				if (vf_predictdb_image_build == NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("PredictDB models are not available in this build")));
 				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
 											 (size_t) max_bytes, &err) != 0)
 					vf_ereport(&err);
@@ -291,6 +326,14 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 			}
 			else
 				build_checkpoint(path, opts, max_bytes, out);
+			if (known_sha && path_fingerprint(path) != known_fingerprint)
+			{
+				vf_model_build_free(out);
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_IN_USE),
+						 errmsg("\"%s\" changed while model \"%s\" was being loaded", path, name),
+						 errhint("Load it again once the file is complete.")));
+			}
 		}
 	}
 	PG_FINALLY();

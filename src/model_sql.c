@@ -44,6 +44,53 @@ options_replace(const char *options_json)
 	return replace;
 }
 
+static VfRegisterResult
+load_locked(const char *name, const char *path, const char *options, bool replace)
+{
+	uint8		sha[VF_SHA256_LEN];
+	uint64		fp;
+	VfModelStatus cur;
+	bool		exists;
+	VfModelBuild b;
+	volatile VfRegisterResult res = VF_REGISTER_LOADED;
+
+	/* Hash first: the same bytes again cost nothing, different ones are refused early. */
+	vf_model_content_sha256(path, options, sha, &fp);
+	exists = vf_model_store_lookup(name, &cur);
+	if (exists && memcmp(cur.sha256, sha, VF_SHA256_LEN) == 0)
+	{
+		/* same bytes, perhaps from a new path: the catalog follows, for future reloads */
+		memset(&b, 0, sizeof(b));
+		b.kind = cur.kind;
+		strlcpy(b.arch, cur.arch, VF_ARCH_LEN);
+		b.parameters = cur.parameters;
+		b.size = (size_t) cur.bytes;
+		memcpy(b.sha256, cur.sha256, VF_SHA256_LEN);
+		vf_model_catalog_store(name, path, options, &b);
+		return VF_REGISTER_UNCHANGED;
+	}
+	if (exists && !replace)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("model \"%s\" is already loaded with different content", name),
+				 errdetail("Loaded sha256 %s, new sha256 %s.", vf_sha256_hex(cur.sha256), vf_sha256_hex(sha)),
+				 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
+
+	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL), sha, fp, &b);
+	PG_TRY();
+	{
+		/* catalog first: if registering fails, the transaction takes the row back */
+		vf_model_catalog_store(name, path, options, &b);
+		res = vf_model_store_register(name, &b, replace, true);
+	}
+	PG_FINALLY();
+	{
+		vf_model_build_free(&b);
+	}
+	PG_END_TRY();
+	return res;
+}
+
 /*
  * load_model(name, path, options): NULL path only for ensembles. Returns what happened:
  * 'loaded', 'replaced' or 'unchanged' (same name, same bytes).
@@ -55,10 +102,6 @@ vf_load_model(PG_FUNCTION_ARGS)
 	char	   *volatile path = NULL;
 	char	   *options;
 	bool		replace;
-	uint8		sha[VF_SHA256_LEN];
-	VfModelStatus cur;
-	bool		exists;
-	VfModelBuild b;
 	volatile VfRegisterResult res = VF_REGISTER_LOADED;
 
 	if (PG_ARGISNULL(0))
@@ -77,28 +120,14 @@ vf_load_model(PG_FUNCTION_ARGS)
 		(void) vf_check_readable_file(path, true);
 	}
 
-	/* Hash first: the same bytes again cost nothing, different ones are refused early. */
-	vf_model_content_sha256(path, options, sha);
-	exists = vf_model_store_lookup(name, &cur);
-	if (exists && memcmp(cur.sha256, sha, VF_SHA256_LEN) == 0)
-		PG_RETURN_TEXT_P(cstring_to_text("unchanged"));
-	if (exists && !replace)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("model \"%s\" is already loaded with different content", name),
-				 errdetail("Loaded sha256 %s, new sha256 %s.", vf_sha256_hex(cur.sha256), vf_sha256_hex(sha)),
-				 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
-
-	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL), sha, &b);
+	vf_model_name_lock(name, true);
 	PG_TRY();
 	{
-		/* catalog first: if registering fails, the transaction takes the row back */
-		vf_model_catalog_store(name, path, options, &b);
-		res = vf_model_store_register(name, &b, replace);
+		res = load_locked(name, path, options, replace);
 	}
 	PG_FINALLY();
 	{
-		vf_model_build_free(&b);
+		vf_model_name_lock(name, false);
 	}
 	PG_END_TRY();
 	PG_RETURN_TEXT_P(cstring_to_text(res == VF_REGISTER_LOADED ? "loaded" :
@@ -177,11 +206,20 @@ vf_model_checksum(PG_FUNCTION_ARGS)
 			const float *x = c.tensor[t].data;
 			int64		n = c.tensor[t].numel;
 
-			for (int64 i = 0; i < n; i++)
+			/* blocks of 1M elements between interrupt checks, 8 independent partial sums */
+			for (int64 start = 0; start < n; start += 1 << 20)
 			{
-				sum += x[i];
-				if ((i & 0xfffff) == 0xfffff)
-					CHECK_FOR_INTERRUPTS();
+				int64		end = Min(n, start + (1 << 20));
+				double		p[8] = {0};
+				int64		i = start;
+
+				for (; i + 8 <= end; i += 8)
+					for (int k = 0; k < 8; k++)
+						p[k] += x[i + k];
+				for (; i < end; i++)
+					p[0] += x[i];
+				sum += ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+				CHECK_FOR_INTERRUPTS();
 			}
 		}
 	}

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "access/xact.h"
+#include "common/hashfn.h"
 #include "miscadmin.h"
 #include "port/atomics.h"
 #include "storage/dsm.h"
@@ -22,8 +23,10 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "varformer/model_registry.h"
 
@@ -74,6 +77,23 @@ static VfStoreControl *ctl = NULL;
 static LocalModel *live = NULL;		/* current generations */
 static LocalModel *retired = NULL;	/* replaced or unloaded: freed at transaction end */
 static bool callbacks_registered = false;
+
+/*
+ * Generations load_model put into shared memory in the current transaction. Shared memory
+ * is not transactional; if the transaction that wrote the catalog row aborts, these are
+ * taken out again so shared memory never holds what the catalog does not describe (the
+ * next use then reloads whatever the catalog still says).
+ */
+#define VF_MAX_PENDING 64
+typedef struct PendingLoad
+{
+	uint64		generation;
+	SubTransactionId subid;		/* undone when this subtransaction or an outer one aborts */
+} PendingLoad;
+static PendingLoad pending[VF_MAX_PENDING];
+static int	n_pending = 0;
+
+static void sweep_dropped_databases(void);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -196,6 +216,17 @@ find_generation(uint64 generation)
 	return NULL;
 }
 
+static bool
+find_generation_in_use(uint64 generation)
+{
+	bool		found;
+
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	found = find_generation(generation) != NULL;
+	LWLockRelease(ctl->lock);
+	return found;
+}
+
 static LocalModel *
 find_live(const char *name)
 {
@@ -273,6 +304,52 @@ sweep_stale(void)
 	LWLockRelease(ctl->lock);
 }
 
+/* Takes out what load_model registered in subtransactions >= min_subid. */
+static void
+undo_pending(SubTransactionId min_subid)
+{
+	LocalModel *e,
+			   *next;
+	int			keep = 0;
+
+	if (n_pending == 0 || ctl == NULL)
+		return;
+	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < n_pending; i++)
+	{
+		VfModelSlot *s;
+
+		if (pending[i].subid < min_subid)
+		{
+			pending[keep++] = pending[i];
+			continue;
+		}
+		s = find_generation(pending[i].generation);
+		if (s == NULL)
+			continue;
+		dsm_unpin_segment(s->handle);
+		ctl->total_bytes -= s->size;
+		s->in_use = false;
+		s->generation = 0;
+	}
+	LWLockRelease(ctl->lock);
+	for (e = live; e; e = next)
+	{
+		next = e->next;
+		if (find_generation_in_use(e->generation) == false)
+			retire(e);
+	}
+	n_pending = keep;
+}
+
+static void
+store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		undo_pending(mySubid);
+}
+
 static void
 store_xact_callback(XactEvent event, void *arg)
 {
@@ -280,11 +357,18 @@ store_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			n_pending = 0;
 			sweep_stale();
 			free_retired();
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
+			undo_pending(InvalidSubTransactionId);
+			free_retired();
+			break;
+		case XACT_EVENT_PREPARE:
+			/* its fate is decided elsewhere; a prepared load stays loaded */
+			n_pending = 0;
 			free_retired();
 			break;
 		default:
@@ -296,7 +380,7 @@ static void
 store_exit_callback(int code, Datum arg)
 {
 	/* the mappings go with the process; only the attachment counts need fixing */
-	if (ctl == NULL)
+	if (ctl == NULL || LWLockHeldByMe(ctl->lock))
 		return;
 	LWLockAcquire(ctl->lock, LW_SHARED);
 	for (LocalModel *lists[2] = {live, retired}, **l = lists; l < lists + 2; l++)
@@ -317,6 +401,7 @@ register_callbacks(void)
 	if (callbacks_registered)
 		return;
 	RegisterXactCallback(store_xact_callback, NULL);
+	RegisterSubXactCallback(store_subxact_callback, NULL);
 	before_shmem_exit(store_exit_callback, (Datum) 0);
 	callbacks_registered = true;
 }
@@ -429,6 +514,28 @@ vf_model_cache_set(const VfModelRef *m, void *state, void (*free_fn) (void *))
 	e->cache_free = free_fn;
 }
 
+/*
+ * Serialises loading one name (load_model, and reloads after a reset, which many backends
+ * may start at once): the others wait, then find it loaded instead of building their own
+ * copy. A session-level advisory lock, so waiting is interruptible and the lock is not held
+ * for the rest of a long transaction.
+ */
+#define VF_LOCK_CLASS ((int32) 0x76666d73)	/* "vfms" */
+
+void
+vf_model_name_lock(const char *name, bool lock)
+{
+	int32		key = (int32) hash_bytes((const unsigned char *) name, (int) strlen(name));
+
+	/* advisory locks are refused in parallel mode; there, concurrent loads stay possible */
+	if (IsInParallelMode())
+		return;
+	if (lock)
+		DirectFunctionCall2(pg_advisory_lock_int4, Int32GetDatum(VF_LOCK_CLASS), Int32GetDatum(key));
+	else
+		DirectFunctionCall2(pg_advisory_unlock_int4, Int32GetDatum(VF_LOCK_CLASS), Int32GetDatum(key));
+}
+
 int64
 vf_model_store_available(const char *replacing)
 {
@@ -437,12 +544,52 @@ vf_model_store_available(const char *replacing)
 	VfModelSlot *s;
 
 	vf_model_store_require();
+	sweep_dropped_databases();
 	LWLockAcquire(ctl->lock, LW_SHARED);
 	used = (int64) ctl->total_bytes;
 	if (replacing && (s = find_slot(replacing)) != NULL)
 		used -= (int64) s->size;
 	LWLockRelease(ctl->lock);
 	return cap > used ? cap - used : 0;
+}
+
+/*
+ * Models of a database that was dropped would stay pinned until the next restart; each
+ * load takes them out first.
+ */
+static void
+sweep_dropped_databases(void)
+{
+	Oid			dead[64];
+	int			n_dead = 0;
+
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	for (int i = 0; i < ctl->max_models && n_dead < (int) lengthof(dead); i++)
+		if (ctl->slot[i].in_use && ctl->slot[i].dbid != MyDatabaseId)
+			dead[n_dead++] = ctl->slot[i].dbid;
+	LWLockRelease(ctl->lock);
+	if (n_dead == 0)
+		return;
+	for (int i = 0; i < n_dead; i++)
+		if (SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(dead[i])))
+			dead[i] = InvalidOid;
+
+	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < ctl->max_models; i++)
+	{
+		VfModelSlot *s = &ctl->slot[i];
+
+		for (int k = 0; k < n_dead && s->in_use; k++)
+			if (OidIsValid(dead[k]) && s->dbid == dead[k])
+			{
+				elog(LOG, "varformer: unloading model \"%s\" of dropped database %u", s->name, s->dbid);
+				dsm_unpin_segment(s->handle);
+				ctl->total_bytes -= s->size;
+				s->in_use = false;
+				s->generation = 0;
+			}
+	}
+	LWLockRelease(ctl->lock);
 }
 
 static void
@@ -459,7 +606,8 @@ refuse_different_bytes(const char *name, const VfModelSlot *s, const VfModelBuil
 }
 
 VfRegisterResult
-vf_model_store_register(const char *name, const VfModelBuild *b, bool replace)
+vf_model_store_register(const char *name, const VfModelBuild *b, bool replace,
+						bool undo_on_abort)
 {
 	VfModelSlot *s;
 	dsm_segment *seg;
@@ -472,6 +620,12 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace)
 	vf_model_store_require();
 	check_name(name);
 	register_callbacks();
+	if (undo_on_abort && n_pending >= VF_MAX_PENDING)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot load more than %d models in one transaction", VF_MAX_PENDING)));
+
+	sweep_dropped_databases();
 
 	/* Cheap refusals first, before a large allocation. */
 	LWLockAcquire(ctl->lock, LW_SHARED);
@@ -544,6 +698,12 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace)
 	pg_atomic_write_u32(&s->backends, 1);
 	pg_atomic_write_u64(&s->transactions, 0);
 	ctl->total_bytes += b->size;
+	if (undo_on_abort)
+	{
+		pending[n_pending].generation = generation;
+		pending[n_pending].subid = GetCurrentSubTransactionId();
+		n_pending++;
+	}
 	LWLockRelease(ctl->lock);
 
 	dsm_pin_mapping(seg);

@@ -4,6 +4,12 @@
  * This is the interchange form between the genotype SQL type (which stores it compactly
  * on disk), the VCF reader, haplotype construction and the predictors. It never holds
  * PostgreSQL types, so the haplotype and scoring code can be unit-tested and fuzzed alone.
+ *
+ * Semantics (DESIGN.md): inside [start, end] a position with no call is homozygous
+ * reference; outside it nothing is known. Calls are sorted by pos (equal positions allowed,
+ * as VCFs with split multi-allelics have them), and every call's pos lies inside the region
+ * (a deletion may still reach past end). read_genotypes() leaves out plain hom-ref calls
+ * (0/0, 0|0, haploid 0 without a non-zero DS), so every call here says something.
  */
 #ifndef VARFORMER_CALLS_H
 #define VARFORMER_CALLS_H
@@ -14,6 +20,11 @@
 #define VF_ALLELE_MISSING (-1)	/* '.' in a GT */
 #define VF_ALLELE_NONE	  (-2)	/* second slot of a haploid call */
 
+/*
+ * Alleles a call may hold: REF is [ACGTN]+; an ALT is [ACGTN]+ or one of the symbolic
+ * alleles bcftools consensus knows: "*" (spanning deletion), "<DEL>" (deletes
+ * REF's first base + 1 .. pos + rlen - 1), "<*>" and "<NON_REF>" (gVCF reference blocks).
+ */
 typedef struct VfCall
 {
 	int64_t		pos;			/* 1-based position of REF's first base */
@@ -22,7 +33,11 @@ typedef struct VfCall
 	const char **allele;		/* allele[0] = REF, allele[1..] = ALTs, upper case */
 	int			gt[2];			/* allele index per haplotype, VF_ALLELE_MISSING or VF_ALLELE_NONE */
 	bool		phased;			/* '|' separator (haploid calls count as phased) */
-	const float *ds;			/* FORMAT/DS, n_allele-1 values (one per ALT), or NULL */
+	const float *ds;			/* FORMAT/DS, n_allele-1 values (one per ALT), or NULL;
+								 * a missing value inside the vector is NaN */
+	int64_t		rlen;			/* reference bases the record spans: strlen(REF), except for
+								 * symbolic ALTs where VCF's INFO/END says it (htslib rlen);
+								 * 0 means strlen(REF) */
 } VfCall;
 
 typedef struct VfCalls
@@ -33,5 +48,18 @@ typedef struct VfCalls
 	int			n_call;
 	const VfCall *call;			/* sorted by pos */
 } VfCalls;
+
+/* The reference span of a call: pos .. pos + vf_call_rlen(c) - 1. */
+static inline int64_t
+vf_call_rlen(const VfCall *c)
+{
+	int64_t		n = 0;
+
+	if (c->rlen > 0)
+		return c->rlen;
+	while (c->allele[0][n])
+		n++;
+	return n;
+}
 
 #endif

@@ -53,7 +53,8 @@ typedef struct VfModelStatus
 extern void vf_model_store_require(void);
 extern int64 vf_model_store_available(const char *replacing);
 extern VfRegisterResult vf_model_store_register(const char *name, const VfModelBuild *b,
-												bool replace);
+												bool replace, bool undo_on_abort);
+extern void vf_model_name_lock(const char *name, bool lock);
 extern bool vf_model_store_unregister(const char *name);
 extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
 extern int	vf_model_store_list(VfModelStatus **out);
@@ -61,9 +62,11 @@ extern const char *vf_model_kind_name(VfModelKind kind);
 extern int	vf_model_max_memory_mb;
 
 /* model_load.c */
-extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out);
+extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
+									uint64 *fingerprint);
 extern void vf_model_build(const char *name, const char *path, const char *options_json,
-						   int64 max_bytes, const uint8 *known_sha, VfModelBuild *out);
+						   int64 max_bytes, const uint8 *known_sha, uint64 known_fingerprint,
+						   VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
 extern char *vf_sha256_hex(const uint8 *sha);
 

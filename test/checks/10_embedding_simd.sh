@@ -9,7 +9,7 @@ obj="$VF_ROOT/src/embedding_kernels.o"
 case "$(uname -m)" in x86_64) ;; *) echo "not x86_64: no target clones to check"; exit 0;; esac
 dis=$(objdump -d --no-show-raw-insn "$obj")
 fail=0
-for fn in vf_emb_dot vf_emb_l2sq vf_emb_normsq vf_emb_cosine_parts; do
+for fn in dot_f32 l2sq_f32 cosine_f32 dot_f64 l2sq_f64 cosine_f64; do
   for clone in arch_x86_64_v3:ymm arch_x86_64_v4:zmm; do
     sym="$fn.${clone%%:*}"; reg=${clone##*:}
     n=$(echo "$dis" | awk -v s="<$sym>:" '$2 == s { p = 1; next } p && /^$/ { exit } p' \

@@ -86,5 +86,17 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM models"), '0', 'catalog em
 
 $runner->quit;
 $other->quit;
+
+# Models are per database; a dropped database's models leave shared memory at the next load.
+$node->safe_psql('postgres', 'CREATE DATABASE other');
+$node->safe_psql('other', 'CREATE EXTENSION varformer');
+$node->safe_psql('other', "SELECT load_model('m', '$dir/esm_f32')");
+$node->safe_psql('postgres', "SELECT load_model('m', '$dir/big.safetensors')");
+is($node->safe_psql('other', "SELECT model_checksum('m')") + 0, $sum_a, 'same name, other database, other model');
+my $log_offset = -s $node->logfile;
+$node->safe_psql('postgres', 'DROP DATABASE other');
+$node->safe_psql('postgres', "SELECT load_model('m2', '$dir/esm_f32')");
+ok($node->log_contains(qr/unloading model "m" of dropped database/, $log_offset),
+	"the dropped database's model was unloaded");
 $node->stop;
 done_testing();

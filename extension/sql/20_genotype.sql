@@ -1,0 +1,53 @@
+-- genotype: one sample's calls over one region (text form and encoding: README, src/genotype_text.h).
+
+CREATE TYPE genotype;
+
+CREATE FUNCTION genotype_in(cstring) RETURNS genotype
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION genotype_out(genotype) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION genotype_recv(internal) RETURNS genotype
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+CREATE FUNCTION genotype_send(genotype) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+
+CREATE TYPE genotype (
+    INPUT = genotype_in,
+    OUTPUT = genotype_out,
+    RECEIVE = genotype_recv,
+    SEND = genotype_send,
+    INTERNALLENGTH = VARIABLE,
+    STORAGE = extended
+);
+
+CREATE FUNCTION genotype_region(genotype) RETURNS text
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION n_variants(genotype) RETURNS integer
+    AS 'MODULE_PATHNAME', 'genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_variants(genotype,
+        OUT pos integer, OUT id text, OUT ref text, OUT alt text[], OUT gt text,
+        OUT dosage real, OUT dosages real[])
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10 ROWS 1000;
+CREATE FUNCTION dosage(genotype, pos integer, ref text, alt text) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'genotype_dosage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+
+CREATE FUNCTION genotype_eq(genotype, genotype) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_ne(genotype, genotype) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE OPERATOR = (LEFTARG = genotype, RIGHTARG = genotype, PROCEDURE = genotype_eq,
+                   COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel);
+CREATE OPERATOR <> (LEFTARG = genotype, RIGHTARG = genotype, PROCEDURE = genotype_ne,
+                    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+
+-- Reading VCF/VCF.gz/BCF through htslib; server files, so superuser or pg_read_server_files.
+CREATE FUNCTION read_vcf(path text, region text DEFAULT NULL, samples text[] DEFAULT NULL,
+        OUT sample text, OUT chrom text, OUT pos integer, OUT id text, OUT ref text,
+        OUT alt text[], OUT gt text, OUT dosage real, OUT dosages real[])
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 10000;
+CREATE FUNCTION read_genotypes(path text, region text, samples text[] DEFAULT NULL,
+        OUT sample text, OUT gt genotype)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 1000;

@@ -1,0 +1,124 @@
+-- Reference genomes, haplotype construction (bcftools consensus semantics), gene annotation.
+
+-- Registered reference FASTAs. A table (not shared memory) so the registry survives
+-- restarts and pg_dump (pg_extension_config_dump). Each backend opens a registered FASTA
+-- once and keeps the faidx handle; it reopens when the row or the file changes.
+-- At most one row is the default, used when a function's `reference` argument is NULL;
+-- with a single registered reference that one is the default even when not marked.
+CREATE TABLE reference_genome (
+    name          text PRIMARY KEY,
+    fasta_path    text NOT NULL,        -- absolute, resolved at registration
+    is_default    boolean NOT NULL DEFAULT false,
+    n_contigs     integer NOT NULL,
+    registered_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX reference_genome_one_default ON reference_genome (is_default) WHERE is_default;
+SELECT pg_catalog.pg_extension_config_dump('reference_genome', '');
+-- Reading a registered reference is open to everyone (the registration is the privileged
+-- act, like loading a model); registering is for those who may read server files.
+GRANT SELECT ON reference_genome TO PUBLIC;
+GRANT INSERT, UPDATE, DELETE ON reference_genome TO pg_read_server_files;
+
+-- Registers (or re-points) a reference; returns its number of contigs. Builds a missing
+-- .fai/.gzi next to the FASTA when the directory is writable.
+CREATE FUNCTION register_reference(name text, fasta_path text, is_default boolean DEFAULT false)
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'vf_register_reference' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE COST 10000;
+CREATE FUNCTION unregister_reference(name text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'vf_unregister_reference' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE COST 100;
+CREATE FUNCTION reference_contigs(reference text DEFAULT NULL)
+    RETURNS TABLE (contig text, length bigint)
+    AS 'MODULE_PATHNAME', 'vf_reference_contigs' LANGUAGE C STABLE PARALLEL SAFE COST 1000 ROWS 100;
+-- Bases chrom:start-end (1-based, inclusive) as `samtools faidx` prints them (case kept).
+CREATE FUNCTION reference_sequence(chrom text, start bigint, "end" bigint, reference text DEFAULT NULL)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_reference_sequence' LANGUAGE C STABLE PARALLEL SAFE COST 1000;
+
+-- One haplotype (1 or 2) of a genotype over chrom:start-end: exactly the sequence of
+--   samtools faidx REF chrom:start-end | bcftools consensus -s SAMPLE -H hap VCF
+-- The window must lie inside the genotype's region.
+CREATE FUNCTION haplotype_sequence(gt genotype, hap integer, chrom text, start bigint, "end" bigint,
+                                   reference text DEFAULT NULL)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_haplotype_sequence' LANGUAGE C STABLE PARALLEL SAFE COST 2000;
+-- Where reference position pos (inside the window) lands in that haplotype sequence
+-- (1-based, so substr(haplotype_sequence(...), haplotype_position(...), 1) is its base).
+-- A deleted base maps to the next surviving reference base (length + 1 past the end).
+CREATE FUNCTION haplotype_position(gt genotype, hap integer, chrom text, start bigint, "end" bigint,
+                                   pos bigint, reference text DEFAULT NULL)
+    RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vf_haplotype_position' LANGUAGE C STABLE PARALLEL SAFE COST 2000;
+-- `width` haplotype bases with reference position `centre` at 1-based position width/2 + 1,
+-- however the indels before it moved it: a model window that stays centred on a TSS.
+-- The window must lie inside the genotype's region; deletions near it are made up for
+-- from the region around it.
+CREATE FUNCTION haplotype_window(gt genotype, hap integer, chrom text, centre bigint, width integer,
+                                 reference text DEFAULT NULL)
+    RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_haplotype_window' LANGUAGE C STABLE PARALLEL SAFE COST 2000;
+
+-- Genes from a GENCODE/Ensembl GTF (import_gtf). gene_id is kept as the file has it
+-- (versioned in GENCODE); gene_id_unversioned drops the version (keeping _PAR_Y) so
+-- either form finds the gene, see find_gene(). tss is start on +, end on -.
+CREATE TABLE gene (
+    gene_id     text PRIMARY KEY,
+    gene_name   text,
+    chrom       text NOT NULL,
+    start       bigint NOT NULL,
+    "end"       bigint NOT NULL,
+    strand      text NOT NULL CHECK (strand IN ('+', '-')),
+    tss         bigint NOT NULL,
+    gene_type   text,
+    gene_id_unversioned text GENERATED ALWAYS AS
+        (regexp_replace(gene_id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1')) STORED,
+    CHECK (start >= 1 AND "end" >= start),
+    CHECK (tss = CASE strand WHEN '+' THEN start ELSE "end" END)
+);
+CREATE INDEX gene_unversioned_idx ON gene (gene_id_unversioned);
+CREATE INDEX gene_name_idx ON gene (gene_name);
+SELECT pg_catalog.pg_extension_config_dump('gene', '');
+GRANT SELECT ON gene TO PUBLIC;
+GRANT INSERT, UPDATE, DELETE ON gene TO pg_read_server_files;
+
+-- Reads gene records (feature "gene") of a GTF, plain or gzipped, into gene; a gene_id
+-- already there is updated. Returns the number of genes read.
+CREATE FUNCTION import_gtf(path text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vf_import_gtf' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE COST 1000000;
+
+-- The gene a user means by `id`: an exact gene_id, else the same gene_id without version,
+-- else a unique gene_name. Errors name the id and, when ambiguous, the candidates.
+CREATE FUNCTION find_gene(id text) RETURNS gene
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE COST 100
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    g gene;
+    n bigint;
+    ids text;
+BEGIN
+    SELECT * INTO g FROM gene WHERE gene_id = id;
+    IF FOUND THEN RETURN g; END IF;
+    SELECT count(*), string_agg(gene_id, ', ' ORDER BY gene_id) INTO n, ids FROM gene
+     WHERE gene_id_unversioned = regexp_replace(id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1');
+    IF n = 1 THEN
+        SELECT * INTO g FROM gene WHERE gene_id_unversioned = regexp_replace(id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1');
+        RETURN g;
+    END IF;
+    IF n = 0 THEN
+        SELECT count(*), string_agg(gene_id, ', ' ORDER BY gene_id) INTO n, ids FROM gene WHERE gene_name = id;
+        IF n = 1 THEN
+            SELECT * INTO g FROM gene WHERE gene_name = id;
+            RETURN g;
+        END IF;
+    END IF;
+    IF n = 0 THEN
+        RAISE EXCEPTION 'gene "%" is not in the gene table', id
+            USING ERRCODE = 'undefined_object',
+                  HINT = CASE WHEN (SELECT count(*) FROM gene) = 0
+                              THEN 'The gene table is empty: load an annotation with import_gtf(path).'
+                              ELSE 'Use a gene_id (with or without version) or a gene_name from the gene table.' END;
+    END IF;
+    RAISE EXCEPTION 'gene "%" is ambiguous: % genes match (%)', id, n, ids
+        USING ERRCODE = 'ambiguous_parameter', HINT = 'Use the gene_id.';
+END
+$$;

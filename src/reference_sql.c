@@ -1,0 +1,453 @@
+/*
+ * reference_sql.c: the registry of reference genomes (table reference_genome), the
+ * per-backend cache of open FASTA handles, and the SQL functions over them.
+ *
+ * The registry is read through SPI at every call (one indexed lookup) rather than cached,
+ * so a reference re-registered in another session is picked up at once; the expensive
+ * part, opening the FASTA and loading its index, happens once per backend and reference.
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "varformer/error_report.h"
+#include "varformer/extension_schema.h"
+#include "varformer/file_access.h"
+#include "varformer/reference_registry.h"
+
+PG_FUNCTION_INFO_V1(vf_register_reference);
+PG_FUNCTION_INFO_V1(vf_unregister_reference);
+PG_FUNCTION_INFO_V1(vf_reference_contigs);
+PG_FUNCTION_INFO_V1(vf_reference_sequence);
+
+#define REF_CACHE_SIZE 8
+
+typedef struct RefCacheEntry
+{
+	char	   *name;			/* malloc'd; NULL = free slot */
+	char	   *path;
+	VfReference *ref;
+	struct timespec fa_mtime;
+	off_t		fa_size;
+	struct timespec fai_mtime;
+	uint64		last_use;
+} RefCacheEntry;
+
+static RefCacheEntry ref_cache[REF_CACHE_SIZE];
+static uint64 ref_cache_clock = 0;
+
+static void
+cache_drop(RefCacheEntry *e)
+{
+	vf_reference_close(e->ref);
+	free(e->name);
+	free(e->path);
+	memset(e, 0, sizeof(*e));
+}
+
+static void
+cache_forget(const char *name)
+{
+	for (int i = 0; i < REF_CACHE_SIZE; i++)
+		if (ref_cache[i].name && strcmp(ref_cache[i].name, name) == 0)
+			cache_drop(&ref_cache[i]);
+}
+
+/* Stat of the FASTA and its .fai, to notice a file replaced under the same path. */
+static bool
+file_stamp(const char *path, struct timespec *fa_mtime, off_t *fa_size, struct timespec *fai_mtime)
+{
+	struct stat st;
+	char	   *fai = psprintf("%s.fai", path);
+	bool		ok = stat(path, &st) == 0;
+
+	if (ok)
+	{
+		*fa_mtime = st.st_mtim;
+		*fa_size = st.st_size;
+		memset(fai_mtime, 0, sizeof(*fai_mtime));
+		if (stat(fai, &st) == 0)
+			*fai_mtime = st.st_mtim;
+	}
+	pfree(fai);
+	return ok;
+}
+
+/* Opens path, ERROR with the plain-C message when it fails. Caller owns the result. */
+static VfReference *
+open_or_error(const char *path, const char *shown)
+{
+	VfError		err;
+	VfReference *ref = vf_reference_open(path, shown, &err);
+
+	if (ref == NULL)
+		vf_ereport(&err);
+	return ref;
+}
+
+static VfReference *
+cache_get(const char *name, const char *path)
+{
+	struct timespec fa_mtime,
+				fai_mtime;
+	off_t		fa_size;
+	RefCacheEntry *slot = NULL;
+
+	if (!file_stamp(path, &fa_mtime, &fa_size, &fai_mtime))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open FASTA \"%s\" of reference genome \"%s\": %m", path, name),
+				 errhint("Register the reference again with register_reference() if the file moved.")));
+
+	for (int i = 0; i < REF_CACHE_SIZE; i++)
+	{
+		RefCacheEntry *e = &ref_cache[i];
+
+		if (e->name == NULL || strcmp(e->name, name) != 0)
+			continue;
+		if (strcmp(e->path, path) == 0 && e->fa_size == fa_size &&
+			e->fa_mtime.tv_sec == fa_mtime.tv_sec && e->fa_mtime.tv_nsec == fa_mtime.tv_nsec &&
+			e->fai_mtime.tv_sec == fai_mtime.tv_sec && e->fai_mtime.tv_nsec == fai_mtime.tv_nsec)
+		{
+			e->last_use = ++ref_cache_clock;
+			return e->ref;
+		}
+		cache_drop(e);
+	}
+
+	/* a free slot, else the least recently used one */
+	for (int i = 0; i < REF_CACHE_SIZE; i++)
+		if (ref_cache[i].name == NULL)
+		{
+			slot = &ref_cache[i];
+			break;
+		}
+	if (slot == NULL)
+	{
+		slot = &ref_cache[0];
+		for (int i = 1; i < REF_CACHE_SIZE; i++)
+			if (ref_cache[i].last_use < slot->last_use)
+				slot = &ref_cache[i];
+		cache_drop(slot);
+	}
+
+	{
+		VfReference *ref = open_or_error(path, path);
+		char	   *n = strdup(name),
+				   *p = strdup(path);
+
+		if (n == NULL || p == NULL)
+		{
+			free(n);
+			free(p);
+			vf_reference_close(ref);
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		}
+		/* the index may just have been built: stamp after opening */
+		(void) file_stamp(path, &fa_mtime, &fa_size, &fai_mtime);
+		slot->name = n;
+		slot->path = p;
+		slot->ref = ref;
+		slot->fa_mtime = fa_mtime;
+		slot->fa_size = fa_size;
+		slot->fai_mtime = fai_mtime;
+		slot->last_use = ++ref_cache_clock;
+		return ref;
+	}
+}
+
+static char *
+registry_table(void)
+{
+	return vf_extension_relation("reference_genome");
+}
+
+/* The registry row for name (NULL: the default), copied into cxt; ERROR when there is none. */
+static void
+registry_lookup(const char *name, MemoryContext cxt, char **rname, char **rpath)
+{
+	char	   *table;
+	int			rc;
+
+	SPI_connect();
+	table = registry_table();
+	if (name != NULL)
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1] = {CStringGetTextDatum(name)};
+
+		rc = SPI_execute_with_args(psprintf("SELECT name, fasta_path FROM %s WHERE name = $1", table),
+								   1, argtypes, args, NULL, true, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "reference registry lookup failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed == 0)
+		{
+			char	   *names;
+
+			rc = SPI_execute(psprintf("SELECT coalesce(string_agg(quote_literal(name), ', ' ORDER BY name), '') FROM %s", table),
+							 true, 1);
+			names = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("reference genome \"%s\" is not registered", name),
+					 names && names[0] ? errdetail("Registered references: %s.", names)
+					 : errdetail("No reference genome is registered."),
+					 errhint("Register it with register_reference(name, fasta_path).")));
+		}
+	}
+	else
+	{
+		bool		isnull;
+
+		rc = SPI_execute(psprintf("SELECT name, fasta_path, is_default, "
+								  "(SELECT count(*) FROM %s) AS n, "
+								  "(SELECT string_agg(quote_literal(name), ', ' ORDER BY name) FROM %s) AS names "
+								  "FROM %s ORDER BY is_default DESC, name LIMIT 1",
+								  table, table, table), true, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "reference registry lookup failed: %s", SPI_result_code_string(rc));
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("no reference genome is registered"),
+					 errhint("Register one with register_reference(name, fasta_path), e.g. register_reference('GRCh38', '/data/GRCh38.fa').")));
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)) &&
+			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull)) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("no default reference genome: %s references are registered and none is the default",
+							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)),
+					 errdetail("Registered references: %s.",
+							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5)),
+					 errhint("Pass the reference's name, or mark one with register_reference(name, fasta_path, is_default => true).")));
+	}
+	*rname = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	*rpath = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	SPI_finish();
+}
+
+VfReference *
+vf_reference_resolve(const char *name, char **resolved_name)
+{
+	char	   *rname,
+			   *rpath;
+	VfReference *ref;
+
+	registry_lookup(name, CurrentMemoryContext, &rname, &rpath);
+	ref = cache_get(rname, rpath);
+	if (resolved_name)
+		*resolved_name = rname;
+	else
+		pfree(rname);
+	pfree(rpath);
+	return ref;
+}
+
+
+typedef struct ResolvedRef
+{
+	char	   *asked;			/* the name asked for, NULL for the default */
+	char	   *name;
+	char	   *path;
+} ResolvedRef;
+
+VfReference *
+vf_reference_resolve_cached(FmgrInfo *flinfo, const char *name, char **resolved_name)
+{
+	ResolvedRef *r = (ResolvedRef *) flinfo->fn_extra;
+
+	if (r == NULL || (r->asked == NULL) != (name == NULL) ||
+		(name != NULL && strcmp(r->asked, name) != 0))
+	{
+		if (r == NULL)
+			r = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(ResolvedRef));
+		else
+		{
+			if (r->asked)
+				pfree(r->asked);
+			pfree(r->name);
+			pfree(r->path);
+		}
+		r->asked = NULL;
+		flinfo->fn_extra = NULL;	/* stays unset if the lookup fails */
+		registry_lookup(name, flinfo->fn_mcxt, &r->name, &r->path);
+		r->asked = name ? MemoryContextStrdup(flinfo->fn_mcxt, name) : NULL;
+		flinfo->fn_extra = r;
+	}
+	if (resolved_name)
+		*resolved_name = pstrdup(r->name);
+	return cache_get(r->name, r->path);
+}
+
+VfReference *
+vf_reference_default_if_any(char **resolved_name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *table;
+	char	   *rname = NULL,
+			   *rpath = NULL;
+	int			rc;
+	VfReference *ref;
+
+	SPI_connect();
+	table = registry_table();
+	rc = SPI_execute(psprintf("SELECT name, fasta_path FROM %s "
+							  "WHERE is_default OR (SELECT count(*) FROM %s) = 1 LIMIT 1",
+							  table, table), true, 1);
+	if (rc == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		rname = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+		rpath = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	}
+	SPI_finish();
+	if (rname == NULL)
+		return NULL;
+	ref = cache_get(rname, rpath);
+	*resolved_name = rname;
+	return ref;
+}
+
+char *
+vf_reference_window(const char *name, const char *chrom, int64_t start, int64_t end, size_t *len)
+{
+	VfReference *ref = vf_reference_resolve(name, NULL);
+	VfError		err;
+	char	   *s = vf_reference_fetch(ref, chrom, start, end, len, &err);
+	char	   *out;
+
+	if (s == NULL)
+		vf_ereport(&err);
+	out = palloc(*len + 1);
+	memcpy(out, s, *len + 1);
+	free(s);
+	return out;
+}
+
+Datum
+vf_register_reference(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	bool		is_default = PG_GETARG_BOOL(2);
+	char	   *abs;
+	VfReference *ref;
+	int			n;
+	char	   *table;
+	Oid			argtypes[4] = {TEXTOID, TEXTOID, BOOLOID, INT4OID};
+	Datum		args[4];
+	int			rc;
+
+	vf_require_read_server_files("register_reference");
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("reference name must not be empty")));
+	abs = vf_check_readable_file(path, false);
+
+	/* open it now so a bad FASTA or an index that cannot be built fails here, not later */
+	ref = open_or_error(abs, path);
+	n = vf_reference_n_contigs(ref);
+	vf_reference_close(ref);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("FASTA \"%s\" holds no sequences", path)));
+	cache_forget(name);
+
+	args[0] = CStringGetTextDatum(name);
+	args[1] = CStringGetTextDatum(abs);
+	args[2] = BoolGetDatum(is_default);
+	args[3] = Int32GetDatum(n);
+	SPI_connect();
+	table = registry_table();
+	if (is_default)
+	{
+		rc = SPI_execute_with_args(psprintf("UPDATE %s SET is_default = false WHERE is_default AND name <> $1", table),
+								   1, argtypes, args, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "reference registry update failed: %s", SPI_result_code_string(rc));
+	}
+	rc = SPI_execute_with_args(psprintf("INSERT INTO %s (name, fasta_path, is_default, n_contigs) "
+										"VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE "
+										"SET fasta_path = EXCLUDED.fasta_path, is_default = EXCLUDED.is_default, "
+										"n_contigs = EXCLUDED.n_contigs, registered_at = now()", table),
+							   4, argtypes, args, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "reference registry insert failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	PG_RETURN_INT32(n);
+}
+
+Datum
+vf_unregister_reference(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(name)};
+	int			rc;
+	bool		found;
+
+	vf_require_read_server_files("unregister_reference");
+	SPI_connect();
+	rc = SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name = $1", registry_table()),
+							   1, argtypes, args, NULL, false, 0);
+	if (rc != SPI_OK_DELETE)
+		elog(ERROR, "reference registry delete failed: %s", SPI_result_code_string(rc));
+	found = SPI_processed > 0;
+	SPI_finish();
+	cache_forget(name);
+	PG_RETURN_BOOL(found);
+}
+
+Datum
+vf_reference_contigs(PG_FUNCTION_ARGS)
+{
+	char	   *name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	VfReference *ref;
+
+	InitMaterializedSRF(fcinfo, 0);
+	ref = vf_reference_resolve(name, NULL);
+	for (int i = 0; i < vf_reference_n_contigs(ref); i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(vf_reference_contig_name(ref, i));
+		values[1] = Int64GetDatum(vf_reference_contig_length(ref, i));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+vf_reference_sequence(PG_FUNCTION_ARGS)
+{
+	char	   *chrom;
+	char	   *name;
+	char	   *s;
+	size_t		len;
+	text	   *result;
+	VfReference *ref;
+	VfError		err;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	chrom = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	name = PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3));
+	ref = vf_reference_resolve_cached(fcinfo->flinfo, name, NULL);
+	s = vf_reference_fetch(ref, chrom, PG_GETARG_INT64(1), PG_GETARG_INT64(2), &len, &err);
+	if (s == NULL)
+		vf_ereport(&err);
+	result = cstring_to_text_with_len(s, (int) len);
+	free(s);
+	PG_RETURN_TEXT_P(result);
+}
