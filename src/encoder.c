@@ -32,19 +32,29 @@ vf_encoder_create(const VfCheckpoint *ckpt, const VfJson *config, VfError *err)
 	return enc;
 }
 
-static void
-free_scratch(VfEncoder *enc)
+/*
+ * Activations live in one workspace per process, not per encoder: a process runs one forward
+ * pass at a time, and a backend that uses several models (or reloads one) then holds one set
+ * of buffers, sized for the largest shape it has met, instead of one set per model.
+ */
+typedef struct Workspace
 {
-	free(enc->x);
-	free(enc->h);
-	free(enc->qkv);
-	free(enc->scores);
-	free(enc->ctx);
-	free(enc->ffn_in);
-	free(enc->ffn_mid);
+	float	   *buf[7];
+	size_t		cap[7];			/* floats */
+} Workspace;
+
+static Workspace workspace;
+
+enum
+{
+	WS_X, WS_H, WS_QKV, WS_SCORES, WS_CTX, WS_FFN_IN, WS_FFN_MID
+};
+
+static void
+free_rope(VfEncoder *enc)
+{
 	free(enc->rope_cos);
 	free(enc->rope_sin);
-	enc->x = enc->h = enc->qkv = enc->scores = enc->ctx = enc->ffn_in = enc->ffn_mid = NULL;
 	enc->rope_cos = enc->rope_sin = NULL;
 	enc->cap = 0;
 }
@@ -54,7 +64,7 @@ vf_encoder_free(VfEncoder *enc)
 {
 	if (enc == NULL)
 		return;
-	free_scratch(enc);
+	free_rope(enc);
 	free(enc->layers);
 	free(enc->alibi_slopes);
 	free(enc);
@@ -101,37 +111,54 @@ alloc_floats(size_t n)
 	return p;
 }
 
-/* Sizes the scratch for n tokens: one allocation per buffer per new maximum shape. */
+/* Workspace buffer i holding at least n floats; grown (never shrunk) on demand. */
+static float *
+workspace_get(int i, size_t n)
+{
+	if (workspace.cap[i] < n)
+	{
+		float	   *p = alloc_floats(n);
+
+		if (p == NULL)
+			return NULL;
+		free(workspace.buf[i]);
+		workspace.buf[i] = p;
+		workspace.cap[i] = n;
+	}
+	return workspace.buf[i];
+}
+
+/* Points enc's activation buffers at the workspace for n tokens; rotary tables per encoder. */
 static int
 ensure_scratch(VfEncoder *enc, int n, VfError *err)
 {
 	size_t		H = enc->hidden,
+				N = n,
 				ffn_rows = enc->ffn == VF_FFN_GLU ? 2 * (size_t) enc->inter : (size_t) enc->inter;
 
-	if (n <= enc->cap)
-		return 0;
-	free_scratch(enc);
-	enc->x = alloc_floats((size_t) n * H);
-	enc->h = alloc_floats((size_t) n * H);
-	enc->qkv = alloc_floats((size_t) n * 3 * H);
-	enc->scores = alloc_floats((size_t) n * n);
-	enc->ctx = alloc_floats((size_t) n * H);
-	enc->ffn_in = alloc_floats((size_t) n * ffn_rows);
-	enc->ffn_mid = alloc_floats((size_t) n * enc->inter);
-	if (enc->pos == VF_POS_ROTARY)
+	enc->x = workspace_get(WS_X, N * H);
+	enc->h = workspace_get(WS_H, N * H);
+	enc->qkv = workspace_get(WS_QKV, N * 3 * H);
+	enc->scores = workspace_get(WS_SCORES, N * N);
+	enc->ctx = workspace_get(WS_CTX, N * H);
+	enc->ffn_in = enc->ffn == VF_FFN_GLU ? workspace_get(WS_FFN_IN, N * ffn_rows) : NULL;
+	enc->ffn_mid = workspace_get(WS_FFN_MID, N * enc->inter);
+	if (!enc->x || !enc->h || !enc->qkv || !enc->scores || !enc->ctx ||
+		(enc->ffn == VF_FFN_GLU && !enc->ffn_in) || !enc->ffn_mid)
+		return vf_error(err, VF_ERR_NOMEM, "out of memory for encoder activations (%d tokens)", n);
+	if (enc->pos == VF_POS_ROTARY && n > enc->cap)
 	{
-		enc->rope_cos = alloc_floats((size_t) n * enc->head_dim / 2);
-		enc->rope_sin = alloc_floats((size_t) n * enc->head_dim / 2);
-	}
-	if (!enc->x || !enc->h || !enc->qkv || !enc->scores || !enc->ctx || !enc->ffn_in ||
-		!enc->ffn_mid || (enc->pos == VF_POS_ROTARY && (!enc->rope_cos || !enc->rope_sin)))
-	{
-		free_scratch(enc);
-		return vf_error(err, VF_ERR_NOMEM, "out of memory for encoder scratch (%d tokens)", n);
-	}
-	if (enc->pos == VF_POS_ROTARY)
+		free_rope(enc);
+		enc->rope_cos = alloc_floats(N * enc->head_dim / 2);
+		enc->rope_sin = alloc_floats(N * enc->head_dim / 2);
+		if (!enc->rope_cos || !enc->rope_sin)
+		{
+			free_rope(enc);
+			return vf_error(err, VF_ERR_NOMEM, "out of memory for rotary tables (%d tokens)", n);
+		}
 		vf_rotary_tables(enc->rope_cos, enc->rope_sin, n, enc->head_dim, enc->rope_base);
-	enc->cap = n;
+		enc->cap = n;
+	}
 	return 0;
 }
 

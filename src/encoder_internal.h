@@ -60,7 +60,11 @@ struct VfEncoder
 
 	void		(*interrupt_hook) (void);
 
-	/* scratch, grown to the largest n seen (allocated once per shape, never per layer) */
+	/*
+	 * Activations: views into the process-wide workspace (encoder.c), set for the current
+	 * input; grown only when a larger shape arrives, never per layer or per call. The
+	 * rotary tables are this encoder's own, for cap tokens.
+	 */
 	int			cap;
 	float	   *x, *h, *qkv, *scores, *ctx, *ffn_in, *ffn_mid;
 	float	   *rope_cos, *rope_sin;

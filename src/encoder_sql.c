@@ -42,7 +42,7 @@ typedef struct EncoderModel
 	VfJsonDoc  *config;
 	VfEncoder  *enc;
 	VfTokenizer *tok;			/* NULL until a sequence is encoded */
-	int			cap;			/* tokens the buffers below hold */
+	int			cap;			/* tokens the buffers below hold (views of the per-process ones) */
 	int32_t    *ids;
 	int32_t    *states;
 	float	   *hidden;
@@ -61,9 +61,6 @@ encoder_model_free(void *p)
 		vf_json_free(em->config);
 	if (em->ckpt_open)
 		vf_checkpoint_close(&em->ckpt);
-	free(em->ids);
-	free(em->states);
-	free(em->hidden);
 	free(em);
 }
 
@@ -119,31 +116,52 @@ fail:
 	vf_ereport(&err);
 }
 
-/* Buffers for n tokens, grown once per new maximum shape. */
+/*
+ * Token ids, states and the last hidden state for n tokens. Like the encoder's activations
+ * they are per process, not per model: a backend encodes one input at a time.
+ */
+static int32_t *io_ids,
+		   *io_states;
+static float *io_hidden;
+static size_t io_tokens,
+			io_floats;
+
 static void
 encoder_model_reserve(EncoderModel *em, int n)
 {
-	size_t		H = vf_encoder_hidden_size(em->enc);
+	size_t		floats = (size_t) n * vf_encoder_hidden_size(em->enc);
 
-	if (n <= em->cap)
-		return;
-	free(em->ids);
-	free(em->states);
-	free(em->hidden);
-	em->ids = malloc(sizeof(int32_t) * n);
-	em->states = malloc(sizeof(int32_t) * n);
-	em->hidden = malloc(sizeof(float) * (size_t) n * H);
-	em->cap = n;
-	if (!em->ids || !em->states || !em->hidden)
+	if ((size_t) n > io_tokens)
 	{
-		free(em->ids);
-		free(em->states);
-		free(em->hidden);
-		em->ids = em->states = NULL;
-		em->hidden = NULL;
-		em->cap = 0;
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory for %d tokens", n)));
+		int32_t    *ids = malloc(sizeof(int32_t) * n),
+				   *states = malloc(sizeof(int32_t) * n);
+
+		if (!ids || !states)
+		{
+			free(ids);
+			free(states);
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory for %d tokens", n)));
+		}
+		free(io_ids);
+		free(io_states);
+		io_ids = ids;
+		io_states = states;
+		io_tokens = n;
 	}
+	if (floats > io_floats)
+	{
+		float	   *hidden = malloc(sizeof(float) * floats);
+
+		if (!hidden)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory for %d tokens", n)));
+		free(io_hidden);
+		io_hidden = hidden;
+		io_floats = floats;
+	}
+	em->ids = io_ids;
+	em->states = io_states;
+	em->hidden = io_hidden;
+	em->cap = n;
 }
 
 /* A one-dimensional int[] without NULLs into dst[0..count); returns count. */

@@ -39,8 +39,9 @@ void		vf_encoder_set_interrupt_hook(VfEncoder *enc, void (*hook) (void));
 /*
  * Last hidden state for ids[0..n): out is n x hidden_size. states (per-token epigenetic
  * state for EBERT-style models, 0 <= state < vf_encoder_num_states) may be NULL, which means
- * state 0 everywhere. Scratch is kept in enc, grown once per shape (not per layer or call).
- * Call vf_blas_init first.
+ * state 0 everywhere. Activations live in one per-process workspace shared by all encoders,
+ * grown once per larger shape (never per layer or call): one forward pass at a time per
+ * process. Call vf_blas_init first.
  */
 int			vf_encoder_forward(VfEncoder *enc, const int32_t *ids, int n,
 							   const int32_t *states, float *out, VfError *err);

@@ -60,7 +60,7 @@ head -c 12288 /dev/zero | tr '\0' 'A' | { cat; echo; } | expect "NT too long nam
   "ERROR 5 sequence of 12288 bases gives 2049 tokens, more than the model's maximum of 2048 tokens" \
   --vocab $F/nt_vocab.txt --config $F/nt_config.json
 printf 'ACGT\xc3\xa9\n' | expect "non-ASCII refused" "ERROR 2 sequence has a non-ASCII byte 0xC3 at position 5" --vocab $F/nt_vocab.txt
-echo | expect "info NT" "kind=kmer vocab_size=4107 pad_id=1 max_tokens=2048" --info --vocab $F/nt_vocab.txt --config $F/nt_config.json < /dev/null
+expect "info NT" "kind=kmer vocab_size=4107 pad_id=1 max_tokens=2048" --info --vocab $F/nt_vocab.txt --config $F/nt_config.json < /dev/null
 expect "info NT v1" "kind=kmer vocab_size=4107 pad_id=1 max_tokens=1000" --info --vocab $F/nt_vocab.txt --config $F/nt_v1_config.json < /dev/null
 expect "info DNABERT-2" "kind=bpe vocab_size=170 pad_id=3 max_tokens=512" --info --tokenizer-json $F/dnabert2_tokenizer.json --config $F/dnabert2_config.json < /dev/null
 expect "info char" "kind=char vocab_size=12 pad_id=4 max_tokens=0" --info --vocab $F/char_vocab.txt < /dev/null
