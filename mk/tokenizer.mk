@@ -13,3 +13,8 @@ build/fuzz/tokenizer_fuzz: test/fuzz/tokenizer_fuzz.c $(TOKENIZER_DEPS)
 	@mkdir -p $(@D)
 	clang -std=gnu11 -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -o $@ test/fuzz/tokenizer_fuzz.c $(TOKENIZER_SRCS) -lm
+
+# Optimised, unsanitised driver for test/bench/45_tokenizer.sh.
+build/bench/tokenize_main: test/unit/tokenize_main.c $(TOKENIZER_DEPS)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude -o $@ test/unit/tokenize_main.c $(TOKENIZER_SRCS) -lm

@@ -421,8 +421,9 @@ vf_tokenize(const VfTokenizer *tok, const char *seq, size_t len,
 	VfIds		out = {0};
 	int			rc;
 
-	if (len > (size_t) INT_MAX)
-		return vf_error(err, VF_ERR_LIMIT, "sequence of %zu bases is too long to tokenize", len);
+	if (len > VF_TOK_MAX_INPUT)
+		return vf_error(err, VF_ERR_LIMIT, "sequence of %zu bases exceeds the tokenizer's limit of %zu bases",
+						len, VF_TOK_MAX_INPUT);
 	up = malloc(len + 1);
 	if (up == NULL)
 		return vf_error(err, VF_ERR_NOMEM, "out of memory tokenizing %zu bases", len);

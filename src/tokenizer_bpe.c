@@ -53,9 +53,13 @@ pair_key(int32_t a, int32_t b)
 static size_t
 pair_slot(uint64_t key, size_t cap)
 {
-	uint64_t	h = key * 0x9E3779B97F4A7C15ULL;
+	uint64_t	h = key;
 
-	return (size_t) (h >> 20) & (cap - 1);
+	/* splitmix64's finalizer: both ids reach the low bits the mask keeps */
+	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+	h ^= h >> 31;
+	return (size_t) h & (cap - 1);
 }
 
 static const MergeSlot *

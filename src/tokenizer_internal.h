@@ -20,6 +20,8 @@
 #define VF_TOK_MAX_TOKEN_LEN 1024
 #define VF_TOK_MAX_ADDED	65536
 #define VF_TOK_MAX_FILE		((size_t) 256 << 20)
+/* One sequence: 16 Mb is ~80x Enformer's window; BPE scratch is ~50 bytes a base. */
+#define VF_TOK_MAX_INPUT	((size_t) 16 << 20)
 
 typedef struct VfVocabSlot
 {

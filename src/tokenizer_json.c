@@ -8,6 +8,9 @@
  *      through the model (BPE, or WordLevel over single characters);
  *   3. the post-processor wraps the ids (TemplateProcessing, BertProcessing,
  *      RobertaProcessing, ByteLevel, or a Sequence of them).
+ * WordLevel is supported when its words are single characters: each character of each
+ * pre-token is looked up (unknown -> unk_token), which is what the crate's whole-word lookup
+ * gives after the char-splitting Split pre-tokenizer such files carry.
  * Input is ASCII (tokenizer.c refuses other bytes), so Unicode normalization forms and
  * accent stripping are identities and character classes are the ASCII ones. Components
  * that would change ASCII DNA text in ways not implemented here (Regex replace, Split,
@@ -93,6 +96,7 @@ typedef struct JsonTok
 	PreKind		pre[MAX_PRE_OPS];
 	int			n_pre;
 	bool		has_pre;
+	bool		char_mode;		/* WordLevel over single characters */
 	PostProc   *post;
 	int			n_post;
 } JsonTok;
@@ -288,10 +292,19 @@ load_pre_tokenizer(JsonTok *jt, const VfJson *p, int depth, VfError *err)
 		jt->pre[jt->n_pre++] = PRE_WHITESPACE_SPLIT;
 	else if (strcmp(type, "BertPreTokenizer") == 0)
 		jt->pre[jt->n_pre++] = PRE_BERT;
+	else if (strcmp(type, "Split") == 0 && jt->char_mode &&
+			 strcmp(vf_json_get_string(p, "behavior", ""), "Removed") != 0)
+	{
+		/*
+		 * Character-level files split with Split (e.g. Regex "", Isolated) so that the
+		 * crate's whole-word lookup sees single characters. Every behaviour but Removed keeps
+		 * every character, and we look characters up one by one anyway: nothing to do.
+		 */
+	}
 	else
 	{
 		vf_error(err, VF_ERR_UNSUPPORTED, "tokenizer.json: pre_tokenizer \"%.40s\" is not supported", type);
-		vf_error_hint(err, "Supported: Whitespace, WhitespaceSplit, BertPreTokenizer and Sequences of them.");
+		vf_error_hint(err, "Supported: Whitespace, WhitespaceSplit, BertPreTokenizer, Sequences of them, and Split for character-level WordLevel.");
 		return -1;
 	}
 	return 0;
@@ -641,6 +654,7 @@ vf_tokenizer_json_load(VfTokenizer *tok, const char *text, size_t len, VfError *
 		vf_error(err, VF_ERR_NOMEM, "out of memory loading tokenizer.json");
 		goto fail;
 	}
+	jt->char_mode = strcmp(mtype, "WordLevel") == 0;
 	if (load_vocab_obj(jt, vf_json_get(model, "vocab"), err) < 0 ||
 		load_added(jt, vf_json_get(root, "added_tokens"), err) < 0 ||
 		load_normalizer(jt, vf_json_get(root, "normalizer"), 0, err) < 0 ||

@@ -17,8 +17,12 @@ Deterministic (fixed seed); rerunning must reproduce the committed files byte fo
 - grover_tokenizer.json: GROVER-like: specials [PAD] [UNK] [CLS] [SEP] [MASK], normalizer
   Sequence[Strip, NFKC], WhitespaceSplit, BertProcessing, fuse_unk, ["a","b"] merges,
   a different training corpus and merge count.
+- features_tokenizer.json: "##" prefix, "</w>" suffix, Replace + BertNormalizer, WhitespaceSplit +
+  BertPreTokenizer, [MASK] with lstrip/rstrip, a single_word added token, a two-id special in a
+  Sequence[ByteLevel, TemplateProcessing] post-processor.
 - char_vocab.txt: HyenaDNA/Caduceus CharacterTokenizer vocabulary, one token a line.
-- char_tokenizer.json: GPN-style character WordLevel (lowercase a c g t n, Lowercase normalizer).
+- char_tokenizer.json: GPN-style character WordLevel (lowercase a c g t, Lowercase normalizer,
+  Split on "" so the crate's whole-word lookup sees characters).
 - bad_*: malformed files for the error tests (see the names).
 """
 import itertools
@@ -144,13 +148,80 @@ dump("grover_tokenizer.json", bpe_json(
     post_processor={"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}))
 dump("grover_config.json", {"model_type": "bert", "max_position_embeddings": 512, "pad_token_id": 0})
 
+# A file exercising the rest of the pipeline: "##" continuing-subword prefix and "</w>"
+# suffix, BertNormalizer (lower-cases) + BertPreTokenizer, added tokens with lstrip/rstrip
+# and single_word, a two-id special token, and a Sequence post-processor.
+def train_bpe_affixed(seqs, n_merges, prefix, suffix):
+    words = [[(prefix if i else "") + c + (suffix if i == len(w) - 1 else "") for i, c in enumerate(w)]
+             for s in seqs for w in s.split()]
+    merges = []
+    for _ in range(n_merges):
+        counts = {}
+        for w in words:
+            for a, b in zip(w, w[1:]):
+                counts[(a, b)] = counts.get((a, b), 0) + 1
+        if not counts:
+            break
+        best = max(counts.items(), key=lambda kv: (kv[1], tuple(-ord(c) for c in kv[0][0] + " " + kv[0][1])))[0]
+        merges.append(best)
+        new = []
+        for w in words:
+            o, i = [], 0
+            while i < len(w):
+                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
+                    o.append(w[i] + w[i + 1][len(prefix):])
+                    i += 2
+                else:
+                    o.append(w[i])
+                    i += 1
+            new.append(o)
+        words = new
+    return merges
+
+
+feat_corpus = [" ".join(s[i:i + 37] for i in range(0, len(s), 37)).lower() for s in corpus(77, 20, 300)]
+feat_merges = train_bpe_affixed(feat_corpus, 150, "##", "</w>")
+feat_vocab = {"[UNK]": 0, "[CLS]": 1, "[SEP]": 2, "[PAD]": 3, "[MASK]": 4, "GATTACA": 5}
+for c in "acgtn":
+    for form in (c, "##" + c, c + "</w>", "##" + c + "</w>"):
+        feat_vocab.setdefault(form, len(feat_vocab))
+for a, b in feat_merges:
+    feat_vocab.setdefault(a + b[2:], len(feat_vocab))
+feat_added = added([("[UNK]", 0), ("[CLS]", 1), ("[SEP]", 2), ("[PAD]", 3)])
+feat_added.append({"id": 4, "content": "[MASK]", "single_word": False, "lstrip": True, "rstrip": True,
+                   "normalized": False, "special": True})
+feat_added.append({"id": 5, "content": "GATTACA", "single_word": True, "lstrip": False, "rstrip": False,
+                   "normalized": False, "special": False})
+dump("features_tokenizer.json", {
+    "version": "1.0", "truncation": None, "padding": {"pad_id": 3, "pad_token": "[PAD]"},
+    "added_tokens": feat_added,
+    "normalizer": {"type": "Sequence", "normalizers": [
+        {"type": "Replace", "pattern": {"String": "U"}, "content": "T"},
+        {"type": "BertNormalizer", "clean_text": True, "handle_chinese_chars": True, "strip_accents": None,
+         "lowercase": True}]},
+    "pre_tokenizer": {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "BertPreTokenizer"}]},
+    "post_processor": {"type": "Sequence", "processors": [
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        {"type": "TemplateProcessing",
+         "single": [{"SpecialToken": {"id": "<s2>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                    {"SpecialToken": {"id": "[SEP]", "type_id": 0}}],
+         "pair": [],
+         "special_tokens": {"<s2>": {"id": "<s2>", "ids": [1, 4], "tokens": ["[CLS]", "[MASK]"]},
+                            "[SEP]": {"id": "[SEP]", "ids": [2], "tokens": ["[SEP]"]}}}]},
+    "decoder": None,
+    "model": {"type": "BPE", "dropout": None, "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+              "end_of_word_suffix": "</w>", "fuse_unk": False, "byte_fallback": False, "vocab": feat_vocab,
+              "merges": [a + " " + b for a, b in feat_merges]}})
+
 # ---- character level ----
 write("char_vocab.txt", "\n".join(["[CLS]", "[SEP]", "[BOS]", "[MASK]", "[PAD]", "[RESERVED]", "[UNK]",
                                    "A", "C", "G", "T", "N"]) + "\n")
 dump("char_tokenizer.json", {
     "version": "1.0", "truncation": None, "padding": None,
     "added_tokens": added([("[PAD]", 0), ("[MASK]", 1), ("[UNK]", 2)]),
-    "normalizer": {"type": "Lowercase"}, "pre_tokenizer": None, "post_processor": None, "decoder": None,
+    "normalizer": {"type": "Lowercase"},
+    "pre_tokenizer": {"type": "Split", "pattern": {"Regex": ""}, "behavior": "Isolated", "invert": False},
+    "post_processor": None, "decoder": None,
     "model": {"type": "WordLevel", "vocab": {"[PAD]": 0, "[MASK]": 1, "[UNK]": 2, "a": 3, "c": 4, "g": 5, "t": 6},
               "unk_token": "[UNK]"}})
 

@@ -13,7 +13,8 @@ rng = random.Random(45)
 seqs = ["", "A", "N", "NNNN", "acgt", "ACGTAC", "ACGTACG", "ATTCCGATTCCGAAN", "NATTCCG", "ATTCCNGATTCCG",
         "ACGTNACGTACGTTTGACCAGTAGGACCCAANNNACGTACGT", "acgtnACGTACGTAC", "ACGRYTTT GA", "AC GT  ACGTAC",
         "ACGT[MASK]ACGT", "[CLS]ACGT", "ACGT[SEP]", "[MASK][MASK]", "acgt[mask]acgt", "ACG-TTA.CC",
-        "ACGT\tACGT", "XQZ", "AC\u00e9GT", "<cls>ACGTAC", "ACGTACGTACGTACGTACGTACGTACGTACGT",
+        "ACGT\tACGT", "XQZ", "ACG [MASK] TTAC", "GATTACA", "AGATTACA", "GATTACA GATTACA-GATTACA",
+        "ACGU UUACG", "ACGT\x01\x7fACGT", "AC.GT,,AC", "acgt acgtacgtaaccggtt acg", "AC\u00e9GT", "<cls>ACGTAC", "ACGTACGTACGTACGTACGTACGTACGTACGT",
         "GATTACA" * 9, "N" * 13 + "ACGTAC" * 3 + "N"]
 for n in range(1, 15):
     seqs.append("".join(rng.choice("ACGT") for _ in range(n)))

@@ -144,6 +144,8 @@ class JsonRef:
                 out += re.findall(r"\w+|[^\w\s]+", w, flags=re.ASCII)
             elif t == "WhitespaceSplit":
                 out += w.split()
+            elif t == "Split" and self.type == "WordLevel" and p.get("behavior") != "Removed":
+                out += list(w)   # the files split into characters; every character is kept
             elif t == "BertPreTokenizer":
                 out += re.findall(r"[!-/:-@\[-`{-~]|[^\s!-/:-@\[-`{-~]+", w)
             else:
