@@ -54,23 +54,6 @@ typedef struct ModelView
 	const VfModelRef *ref;
 } ModelView;
 
-static const char *
-kind_name(VfModelKind kind)
-{
-	switch (kind)
-	{
-		case VF_KIND_ENCODER:
-			return "encoder";
-		case VF_KIND_SEQ2FUNC:
-			return "seq2func";
-		case VF_KIND_PREDICTDB:
-			return "predictdb";
-		case VF_KIND_ENSEMBLE:
-			return "ensemble";
-	}
-	return "unknown";
-}
-
 static void
 acquire(const char *name, ModelView *mv)
 {
@@ -243,7 +226,7 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 		default:
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							errmsg("predict_expression does not support models of kind %s yet (model \"%s\")",
-								   kind_name(mv.kind), model),
+								   vf_model_kind_name(mv.kind), model),
 							errhint("predict_expression currently scores PredictDB (elastic net) models and ensembles of them.")));
 	}
 	return false;
@@ -269,7 +252,7 @@ require_predictdb(const char *model, ModelView *mv, const char *what)
 	if (mv->kind != VF_KIND_PREDICTDB)
 		ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
 						errmsg("%s needs a PredictDB model, but \"%s\" is of kind %s", what, model,
-							   kind_name(mv->kind))));
+							   vf_model_kind_name(mv->kind))));
 	return mv;
 }
 

@@ -58,7 +58,6 @@ extern void vf_model_name_lock(const char *name, bool lock);
 extern bool vf_model_store_unregister(const char *name);
 extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
 extern int	vf_model_store_list(VfModelStatus **out);
-extern const char *vf_model_kind_name(VfModelKind kind);
 extern int	vf_model_max_memory_mb;
 
 /* model_load.c */

@@ -44,6 +44,9 @@ extern const VfModelRef *vf_model_acquire(const char *name);
 extern void *vf_model_cache_get(const VfModelRef *m);
 extern void vf_model_cache_set(const VfModelRef *m, void *state, void (*free_fn) (void *));
 
+/* The kind's name as the models view and error messages show it. */
+extern const char *vf_model_kind_name(VfModelKind kind);
+
 /* Called from _PG_init: GUCs and the shmem request/startup hooks. */
 extern void vf_model_store_init(void);
 
