@@ -8,6 +8,7 @@
 
 #include "fmgr.h"
 
+#include "varformer/engine.h"
 #include "varformer/model_store.h"
 
 PG_MODULE_MAGIC;
@@ -18,4 +19,5 @@ void
 _PG_init(void)
 {
 	vf_model_store_init();
+	vf_engine_init();
 }

@@ -9,7 +9,11 @@
 
 #include "varformer/error.h"
 
-/* dlopen()s OpenBLAS on first call with nthreads threads; later calls are no-ops. */
+/*
+ * dlopen()s OpenBLAS on first call with nthreads threads (OPENBLAS_NUM_THREADS is set before
+ * the library's constructor runs, so one thread never creates a pool); later calls only
+ * resize the pool when nthreads changed (the varformer.blas_threads setting).
+ */
 int			vf_blas_init(int nthreads, VfError *err);
 
 /* C = alpha * op(A) op(B) + beta * C, row-major, as cblas_sgemm. vf_blas_init first. */
