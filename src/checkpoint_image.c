@@ -433,8 +433,30 @@ vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_ch
 	 */
 	for (;;)
 	{
-		ssize_t		r = read(fd, buf, CKPT_CHUNK);
+		unsigned char *into = buf;
+		size_t		want = CKPT_CHUNK;
+		ssize_t		r;
 		uint64_t	ce;
+
+		/*
+		 * F32 bytes need no conversion: they are read straight into their place in the image
+		 * (and hashed there, still in cache); a read before such a tensor stops at its start.
+		 */
+		if (k < pl->n_by_begin && pl->by_begin[k].t->dtype == VF_DT_F32)
+		{
+			uint64_t	ts = pl->st.data_start + pl->by_begin[k].t->begin;
+			uint64_t	te = pl->st.data_start + pl->by_begin[k].t->end;
+
+			if (off >= ts)
+			{
+				into = (unsigned char *) img + pl->by_begin[k].data_off + (off - ts);
+				if (te - off < want)
+					want = (size_t) (te - off);
+			}
+			else if (ts - off < want)
+				want = (size_t) (ts - off);
+		}
+		r = read(fd, into, want);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -448,10 +470,17 @@ vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_ch
 		ce = off + (uint64_t) r;
 		if (ce > pl->file_size)
 			break;
-		if (on_chunk && on_chunk(arg, buf, (size_t) r) != 0)
+		if (on_chunk && on_chunk(arg, into, (size_t) r) != 0)
 		{
 			vf_error(err, VF_ERR_IO, "loading \"%s\" was stopped", pl->st_path);
 			goto done;
+		}
+		if (into != buf)
+		{
+			if (ce == pl->st.data_start + pl->by_begin[k].t->end)
+				k++;
+			off = ce;
+			continue;
 		}
 		while (k < pl->n_by_begin)
 		{
