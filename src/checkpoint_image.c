@@ -1,8 +1,9 @@
 /*
  * checkpoint_image.c: one contiguous, position-independent image of a checkpoint (plain C).
  *
- * The image is built once (in the backend that runs load_model), copied into a DSM segment
- * and then read by every backend at whatever address it maps the segment. So it holds
+ * The image is built once (in the backend that runs load_model), straight into a DSM segment
+ * (vf_checkpoint_plan, then vf_checkpoint_plan_fill reading the file once), and then read by
+ * every backend at whatever address it maps the segment. So it holds
  * offsets only, never pointers, and vf_checkpoint_open re-validates every offset: the image
  * crosses a process boundary and a corrupt one must fail cleanly, not fault.
  *

@@ -439,7 +439,13 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 						 errmsg("load_model needs a path for model \"%s\"", name),
 						 errhint("Only ensembles ({\"ensemble\": ...} in options) are loaded without a file.")));
 			bool		changed;
+			struct stat sb;
 
+			/* before opening anything: opening a FIFO would block, a device might never end */
+			if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+				ereport(ERROR,
+						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						 errmsg("\"%s\" is not a regular file or directory", path)));
 			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
 			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			{
