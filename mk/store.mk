@@ -6,6 +6,11 @@ build/unit/checkpoint_test: test/unit/checkpoint_test.c $(STORE_UNIT_SRCS) inclu
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/checkpoint_test.c $(STORE_UNIT_SRCS) -lm
 
+# The same test with a 3-byte read size: every tensor and element is split across reads.
+build/unit/checkpoint_test_tiny_reads: test/unit/checkpoint_test.c $(STORE_UNIT_SRCS) include/varformer/checkpoint.h include/varformer/safetensors.h include/varformer/json.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -DCKPT_CHUNK=3 -o $@ test/unit/checkpoint_test.c $(STORE_UNIT_SRCS) -lm
+
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 build/fuzz/safetensors_fuzz: test/fuzz/safetensors_fuzz.c src/safetensors.c src/json.c src/error.c include/varformer/safetensors.h

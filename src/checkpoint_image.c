@@ -1,8 +1,9 @@
 /*
  * checkpoint_image.c: one contiguous, position-independent image of a checkpoint (plain C).
  *
- * The image is built once (in the backend that runs load_model), copied into a DSM segment
- * and then read by every backend at whatever address it maps the segment. So it holds
+ * The image is built once (in the backend that runs load_model), straight into a DSM segment
+ * (vf_checkpoint_plan, then vf_checkpoint_plan_fill reading the file once), and then read by
+ * every backend at whatever address it maps the segment. So it holds
  * offsets only, never pointers, and vf_checkpoint_open re-validates every offset: the image
  * crosses a process boundary and a corrupt one must fail cleanly, not fault.
  *
@@ -22,7 +23,9 @@
 
 #define CKPT_MAGIC "VFCKPT01"
 #define CKPT_ALIGN 64
-#define CKPT_CHUNK ((size_t) 4 << 20)
+#ifndef CKPT_CHUNK				/* unit tests build with a tiny one to split every element */
+#define CKPT_CHUNK ((size_t) 8 << 20)
+#endif
 
 typedef struct CkptText
 {
@@ -126,28 +129,24 @@ read_text(const char *path, size_t cap, char **buf, size_t *len, VfError *err)
 }
 
 static int
-pread_full(int fd, void *dst, size_t n, uint64_t off, const char *path, VfError *err)
-{
-	size_t		got = 0;
-
-	while (got < n)
-	{
-		ssize_t		r = pread(fd, (char *) dst + got, n - got, (off_t) (off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return vf_error(err, VF_ERR_IO, "could not read tensor data from \"%s\"%s%s", path,
-							r < 0 ? ": " : " (file shrank while loading)", r < 0 ? strerror(errno) : "");
-		got += (size_t) r;
-	}
-	return 0;
-}
-
-static int
 cmp_tensor_name(const void *a, const void *b)
 {
 	return strcmp((*(const VfStTensor *const *) a)->name, (*(const VfStTensor *const *) b)->name);
+}
+
+typedef struct CkptSpan
+{
+	const VfStTensor *t;
+	uint64_t	data_off;		/* where its F32 data goes in the image */
+} CkptSpan;
+
+static int
+cmp_span_begin(const void *a, const void *b)
+{
+	const VfStTensor *x = ((const CkptSpan *) a)->t;
+	const VfStTensor *y = ((const CkptSpan *) b)->t;
+
+	return x->begin < y->begin ? -1 : (x->begin > y->begin ? 1 : 0);
 }
 
 static void
@@ -162,97 +161,128 @@ put_text(char *img, uint64_t *pos, CkptText *t, const char *s, size_t len)
 	*pos += len + 1;
 }
 
+struct VfCheckpointPlan
+{
+	char	   *path;			/* as given, for messages */
+	char	   *st_path;		/* the safetensors file */
+	uint64_t	file_size;		/* of st_path when its header was read */
+	char	   *text[3];		/* config.json, tokenizer.json, vocab.txt (NULL: absent) */
+	size_t		text_len[3];
+	VfSafetensors st;
+	VfStTensor **keep;			/* float tensors, by name: the image's table order */
+	CkptSpan   *by_begin;		/* the non-empty ones among keep, in file order */
+	int			n_keep;
+	int			n_by_begin;
+	uint64_t	text_end;		/* end of header + table + names + texts */
+	uint64_t	size;
+};
+
+static const char *const text_file[3] = {"config.json", "tokenizer.json", "vocab.txt"};
+static const size_t text_cap[3] = {VF_CKPT_MAX_CONFIG, VF_CKPT_MAX_TOKENIZER, VF_CKPT_MAX_VOCAB};
+
+void
+vf_checkpoint_plan_free(VfCheckpointPlan *p)
+{
+	if (p == NULL)
+		return;
+	free(p->path);
+	free(p->st_path);
+	for (int i = 0; i < 3; i++)
+		free(p->text[i]);
+	vf_safetensors_free(&p->st);
+	free(p->keep);
+	free(p->by_begin);
+	free(p);
+}
+
+const char *
+vf_checkpoint_plan_text(const VfCheckpointPlan *p, int i, const char **file, size_t *len)
+{
+	*file = text_file[i];
+	*len = p->text_len[i];
+	return p->text[i];
+}
+
 int
-vf_checkpoint_image_build(const char *path, void **image, size_t *size, size_t max_bytes,
-						  VfError *err)
+vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, size_t *size,
+				   VfError *err)
 {
 	struct stat sb;
-	char	   *st_path = NULL;
-	char	   *config = NULL,
-			   *tokenizer = NULL,
-			   *vocab = NULL;
-	size_t		config_len = 0,
-				tokenizer_len = 0,
-				vocab_len = 0;
-	VfSafetensors st = {0};
-	VfStTensor **keep = NULL;
-	int			n_keep = 0;
+	VfCheckpointPlan *p;
 	uint64_t	pos,
 				total;
-	char	   *img = NULL;
-	float	   *chunk = NULL;
-	int			fd = -1;
-	int			rc = -1;
 
-	*image = NULL;
+	*plan = NULL;
 	*size = 0;
 	if (stat(path, &sb) != 0)
 		return vf_error(err, errno == ENOENT ? VF_ERR_NOFILE : VF_ERR_IO,
 						"could not stat \"%s\": %s", path, strerror(errno));
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return vf_error(err, VF_ERR_NOMEM, "out of memory");
+	p->path = strdup(path);
+	if (p->path == NULL)
+		goto oom;
 	if (S_ISDIR(sb.st_mode))
 	{
 		size_t		n = strlen(path) + 64;
-		char	   *p = malloc(n);
+		char	   *f = malloc(n);
 
-		if (p == NULL)
-			return vf_error(err, VF_ERR_NOMEM, "out of memory");
-		snprintf(p, n, "%s/model.safetensors", path);
-		if (access(p, F_OK) != 0)
+		if (f == NULL)
+			goto oom;
+		snprintf(f, n, "%s/model.safetensors", path);
+		if (access(f, F_OK) != 0)
 		{
-			snprintf(p, n, "%s/model.safetensors.index.json", path);
+			snprintf(f, n, "%s/model.safetensors.index.json", path);
 			vf_error(err, VF_ERR_NOFILE, "directory \"%s\" has no model.safetensors", path);
-			if (access(p, F_OK) == 0)
+			if (access(f, F_OK) == 0)
 				vf_error_hint(err, "Sharded checkpoints are not supported; merge the shards into one "
 							  "model.safetensors first.");
 			else
 				vf_error_hint(err, "A Hugging Face style directory holds config.json, model.safetensors "
 							  "and vocab.txt or tokenizer.json.");
-			free(p);
-			return -1;
+			free(f);
+			goto fail;
 		}
-		st_path = p;
-		p = malloc(n);
-		if (p == NULL)
+		p->st_path = f;
+		f = malloc(n);
+		if (f == NULL)
 			goto oom;
-		snprintf(p, n, "%s/config.json", path);
-		rc = read_text(p, VF_CKPT_MAX_CONFIG, &config, &config_len, err);
-		if (rc == 0)
+		for (int i = 0; i < 3; i++)
 		{
-			snprintf(p, n, "%s/tokenizer.json", path);
-			rc = read_text(p, VF_CKPT_MAX_TOKENIZER, &tokenizer, &tokenizer_len, err);
+			snprintf(f, n, "%s/%s", path, text_file[i]);
+			if (read_text(f, text_cap[i], &p->text[i], &p->text_len[i], err) != 0)
+			{
+				free(f);
+				goto fail;
+			}
 		}
-		if (rc == 0)
-		{
-			snprintf(p, n, "%s/vocab.txt", path);
-			rc = read_text(p, VF_CKPT_MAX_VOCAB, &vocab, &vocab_len, err);
-		}
-		free(p);
-		if (rc != 0)
-			goto done;
-		rc = -1;
+		free(f);
 	}
 	else
 	{
-		st_path = strdup(path);
-		if (st_path == NULL)
+		p->st_path = strdup(path);
+		if (p->st_path == NULL)
 			goto oom;
 	}
 
-	if (vf_safetensors_read_file(st_path, &st, err) != 0)
-		goto done;
+	if (vf_safetensors_read_file(p->st_path, &p->st, err) != 0)
+		goto fail;
+	p->file_size = p->st.data_start + p->st.data_len;
 
-	keep = malloc(sizeof(*keep) * (size_t) (st.n_tensor ? st.n_tensor : 1));
-	if (keep == NULL)
+	p->keep = malloc(sizeof(*p->keep) * (size_t) (p->st.n_tensor ? p->st.n_tensor : 1));
+	p->by_begin = malloc(sizeof(*p->by_begin) * (size_t) (p->st.n_tensor ? p->st.n_tensor : 1));
+	if (p->keep == NULL || p->by_begin == NULL)
 		goto oom;
-	for (int i = 0; i < st.n_tensor; i++)
+	for (int i = 0; i < p->st.n_tensor; i++)
 	{
-		VfStTensor *t = &st.tensor[i];
+		VfStTensor *t = &p->st.tensor[i];
 
 		if (t->dtype == VF_DT_F8_E4M3 || t->dtype == VF_DT_F8_E5M2)
 		{
 			vf_error(err, VF_ERR_UNSUPPORTED, "tensor \"%s\" has dtype %s; only F32, F16, BF16 and F64 "
 					 "weights are supported", t->name, vf_dtype_name(t->dtype));
-			goto done;
+			goto fail;
 		}
 		if (!is_float_dtype(t->dtype))
 			continue;
@@ -260,134 +290,259 @@ vf_checkpoint_image_build(const char *path, void **image, size_t *size, size_t m
 		{
 			vf_error(err, VF_ERR_UNSUPPORTED, "tensor \"%s\" has %d dimensions; at most %d are supported",
 					 t->name, t->ndim, VF_MAX_DIMS);
-			goto done;
+			goto fail;
 		}
-		keep[n_keep++] = t;
+		p->keep[p->n_keep++] = t;
 	}
-	qsort(keep, (size_t) n_keep, sizeof(*keep), cmp_tensor_name);
+	qsort(p->keep, (size_t) p->n_keep, sizeof(*p->keep), cmp_tensor_name);
 
 	/* Size everything first: the cap is checked before the big allocation. */
-	pos = sizeof(CkptHeader) + sizeof(CkptEntry) * (uint64_t) n_keep;
-	for (int i = 0; i < n_keep; i++)
-		pos += strlen(keep[i]->name) + 1;
-	pos += (config ? config_len + 1 : 0) + (tokenizer ? tokenizer_len + 1 : 0) + (vocab ? vocab_len + 1 : 0);
+	pos = sizeof(CkptHeader) + sizeof(CkptEntry) * (uint64_t) p->n_keep;
+	for (int i = 0; i < p->n_keep; i++)
+		pos += strlen(p->keep[i]->name) + 1;
+	for (int i = 0; i < 3; i++)
+		pos += p->text[i] ? p->text_len[i] + 1 : 0;
+	p->text_end = pos;
 	total = align_up(pos);
-	for (int i = 0; i < n_keep; i++)
+	for (int i = 0; i < p->n_keep; i++)
 	{
+		if (p->keep[i]->numel > 0)
+		{
+			p->by_begin[p->n_by_begin].t = p->keep[i];
+			p->by_begin[p->n_by_begin++].data_off = total;
+		}
 		/* numel <= file bytes (checked by the parser), so this cannot overflow */
-		total = align_up(total + (uint64_t) keep[i]->numel * sizeof(float));
+		total = align_up(total + (uint64_t) p->keep[i]->numel * sizeof(float));
 	}
 	if (total > max_bytes)
 	{
 		vf_error(err, VF_ERR_LIMIT, "checkpoint \"%s\" needs %llu bytes of shared memory, more than the "
 				 "%llu bytes available", path, (unsigned long long) total, (unsigned long long) max_bytes);
 		vf_error_hint(err, "Raise varformer.max_model_memory or unload other models.");
-		goto done;
+		goto fail;
 	}
+	p->size = total;
 
-	img = aligned_alloc(CKPT_ALIGN, (size_t) total);
-	if (img == NULL)
-	{
-		vf_error(err, VF_ERR_NOMEM, "out of memory building a %llu-byte model image",
-				 (unsigned long long) total);
-		goto done;
-	}
-	{
-		CkptHeader *h = (CkptHeader *) img;
-		CkptEntry  *tab = (CkptEntry *) (img + sizeof(CkptHeader));
-		uint64_t	dpos;
-
-		memset(img, 0, (size_t) align_up(pos));
-		memcpy(h->magic, CKPT_MAGIC, 8);
-		h->n_tensor = (uint32_t) n_keep;
-		h->n_skipped = (uint32_t) (st.n_tensor - n_keep);
-		h->size = total;
-		h->table_off = sizeof(CkptHeader);
-		pos = sizeof(CkptHeader) + sizeof(CkptEntry) * (uint64_t) n_keep;
-		for (int i = 0; i < n_keep; i++)
-		{
-			size_t		l = strlen(keep[i]->name);
-
-			tab[i].name_off = pos;
-			tab[i].name_len = (uint32_t) l;
-			memcpy(img + pos, keep[i]->name, l + 1);
-			pos += l + 1;
-			tab[i].ndim = keep[i]->ndim;
-			for (int d = 0; d < keep[i]->ndim; d++)
-				tab[i].shape[d] = keep[i]->shape[d];
-			tab[i].numel = keep[i]->numel;
-		}
-		put_text(img, &pos, &h->config, config, config_len);
-		put_text(img, &pos, &h->tokenizer, tokenizer, tokenizer_len);
-		put_text(img, &pos, &h->vocab, vocab, vocab_len);
-
-		fd = open(st_path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-		{
-			vf_error(err, VF_ERR_IO, "could not open \"%s\": %s", st_path, strerror(errno));
-			goto done;
-		}
-		chunk = malloc(CKPT_CHUNK);
-		if (chunk == NULL)
-			goto oom;
-		dpos = align_up(pos);
-		for (int i = 0; i < n_keep; i++)
-		{
-			VfStTensor *t = keep[i];
-			size_t		es = vf_dtype_size(t->dtype);
-			float	   *dst = (float *) (img + dpos);
-			uint64_t	src = st.data_start + t->begin;
-			uint64_t	left = (uint64_t) t->numel;
-
-			tab[i].data_off = dpos;
-			if (t->dtype == VF_DT_F32)
-			{
-				if (pread_full(fd, dst, (size_t) left * 4, src, st_path, err) != 0)
-					goto done;
-			}
-			else
-				while (left > 0)
-				{
-					size_t		n = CKPT_CHUNK / es;
-
-					if (n > left)
-						n = (size_t) left;
-					if (pread_full(fd, chunk, n * es, src, st_path, err) != 0)
-						goto done;
-					vf_dtype_to_f32(t->dtype, chunk, n, dst);
-					dst += n;
-					src += n * es;
-					left -= n;
-				}
-			/* zero the alignment padding so the image bytes are deterministic */
-			{
-				uint64_t	end = dpos + (uint64_t) t->numel * 4;
-
-				memset(img + end, 0, (size_t) (align_up(end) - end));
-				dpos = align_up(end);
-			}
-		}
-	}
-	*image = img;
+	/* the parser rejected overlaps, so in file order each byte belongs to at most one tensor */
+	qsort(p->by_begin, (size_t) p->n_by_begin, sizeof(*p->by_begin), cmp_span_begin);
+	*plan = p;
 	*size = (size_t) total;
-	img = NULL;
-	rc = 0;
-	goto done;
+	return 0;
 
 oom:
 	vf_error(err, VF_ERR_NOMEM, "out of memory loading \"%s\"", path);
+fail:
+	vf_checkpoint_plan_free(p);
+	return -1;
+}
+
+/*
+ * Converts n bytes that start at byte p of a tensor's data into out; an element split across
+ * two reads waits in carry (one tensor at a time can be split: they do not overlap).
+ */
+static void
+convert_span(VfDtype dt, float *out, uint64_t p, const unsigned char *src, size_t n,
+			 unsigned char *carry)
+{
+	size_t		es = vf_dtype_size(dt);
+	size_t		r = (size_t) (p % es);
+	size_t		whole;
+
+	if (dt == VF_DT_F32)
+	{
+		/* bytes land where they belong whatever the split */
+		memcpy((char *) out + p, src, n);
+		return;
+	}
+	if (r != 0)
+	{
+		size_t		take = es - r < n ? es - r : n;
+
+		memcpy(carry + r, src, take);
+		src += take;
+		n -= take;
+		p += take;
+		if (p % es != 0)
+			return;
+		vf_dtype_to_f32(dt, carry, 1, out + p / es - 1);
+	}
+	whole = n / es;
+	vf_dtype_to_f32(dt, src, whole, out + p / es);
+	if (n > whole * es)
+		memcpy(carry, src + whole * es, n - whole * es);
+}
+
+int
+vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_chunk, void *arg,
+						VfError *err)
+{
+	char	   *img = image;
+	CkptHeader *h = (CkptHeader *) img;
+	CkptEntry  *tab = (CkptEntry *) (img + sizeof(CkptHeader));
+	uint64_t	pos,
+				dpos,
+				off = 0;
+	unsigned char *buf = NULL;
+	unsigned char carry[8];
+	int			k = 0;
+	int			fd;
+	int			rc = -1;
+
+	memset(img, 0, (size_t) align_up(pl->text_end));
+	memcpy(h->magic, CKPT_MAGIC, 8);
+	h->n_tensor = (uint32_t) pl->n_keep;
+	h->n_skipped = (uint32_t) (pl->st.n_tensor - pl->n_keep);
+	h->size = pl->size;
+	h->table_off = sizeof(CkptHeader);
+	pos = sizeof(CkptHeader) + sizeof(CkptEntry) * (uint64_t) pl->n_keep;
+	dpos = align_up(pl->text_end);
+	for (int i = 0; i < pl->n_keep; i++)
+	{
+		VfStTensor *t = pl->keep[i];
+		size_t		l = strlen(t->name);
+		uint64_t	end = dpos + (uint64_t) t->numel * 4;
+
+		tab[i].name_off = pos;
+		tab[i].name_len = (uint32_t) l;
+		memcpy(img + pos, t->name, l + 1);
+		pos += l + 1;
+		tab[i].ndim = t->ndim;
+		for (int d = 0; d < t->ndim; d++)
+			tab[i].shape[d] = t->shape[d];
+		tab[i].numel = t->numel;
+		tab[i].data_off = dpos;
+		/* the alignment padding is zeroed so the image bytes are deterministic */
+		memset(img + end, 0, (size_t) (align_up(end) - end));
+		dpos = align_up(end);
+	}
+	put_text(img, &pos, &h->config, pl->text[0], pl->text_len[0]);
+	put_text(img, &pos, &h->tokenizer, pl->text[1], pl->text_len[1]);
+	put_text(img, &pos, &h->vocab, pl->text[2], pl->text_len[2]);
+
+	fd = open(pl->st_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vf_error(err, VF_ERR_IO, "could not open \"%s\": %s", pl->st_path, strerror(errno));
+	buf = malloc(CKPT_CHUNK);
+	if (buf == NULL)
+	{
+		vf_error(err, VF_ERR_NOMEM, "out of memory loading \"%s\"", pl->path);
+		goto done;
+	}
+	/*
+	 * One sequential pass over the whole file: every byte goes to on_chunk (the caller hashes
+	 * it) and each tensor's bytes straight to their place in the image.
+	 */
+	for (;;)
+	{
+		unsigned char *into = buf;
+		size_t		want = CKPT_CHUNK;
+		ssize_t		r;
+		uint64_t	ce;
+
+		/*
+		 * F32 bytes need no conversion: they are read straight into their place in the image
+		 * (and hashed there, still in cache); a read before such a tensor stops at its start.
+		 */
+		if (k < pl->n_by_begin && pl->by_begin[k].t->dtype == VF_DT_F32)
+		{
+			uint64_t	ts = pl->st.data_start + pl->by_begin[k].t->begin;
+			uint64_t	te = pl->st.data_start + pl->by_begin[k].t->end;
+
+			if (off >= ts)
+			{
+				into = (unsigned char *) img + pl->by_begin[k].data_off + (off - ts);
+				if (te - off < want)
+					want = (size_t) (te - off);
+			}
+			else if (ts - off < want)
+				want = (size_t) (ts - off);
+		}
+		r = read(fd, into, want);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+		{
+			vf_error(err, VF_ERR_IO, "could not read \"%s\": %s", pl->st_path, strerror(errno));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		ce = off + (uint64_t) r;
+		if (ce > pl->file_size)
+			break;
+		if (on_chunk && on_chunk(arg, into, (size_t) r) != 0)
+		{
+			vf_error(err, VF_ERR_IO, "loading \"%s\" was stopped", pl->st_path);
+			goto done;
+		}
+		if (into != buf)
+		{
+			if (ce == pl->st.data_start + pl->by_begin[k].t->end)
+				k++;
+			off = ce;
+			continue;
+		}
+		while (k < pl->n_by_begin)
+		{
+			const VfStTensor *t = pl->by_begin[k].t;
+			uint64_t	ts = pl->st.data_start + t->begin;
+			uint64_t	te = pl->st.data_start + t->end;
+			uint64_t	a = ts > off ? ts : off;
+			uint64_t	b = te < ce ? te : ce;
+
+			if (ts >= ce)
+				break;
+			if (a < b)
+				convert_span(t->dtype, (float *) (img + pl->by_begin[k].data_off), a - ts,
+							 buf + (a - off), (size_t) (b - a), carry);
+			if (te > ce)
+				break;
+			k++;
+		}
+		off = ce;
+	}
+	if (off != pl->file_size)
+	{
+		vf_error(err, VF_ERR_IO, "\"%s\" changed size while loading (%llu bytes, expected %llu)",
+				 pl->st_path, (unsigned long long) off, (unsigned long long) pl->file_size);
+		goto done;
+	}
+	rc = 0;
 done:
-	if (fd >= 0)
-		close(fd);
-	free(chunk);
-	free(img);
-	free(keep);
-	vf_safetensors_free(&st);
-	free(st_path);
-	free(config);
-	free(tokenizer);
-	free(vocab);
+	free(buf);
+	close(fd);
 	return rc;
+}
+
+int
+vf_checkpoint_image_build(const char *path, void **image, size_t *size, size_t max_bytes,
+						  VfError *err)
+{
+	VfCheckpointPlan *plan;
+	size_t		total;
+	void	   *img;
+
+	*image = NULL;
+	*size = 0;
+	if (vf_checkpoint_plan(path, max_bytes, &plan, &total, err) != 0)
+		return -1;
+	img = aligned_alloc(CKPT_ALIGN, total);
+	if (img == NULL)
+	{
+		vf_checkpoint_plan_free(plan);
+		return vf_error(err, VF_ERR_NOMEM, "out of memory building a %zu-byte model image", total);
+	}
+	if (vf_checkpoint_plan_fill(plan, img, NULL, NULL, err) != 0)
+	{
+		free(img);
+		vf_checkpoint_plan_free(plan);
+		return -1;
+	}
+	vf_checkpoint_plan_free(plan);
+	*image = img;
+	*size = total;
+	return 0;
 }
 
 static int

@@ -7,16 +7,22 @@
  * The sha256 identifies the content: for a file, what sha256sum prints; for a directory,
  * the sha256 of `sha256sum config.json model.safetensors tokenizer.json vocab.txt` output
  * (the files present, in that order); for an ensemble, of its options text.
+ *
+ * A checkpoint is read once: its headers are validated and the image sized first, then the
+ * safetensors file streams through the hash and straight into a new DSM segment that the
+ * store adopts (no private copy, no second pass).
  */
 #include "postgres.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/cryptohash.h"
 #include "common/string.h"
 #include "miscadmin.h"
+#include "storage/dsm.h"
 #include "storage/fd.h"
 
 #include "varformer/checkpoint.h"
@@ -148,7 +154,7 @@ sha256_path(const char *path, uint8 *out)
 }
 
 /*
- * The file is hashed first and read afterwards; a stat fingerprint taken before hashing and
+ * A PredictDB file is hashed first and read afterwards; a stat fingerprint taken before hashing and
  * again after reading catches a file rewritten in between (the hash would not match the
  * weights loaded).
  */
@@ -197,6 +203,128 @@ is_sqlite_file(const char *path)
 	return yes;
 }
 
+typedef struct HashFeed
+{
+	pg_cryptohash_ctx *ctx;
+	bool		interrupted;
+	bool		failed;
+} HashFeed;
+
+/* Per chunk of the file; never throws (the plain-C reader has a file and a buffer open). */
+static int
+hash_chunk(void *arg, const void *data, size_t len)
+{
+	HashFeed   *f = arg;
+
+	if (InterruptPending)
+	{
+		f->interrupted = true;
+		return 1;
+	}
+	if (pg_cryptohash_update(f->ctx, data, len) < 0)
+	{
+		f->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+hash_line(pg_cryptohash_ctx *dir, const uint8 *h, const char *file)
+{
+	char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), file);
+
+	sha_update(dir, line, strlen(line));
+	pfree(line);
+}
+
+/*
+ * The image, built in a new DSM segment while the safetensors file is hashed in the same
+ * pass; out->sha256 is the content sha256 as defined at the top of this file.
+ */
+static void
+fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
+{
+	VfError		err;
+	VfCheckpointPlan *plan;
+	size_t		size;
+	bool		is_dir;
+	struct stat sb;
+
+	vf_error_clear(&err);
+	is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (vf_checkpoint_plan(path, (size_t) max_bytes, &plan, &size, &err) != 0)
+		vf_ereport(&err);
+	PG_TRY();
+	{
+		uint8		st_sha[VF_SHA256_LEN];
+		HashFeed	feed = {0};
+		int			rc;
+
+		out->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+		if (out->seg == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("too many dynamic shared memory segments to load \"%s\"", path)));
+		out->image = dsm_segment_address(out->seg);
+		out->size = size;
+#ifdef MADV_POPULATE_WRITE
+		/* map the whole segment in one call rather than one page fault per 4 kB page */
+		(void) madvise(out->image, size, MADV_POPULATE_WRITE);
+#endif
+		for (;;)
+		{
+			feed.ctx = sha_begin();
+			feed.interrupted = feed.failed = false;
+			rc = vf_checkpoint_plan_fill(plan, out->image, hash_chunk, &feed, &err);
+			if (rc == 0 || !feed.interrupted)
+				break;
+			/* a cancel throws here; any other interrupt is served and the pass starts over */
+			pg_cryptohash_free(feed.ctx);
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (feed.failed)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(feed.ctx))));
+		if (rc != 0)
+			vf_ereport(&err);
+		sha_end(feed.ctx, st_sha);
+		if (!is_dir)
+			memcpy(out->sha256, st_sha, VF_SHA256_LEN);
+		else
+		{
+			/* sha256sum's lines for config.json model.safetensors tokenizer.json vocab.txt */
+			pg_cryptohash_ctx *dir = sha_begin();
+
+			for (int i = 0; i < 3; i++)
+			{
+				const char *file;
+				size_t		len;
+				const char *text = vf_checkpoint_plan_text(plan, i, &file, &len);
+
+				if (text != NULL)
+				{
+					uint8		h[VF_SHA256_LEN];
+					pg_cryptohash_ctx *ctx = sha_begin();
+
+					sha_update(ctx, text, len);
+					sha_end(ctx, h);
+					hash_line(dir, h, file);
+				}
+				if (i == 0)
+					hash_line(dir, st_sha, "model.safetensors");
+			}
+			sha_end(dir, out->sha256);
+		}
+	}
+	PG_FINALLY();
+	{
+		vf_checkpoint_plan_free(plan);
+	}
+	PG_END_TRY();
+}
+
 static void
 build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelBuild *out)
 {
@@ -207,8 +335,7 @@ build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelB
 	int			rc;
 
 	vf_error_clear(&err);
-	if (vf_checkpoint_image_build(path, &out->image, &out->size, (size_t) max_bytes, &err) != 0)
-		vf_ereport(&err);
+	fill_checkpoint(path, max_bytes, out);
 	if (vf_checkpoint_open(out->image, out->size, &ckpt, &err) != 0)
 	{
 		vf_model_build_free(out);
@@ -311,22 +438,35 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("load_model needs a path for model \"%s\"", name),
 						 errhint("Only ensembles ({\"ensemble\": ...} in options) are loaded without a file.")));
-			if (known_sha)
-				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
-			else
-				sha256_path(path, out->sha256);
+			bool		changed;
+			struct stat sb;
+
+			/* before opening anything: opening a FIFO would block, a device might never end */
+			if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+				ereport(ERROR,
+						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						 errmsg("\"%s\" is not a regular file or directory", path)));
 			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
 			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			{
+				if (known_sha)
+					memcpy(out->sha256, known_sha, VF_SHA256_LEN);
+				else
+					sha256_path(path, out->sha256);
 				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
 											 (size_t) max_bytes, &err) != 0)
 					vf_ereport(&err);
 				out->kind = VF_KIND_PREDICTDB;
 				strlcpy(out->arch, "elastic_net", VF_ARCH_LEN);
+				changed = known_sha && path_fingerprint(path) != known_fingerprint;
 			}
 			else
+			{
+				/* hashed while read: the sha256 is that of the very bytes loaded */
 				build_checkpoint(path, opts, max_bytes, out);
-			if (known_sha && path_fingerprint(path) != known_fingerprint)
+				changed = known_sha && memcmp(out->sha256, known_sha, VF_SHA256_LEN) != 0;
+			}
+			if (changed)
 			{
 				vf_model_build_free(out);
 				ereport(ERROR,
@@ -346,7 +486,11 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 void
 vf_model_build_free(VfModelBuild *b)
 {
-	free(b->image);
+	if (b->seg != NULL)
+		dsm_detach(b->seg);
+	else
+		free(b->image);
+	b->seg = NULL;
 	b->image = NULL;
 	b->size = 0;
 }

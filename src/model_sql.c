@@ -54,9 +54,13 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 	VfModelBuild b;
 	volatile VfRegisterResult res = VF_REGISTER_LOADED;
 
-	/* Hash first: the same bytes again cost nothing, different ones are refused early. */
-	vf_model_content_sha256(path, options, sha, &fp);
+	/*
+	 * A new name is hashed while it is read (one pass). A loaded one is hashed first: the same
+	 * bytes again cost no copy, different ones are refused before reading them.
+	 */
 	exists = vf_model_store_lookup(name, &cur);
+	if (exists)
+		vf_model_content_sha256(path, options, sha, &fp);
 	if (exists && memcmp(cur.sha256, sha, VF_SHA256_LEN) == 0)
 	{
 		/* same bytes, perhaps from a new path: the catalog follows, for future reloads */
@@ -76,7 +80,8 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 				 errdetail("Loaded sha256 %s, new sha256 %s.", vf_sha256_hex(cur.sha256), vf_sha256_hex(sha)),
 				 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
 
-	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL), sha, fp, &b);
+	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL),
+				   exists ? sha : NULL, exists ? fp : 0, &b);
 	PG_TRY();
 	{
 		/* catalog first: if registering fails, the transaction takes the row back */

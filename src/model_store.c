@@ -606,7 +606,7 @@ refuse_different_bytes(const char *name, const VfModelSlot *s, const VfModelBuil
 }
 
 VfRegisterResult
-vf_model_store_register(const char *name, const VfModelBuild *b, bool replace,
+vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 						bool undo_on_abort)
 {
 	VfModelSlot *s;
@@ -640,12 +640,22 @@ vf_model_store_register(const char *name, const VfModelBuild *b, bool replace,
 		refuse_different_bytes(name, s, b);
 	LWLockRelease(ctl->lock);
 
-	seg = dsm_create(b->size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
-	if (seg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("too many dynamic shared memory segments to load model \"%s\"", name)));
-	memcpy(dsm_segment_address(seg), b->image, b->size);
+	if (b->seg != NULL)
+	{
+		/* built in place: adopted, so vf_model_build_free leaves it alone from here on */
+		seg = b->seg;
+		b->seg = NULL;
+		b->image = NULL;
+	}
+	else
+	{
+		seg = dsm_create(b->size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+		if (seg == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("too many dynamic shared memory segments to load model \"%s\"", name)));
+		memcpy(dsm_segment_address(seg), b->image, b->size);
+	}
 
 	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
 	s = find_slot(name);

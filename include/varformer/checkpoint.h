@@ -47,6 +47,27 @@ typedef struct VfCheckpoint
 int			vf_checkpoint_image_build(const char *path, void **image, size_t *size,
 									  size_t max_bytes, VfError *err);
 
+/*
+ * The same image in two steps, so that a caller can place it (in shared memory) and see the
+ * file's bytes as they stream by (to hash them) in a single read of the file.
+ * vf_checkpoint_plan reads and validates the headers and text files and sizes the image
+ * (VF_ERR_LIMIT above max_bytes); vf_checkpoint_plan_fill then reads the safetensors file once,
+ * from its first byte to its last, passing every chunk in order to on_chunk (when not NULL; a
+ * nonzero return stops the load) and writing the image into dst (64-byte aligned, *size
+ * bytes). vf_checkpoint_plan_text gives text file i (0 config.json, 1 tokenizer.json,
+ * 2 vocab.txt) as read, NULL when absent.
+ */
+typedef struct VfCheckpointPlan VfCheckpointPlan;
+typedef int (*VfChunkFn) (void *arg, const void *data, size_t len);
+
+int			vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan,
+							   size_t *size, VfError *err);
+int			vf_checkpoint_plan_fill(const VfCheckpointPlan *plan, void *dst, VfChunkFn on_chunk,
+									void *arg, VfError *err);
+const char *vf_checkpoint_plan_text(const VfCheckpointPlan *plan, int i, const char **file,
+									size_t *len);
+void		vf_checkpoint_plan_free(VfCheckpointPlan *plan);
+
 /* Resolves an image (validating every offset against size) into a view; out->tensor malloc'd. */
 int			vf_checkpoint_open(const void *image, size_t size, VfCheckpoint *out, VfError *err);
 void		vf_checkpoint_close(VfCheckpoint *c);

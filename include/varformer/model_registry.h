@@ -23,8 +23,9 @@ typedef struct VfModelBuild
 	VfModelKind kind;
 	char		arch[VF_ARCH_LEN];
 	int64		parameters;
-	void	   *image;			/* malloc'd (aligned_alloc): free() it */
+	void	   *image;			/* in seg when seg is set, else malloc'd (aligned_alloc) */
 	size_t		size;
+	struct dsm_segment *seg;	/* built in place in a new DSM segment; register adopts it */
 	uint8		sha256[VF_SHA256_LEN];
 } VfModelBuild;
 
@@ -52,7 +53,7 @@ typedef struct VfModelStatus
 /* model_store.c */
 extern void vf_model_store_require(void);
 extern int64 vf_model_store_available(const char *replacing);
-extern VfRegisterResult vf_model_store_register(const char *name, const VfModelBuild *b,
+extern VfRegisterResult vf_model_store_register(const char *name, VfModelBuild *b,
 												bool replace, bool undo_on_abort);
 extern void vf_model_name_lock(const char *name, bool lock);
 extern bool vf_model_store_unregister(const char *name);

@@ -46,7 +46,7 @@ psql -qX -d postgres -c "SELECT unload_model('bench40')" >/dev/null
 
 awk -v l="$load_ms" -v p="$py_ms" -v f="$first_ms" -v w="$warm_ms" -v b="$bytes" 'BEGIN {
   printf "model image: %.1f MB (F32)\n", b / 1048576
-  printf "load_model (sha256 + parse + convert + copy to shared memory): %8.1f ms  (%.0f MB/s)\n", l, b / 1048576 / (l / 1000)
+  printf "load_model (one pass: sha256 + read into shared memory):    %8.1f ms  (%.0f MB/s)\n", l, b / 1048576 / (l / 1000)
   printf "peer: python3 hashlib + numpy read of the same file:          %8.1f ms\n", p
   printf "ratio load_model / python3: %.2f\n", l / p
   printf "first model_checksum in a new backend (attach + faults): %8.1f ms\n", f
