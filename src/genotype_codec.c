@@ -559,7 +559,7 @@ typedef struct DecodeSizes
 static int
 walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 		   DecodeSizes *sz, VfCall *out, const char **ptr_arena, float *float_arena,
-		   char *char_arena, VfError *err)
+		   char *char_arena, bool with_ids, VfError *err)
 {
 	Cursor		c = {body, end, 0};
 	int64_t		pos = h->start;
@@ -681,7 +681,7 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 
 				if (c.bad || rs == 0)
 					return corrupt(err, "bad rsID");
-				if (out)
+				if (out && with_ids)
 				{
 					char	   *d = char_arena + sz->n_char;
 
@@ -714,7 +714,7 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 
 					memcpy(d, s, n);
 					d[n] = '\0';
-					out[i].id = d;
+					out[i].id = with_ids ? d : NULL;
 					if (!id_valid(d))
 						return corrupt(err, "invalid ID");
 				}
@@ -770,7 +770,7 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 /* Lays out one block for sz and fills it by walking the calls; NULL (err set) on failure. */
 static VfCalls *
 decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const DecodeSizes *bound,
-			void *(*alloc_fn) (size_t), VfError *err)
+			void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
 {
 	DecodeSizes sz;
 	size_t		total;
@@ -810,7 +810,7 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 	calls->call = call;
 
 	sz = (DecodeSizes) {0, 0, h->chrom_len + 1};
-	if (walk_calls(p + h->body_off, p + len, h, &sz, call, ptrs, floats, chars, err) != 0)
+	if (walk_calls(p + h->body_off, p + len, h, &sz, call, ptrs, floats, chars, with_ids, err) != 0)
 	{
 		if (!alloc_fn)
 			free(block);
@@ -819,8 +819,8 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 	return calls;
 }
 
-VfCalls *
-vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+static VfCalls *
+calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
 {
 	VfGenotypeHeader h;
 	DecodeSizes sz = {0, 0, 0};
@@ -844,9 +844,21 @@ vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfErro
 		bound.n_float = bound.n_allele_ptr;
 		bound.n_char = (size_t) h.n_call * 24 + body;
 		if (bound.n_char < ((size_t) 1 << 28))
-			return decode_into(p, len, &h, &bound, alloc_fn, err);
+			return decode_into(p, len, &h, &bound, alloc_fn, with_ids, err);
 	}
-	if (walk_calls(p + h.body_off, p + len, &h, &sz, NULL, NULL, NULL, NULL, err) != 0)
+	if (walk_calls(p + h.body_off, p + len, &h, &sz, NULL, NULL, NULL, NULL, with_ids, err) != 0)
 		return NULL;
-	return decode_into(p, len, &h, &sz, alloc_fn, err);
+	return decode_into(p, len, &h, &sz, alloc_fn, with_ids, err);
+}
+
+VfCalls *
+vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return calls_decode(p, len, alloc_fn, true, err);
+}
+
+VfCalls *
+vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return calls_decode(p, len, alloc_fn, false, err);
 }

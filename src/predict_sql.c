@@ -117,6 +117,7 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 	size_t		len = VARSIZE_ANY(raw);
 	LocalTransactionId lxid = MyProc->lxid;
 	VfCalls    *calls;
+	VfPdbInfo	info;
 	VfError		err;
 	MemoryContext old;
 
@@ -125,7 +126,10 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 	st->have_key = false;
 	MemoryContextReset(st->decode_cxt);
 	old = MemoryContextSwitchTo(st->decode_cxt);
-	calls = vf_genotype_to_calls(raw);
+	/* varID keys match by position: the calls' rsIDs need not be spelled out */
+	vf_pdb_image_info(mv->image, &info);
+	calls = info.key == VF_PDB_KEY_VARID ? vf_genotype_to_calls_no_ids(raw)
+		: vf_genotype_to_calls(raw);
 	MemoryContextSwitchTo(old);
 	if (vf_pdb_scratch_set_calls(st->scratch, mv->image, calls, &err) < 0)
 		vf_ereport(&err);
