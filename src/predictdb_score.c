@@ -374,9 +374,21 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 		if (h->key == VF_PDB_KEY_VARID && lo < h->n_variant &&
 			strcmp(VF_PDB_STR(image, vars[lo].chrom), s->chrom) == 0)
 		{
+			uint32_t	top = h->n_variant;
+
 			s->chrom_off = vars[lo].chrom;	/* interned: one offset per chromosome */
-			while (s->var_hi < h->n_variant && vars[s->var_hi].chrom == s->chrom_off)
-				s->var_hi++;
+			/* its end by search too: walking a chromosome's variants per sample added up */
+			hi = lo + 1;
+			while (hi < top)
+			{
+				uint32_t	mid = hi + (top - hi) / 2;
+
+				if (vars[mid].chrom == s->chrom_off)
+					hi = mid + 1;
+				else
+					top = mid;
+			}
+			s->var_hi = hi;
 		}
 	}
 
