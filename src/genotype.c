@@ -41,20 +41,32 @@ varlena_buf_init(VfBuf *b)
 		vf_ereport(&err);
 }
 
-VfCalls *
-vf_genotype_to_calls(const struct varlena *gt)
+static VfCalls *
+genotype_to_calls(const struct varlena *gt, bool with_ids)
 {
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *) gt);
 	VfError		err;
 	VfCalls    *calls;
 
-	calls = vf_calls_decode((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v),
-							vf_palloc_alloc, &err);
+	calls = (with_ids ? vf_calls_decode : vf_calls_decode_no_ids)
+		((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), vf_palloc_alloc, &err);
 	if (calls == NULL)
 		vf_ereport(&err);
 	if ((Pointer) v != (Pointer) gt)
 		pfree(v);
 	return calls;
+}
+
+VfCalls *
+vf_genotype_to_calls(const struct varlena *gt)
+{
+	return genotype_to_calls(gt, true);
+}
+
+VfCalls *
+vf_genotype_to_calls_no_ids(const struct varlena *gt)
+{
+	return genotype_to_calls(gt, false);
 }
 
 struct varlena *

@@ -559,7 +559,7 @@ typedef struct DecodeSizes
 static int
 walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 		   DecodeSizes *sz, VfCall *out, const char **ptr_arena, float *float_arena,
-		   char *char_arena, VfError *err)
+		   char *char_arena, bool with_ids, VfError *err)
 {
 	Cursor		c = {body, end, 0};
 	int64_t		pos = h->start;
@@ -589,6 +589,7 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 			if (c.bad || code >= 25 || (b & 0x80))
 				return corrupt(err, "bad SNV alleles");
 			n_allele = 2;
+			rlen = 1;			/* strlen of the one-base REF, without calling strlen */
 			g0 = flags >> 6;
 			g1 = (b >> 5) & 0x3;
 			if (out)
@@ -680,7 +681,7 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 
 				if (c.bad || rs == 0)
 					return corrupt(err, "bad rsID");
-				if (out)
+				if (out && with_ids)
 				{
 					char	   *d = char_arena + sz->n_char;
 
@@ -713,7 +714,7 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 
 					memcpy(d, s, n);
 					d[n] = '\0';
-					out[i].id = d;
+					out[i].id = with_ids ? d : NULL;
 					if (!id_valid(d))
 						return corrupt(err, "invalid ID");
 				}
@@ -766,11 +767,12 @@ walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 	return 0;
 }
 
-VfCalls *
-vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+/* Lays out one block for sz and fills it by walking the calls; NULL (err set) on failure. */
+static VfCalls *
+decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const DecodeSizes *bound,
+			void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
 {
-	VfGenotypeHeader h;
-	DecodeSizes sz = {0, 0, 0};
+	DecodeSizes sz;
 	size_t		total;
 	char	   *block;
 	VfCalls    *calls;
@@ -779,17 +781,12 @@ vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfErro
 	float	   *floats;
 	char	   *chars;
 
-	if (vf_genotype_decode_header(p, len, &h, err) != 0)
-		return NULL;
-	if (walk_calls(p + h.body_off, p + len, &h, &sz, NULL, NULL, NULL, NULL, err) != 0)
-		return NULL;
-
-	total = sizeof(VfCalls) + (size_t) h.n_call * sizeof(VfCall) +
-		sz.n_allele_ptr * sizeof(char *) + sz.n_float * sizeof(float) +
-		sz.n_char + h.chrom_len + 1;
+	total = sizeof(VfCalls) + (size_t) h->n_call * sizeof(VfCall) +
+		bound->n_allele_ptr * sizeof(char *) + bound->n_float * sizeof(float) +
+		bound->n_char + h->chrom_len + 1;
 	if (total >= ((size_t) 1 << 30))	/* PostgreSQL's palloc limit, and plenty for one sample */
 	{
-		vf_error(err, VF_ERR_LIMIT, "genotype with %d calls is too large to decode (%zu MB)", h.n_call, total >> 20);
+		vf_error(err, VF_ERR_LIMIT, "genotype with %d calls is too large to decode (%zu MB)", h->n_call, total >> 20);
 		return NULL;
 	}
 	block = alloc_fn ? alloc_fn(total) : malloc(total);
@@ -800,24 +797,68 @@ vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfErro
 	}
 	calls = (VfCalls *) block;
 	call = (VfCall *) (calls + 1);
-	ptrs = (const char **) (call + h.n_call);
-	floats = (float *) (ptrs + sz.n_allele_ptr);
-	chars = (char *) (floats + sz.n_float);
+	ptrs = (const char **) (call + h->n_call);
+	floats = (float *) (ptrs + bound->n_allele_ptr);
+	chars = (char *) (floats + bound->n_float);
 
-	memcpy(chars, h.chrom, h.chrom_len);
-	chars[h.chrom_len] = '\0';
+	memcpy(chars, h->chrom, h->chrom_len);
+	chars[h->chrom_len] = '\0';
 	calls->chrom = chars;
-	calls->start = h.start;
-	calls->end = h.end;
-	calls->n_call = h.n_call;
+	calls->start = h->start;
+	calls->end = h->end;
+	calls->n_call = h->n_call;
 	calls->call = call;
 
-	sz = (DecodeSizes) {0, 0, h.chrom_len + 1};
-	if (walk_calls(p + h.body_off, p + len, &h, &sz, call, ptrs, floats, chars, err) != 0)
+	sz = (DecodeSizes) {0, 0, h->chrom_len + 1};
+	if (walk_calls(p + h->body_off, p + len, h, &sz, call, ptrs, floats, chars, with_ids, err) != 0)
 	{
 		if (!alloc_fn)
 			free(block);
 		return NULL;
 	}
 	return calls;
+}
+
+static VfCalls *
+calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
+{
+	VfGenotypeHeader h;
+	DecodeSizes sz = {0, 0, 0};
+
+	if (vf_genotype_decode_header(p, len, &h, err) != 0)
+		return NULL;
+
+	/*
+	 * One pass where the bytes bound the sizes: every call takes at least 2 bytes (position
+	 * delta, flags), a general allele at least 2 (length, a base) and so at most one pointer,
+	 * one float and its bytes in characters; an rsID expands to at most 24 characters. The
+	 * measuring pass below cost as much as the filling one (predict_expression decodes each
+	 * genotype of a cohort once), and the block is at most about twice the exact size.
+	 */
+	if ((uint64_t) h.n_call * 2 <= len - h.body_off)
+	{
+		size_t		body = len - h.body_off;
+		DecodeSizes bound;
+
+		bound.n_allele_ptr = (size_t) h.n_call * 2 + body / 2;
+		bound.n_float = bound.n_allele_ptr;
+		bound.n_char = (size_t) h.n_call * 24 + body;
+		if (bound.n_char < ((size_t) 1 << 28))
+			return decode_into(p, len, &h, &bound, alloc_fn, with_ids, err);
+	}
+	if (walk_calls(p + h.body_off, p + len, &h, &sz, NULL, NULL, NULL, NULL, with_ids, err) != 0)
+		return NULL;
+	return decode_into(p, len, &h, &sz, alloc_fn, with_ids, err);
+}
+
+VfCalls *
+vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return calls_decode(p, len, alloc_fn, true, err);
+}
+
+VfCalls *
+vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return calls_decode(p, len, alloc_fn, false, err);
 }

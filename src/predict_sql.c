@@ -117,6 +117,7 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 	size_t		len = VARSIZE_ANY(raw);
 	LocalTransactionId lxid = MyProc->lxid;
 	VfCalls    *calls;
+	VfPdbInfo	info;
 	VfError		err;
 	MemoryContext old;
 
@@ -125,7 +126,10 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 	st->have_key = false;
 	MemoryContextReset(st->decode_cxt);
 	old = MemoryContextSwitchTo(st->decode_cxt);
-	calls = vf_genotype_to_calls(raw);
+	/* varID keys match by position: the calls' rsIDs need not be spelled out */
+	vf_pdb_image_info(mv->image, &info);
+	calls = info.key == VF_PDB_KEY_VARID ? vf_genotype_to_calls_no_ids(raw)
+		: vf_genotype_to_calls(raw);
 	MemoryContextSwitchTo(old);
 	if (vf_pdb_scratch_set_calls(st->scratch, mv->image, calls, &err) < 0)
 		vf_ereport(&err);
@@ -153,9 +157,12 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 	}
 }
 
-/* Scores one gene with a PredictDB model; false when the model has no such gene. */
+/*
+ * Scores one gene with a PredictDB model; false when the model has no such gene. With res
+ * NULL only the prediction is wanted (*grex), which skips the per-variant tallies.
+ */
 static bool
-pdb_predict(const ModelView *mv, Datum gtd, const char *gene, VfPdbResult *res)
+pdb_predict(const ModelView *mv, Datum gtd, const char *gene, VfPdbResult *res, double *grex)
 {
 	PdbState   *st = pdb_state(mv);
 	VfError		err;
@@ -166,8 +173,11 @@ pdb_predict(const ModelView *mv, Datum gtd, const char *gene, VfPdbResult *res)
 	if (g < 0)
 		return false;
 	pdb_set_genotype(st, mv, gtd);
-	if (vf_pdb_score_gene(mv->image, st->scratch, (uint32_t) g, res, &err) < 0)
+	if (res == NULL ? vf_pdb_score_grex(mv->image, st->scratch, (uint32_t) g, grex, &err) < 0
+		: vf_pdb_score_gene(mv->image, st->scratch, (uint32_t) g, res, &err) < 0)
 		vf_ereport(&err);
+	if (res != NULL)
+		*grex = res->grex;
 	return true;
 }
 
@@ -210,17 +220,13 @@ static bool
 predict_any(const char *model, Datum gtd, const char *gene, int depth, double *out)
 {
 	ModelView	mv;
-	VfPdbResult res;
 
 	CHECK_FOR_INTERRUPTS();
 	acquire(model, &mv);
 	switch (mv.kind)
 	{
 		case VF_KIND_PREDICTDB:
-			if (!pdb_predict(&mv, gtd, gene, &res))
-				return false;
-			*out = res.grex;
-			return true;
+			return pdb_predict(&mv, gtd, gene, NULL, out);
 		case VF_KIND_ENSEMBLE:
 			return ensemble_predict(&mv, gtd, gene, depth, out);
 		default:
@@ -264,6 +270,7 @@ predict_expression_detail(PG_FUNCTION_ARGS)
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	ModelView	mv;
 	VfPdbResult res;
+	double		grex;
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {0};
@@ -272,7 +279,7 @@ predict_expression_detail(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("predict_expression_detail must be called where a record is expected")));
 	require_predictdb(model, &mv, "predict_expression_detail");
-	if (!pdb_predict(&mv, PG_GETARG_DATUM(0), gene, &res))
+	if (!pdb_predict(&mv, PG_GETARG_DATUM(0), gene, &res, &grex))
 		PG_RETURN_NULL();
 	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Float8GetDatum(res.grex);

@@ -40,6 +40,10 @@ struct VfPdbScratch
 	uint32_t	gen;			/* stamp of the current sample; stale stamps mean "not listed" */
 	struct PdbVarState *var;	/* per model variant, interleaved: scoring reads all three */
 	PdbVarLite *lite;
+	double	   *dose;			/* varID keys: every variant of the sample's chromosome, its
+								 * dosage as scored (hom-ref inside the region, 0 when unused),
+								 * so a gene's prediction is a plain dot product */
+	uint8_t    *one_chrom;		/* per gene: all its variants on one chromosome */
 	bool		have_calls;
 	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
 	uint32_t	var_lo,			/* variants on that chromosome: [var_lo, var_hi) */
@@ -212,8 +216,10 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 		s->n_variant = h->n_variant;
 		s->var = calloc(n, sizeof(PdbVarState));
 		s->lite = malloc(n * sizeof(PdbVarLite));
+		s->dose = calloc(n, sizeof(double));
+		s->one_chrom = calloc(h->n_gene ? h->n_gene : 1, 1);
 	}
-	if (!s || !s->var || !s->lite)
+	if (!s || !s->var || !s->lite || !s->dose || !s->one_chrom)
 	{
 		vf_pdb_scratch_free(s);
 		vf_error(err, VF_ERR_NOMEM, "out of memory preparing a PredictDB model");
@@ -235,6 +241,16 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 			s->lite[v].eff1 = single ? e[0] : 0;
 		}
 	}
+	for (uint32_t g = 0; g < h->n_gene; g++)
+	{
+		const VfPdbGene *gene = &VF_PDB_GENES(image)[g];
+		const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + gene->first_weight;
+		bool		one = true;
+
+		for (uint32_t i = 1; i < gene->n_weight && one; i++)
+			one = VF_PDB_VARIANTS(image)[w[i].variant].chrom == VF_PDB_VARIANTS(image)[w[0].variant].chrom;
+		s->one_chrom[g] = one;
+	}
 	return s;
 }
 
@@ -245,6 +261,8 @@ vf_pdb_scratch_free(VfPdbScratch *s)
 		return;
 	free(s->var);
 	free(s->lite);
+	free(s->dose);
+	free(s->one_chrom);
 	free(s);
 }
 
@@ -252,19 +270,14 @@ vf_pdb_scratch_free(VfPdbScratch *s)
 static double
 call_dosage(const VfCall *c, int a)
 {
-	double		d = 0;
-
 	if (c->ds && isfinite(c->ds[a - 1]))
 		return c->ds[a - 1];
 	if (c->gt[0] == VF_ALLELE_MISSING || c->gt[1] == VF_ALLELE_MISSING)
 		return NAN;
-	for (int k = 0; k < 2; k++)
-		if (c->gt[k] == a)
-			d += 1;
-	return d;
+	return (double) ((c->gt[0] == a) + (c->gt[1] == a));	/* branch-free: GTs are random */
 }
 
-static void
+static inline void
 match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 {
 	const PdbVarLite *lt = &s->lite[v];
@@ -297,15 +310,18 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		{
 			s->var[v].status = STATUS_MISSING_CALL;
 			s->var[v].dosage = 0;
+			s->dose[v] = 0;
 			return;
 		}
 		s->var[v].status = (uint8_t) m;
 		s->var[v].dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
+		s->dose[v] = s->var[v].dosage;
 		return;
 	}
 	s->var[v].stamp = s->gen;
 	s->var[v].status = VF_PDB_MATCH_NONE;
 	s->var[v].dosage = 0;
+	s->dose[v] = 0;
 }
 
 static void
@@ -358,9 +374,21 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 		if (h->key == VF_PDB_KEY_VARID && lo < h->n_variant &&
 			strcmp(VF_PDB_STR(image, vars[lo].chrom), s->chrom) == 0)
 		{
+			uint32_t	top = h->n_variant;
+
 			s->chrom_off = vars[lo].chrom;	/* interned: one offset per chromosome */
-			while (s->var_hi < h->n_variant && vars[s->var_hi].chrom == s->chrom_off)
-				s->var_hi++;
+			/* its end by search too: walking a chromosome's variants per sample added up */
+			hi = lo + 1;
+			while (hi < top)
+			{
+				uint32_t	mid = hi + (top - hi) / 2;
+
+				if (vars[mid].chrom == s->chrom_off)
+					hi = mid + 1;
+				else
+					top = mid;
+			}
+			s->var_hi = hi;
 		}
 	}
 
@@ -375,11 +403,22 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 		uint32_t	v = s->var_lo,
 					hi = s->var_hi;
 
+		/* what scoring reads where no call matches: hom-ref inside the region, else unused */
+		for (uint32_t u = v; u < hi; u++)
+			s->dose[u] = s->lite[u].pos >= s->start && s->lite[u].pos <= s->end ?
+				(double) s->lite[u].homref_dosage : 0.0;
+
 		for (int i = 0; i < calls->n_call && v < hi; i++)
 		{
 			const VfCall *c = &calls->call[i];
 
-			if (s->lite[v].pos < c->pos)
+			/*
+			 * a few steps first: in a dense cohort the next call is usually a handful of
+			 * variants on, where a plain scan mispredicts less than a search
+			 */
+			for (int k = 0; k < 8 && v < hi && s->lite[v].pos < c->pos; k++)
+				v++;
+			if (v < hi && s->lite[v].pos < c->pos)
 			{
 				uint32_t	step = 1,
 							lo = v,
@@ -503,5 +542,40 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 		out->n_missing = absent + tally[STATUS_MISSING_CALL];
 	}
 	out->grex = sum;
+	return 0;
+}
+
+int
+vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene, double *grex,
+				  VfError *err)
+{
+	const VfPdbGene *g = &VF_PDB_GENES(image)[gene];
+	const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + g->first_weight;
+	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+	double		sum = 0;
+
+	/*
+	 * rsID keys, an empty gene, one off the sample's chromosome or (odd, but a model may say
+	 * so) spanning chromosomes: the general path decides
+	 */
+	if (VF_PDB_HDR(image)->key != VF_PDB_KEY_VARID || !s->have_calls || g->n_weight == 0 ||
+		vars[w[0].variant].chrom != s->chrom_off || !s->one_chrom[gene])
+	{
+		VfPdbResult res;
+
+		if (vf_pdb_score_gene(image, s, gene, &res, err) < 0)
+			return -1;
+		*grex = res.grex;
+		return 0;
+	}
+
+	/*
+	 * Same terms in the same order as vf_pdb_score_gene (an unused variant adds w x 0), so
+	 * both give the same double. A varID gene's variants all lie on its chromosome, which
+	 * set_calls filled in dose[].
+	 */
+	for (uint32_t i = 0; i < g->n_weight; i++)
+		sum += w[i].weight * s->dose[w[i].variant];
+	*grex = sum;
 	return 0;
 }

@@ -117,6 +117,13 @@ int			vf_genotype_decode_header(const uint8_t *p, size_t len, VfGenotypeHeader *
 VfCalls    *vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
 							VfError *err);
 
+/*
+ * The same checks and calls, but every id NULL: for readers that match by position (varID
+ * keyed PredictDB models), since spelling out each rsID was half of decoding a genotype.
+ */
+VfCalls    *vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
+								   VfError *err);
+
 /* True for the alleles the type stores: [ACGTN]+ for REF, plus the symbolic ALTs. */
 int			vf_allele_valid(const char *a, int is_ref);
 

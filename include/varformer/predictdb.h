@@ -98,6 +98,13 @@ int			vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 							  VfPdbResult *out, VfError *err);
 
 /*
+ * Only the prediction (vf_pdb_score_gene's grex, bit for bit), without the tallies: with
+ * varID keys a dot product of the gene's weights with the sample's dense dosages.
+ */
+int			vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene,
+							  double *grex, VfError *err);
+
+/*
  * PrediXcan's allele matching of one genotype allele pair (REF, ALT, upper case) against a
  * model's (non-effect, effect) alleles. Returns the rule (VF_PDB_MATCH_*).
  */

@@ -17,6 +17,37 @@ static int	failures = 0;
 #define CHECK(cond, ...) \
 	do { if (!(cond)) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
+/* vf_calls_decode_no_ids: the same calls as vf_calls_decode, ids NULL (or both refuse). */
+static int
+same_without_ids(const uint8_t *p, size_t len)
+{
+	VfError		err;
+	VfCalls    *a = vf_calls_decode(p, len, NULL, &err);
+	VfCalls    *b = vf_calls_decode_no_ids(p, len, NULL, &err);
+	int			same = (a == NULL) == (b == NULL);
+
+	if (a && b)
+	{
+		same = strcmp(a->chrom, b->chrom) == 0 && a->start == b->start && a->end == b->end &&
+			a->n_call == b->n_call;
+		for (int i = 0; same && i < a->n_call; i++)
+		{
+			const VfCall *x = &a->call[i],
+					   *y = &b->call[i];
+
+			same = y->id == NULL && x->pos == y->pos && x->n_allele == y->n_allele &&
+				x->gt[0] == y->gt[0] && x->gt[1] == y->gt[1] && x->phased == y->phased &&
+				x->rlen == y->rlen && (x->ds == NULL) == (y->ds == NULL);
+			for (int k = 0; same && k < x->n_allele; k++)
+				same = strcmp(x->allele[k], y->allele[k]) == 0 &&
+					(k == 0 || !x->ds || memcmp(&x->ds[k - 1], &y->ds[k - 1], sizeof(float)) == 0);
+		}
+	}
+	free(a);
+	free(b);
+	return same;
+}
+
 /* text -> bytes -> text must give back the canonical text. */
 static void
 round_trip(const char *text, const char *canonical)
@@ -41,6 +72,7 @@ round_trip(const char *text, const char *canonical)
 		goto done;
 	CHECK(vf_genotype_format(calls, &t, &err) == 0, "format \"%s\"", text);
 	CHECK(strcmp((char *) t.data, canonical) == 0, "round trip \"%s\" gave \"%s\"", text, (char *) t.data);
+	CHECK(same_without_ids(b.data, b.len), "decoding \"%s\" without ids differs", text);
 	/* re-encoding the decoded calls gives the same bytes (the encoding is canonical) */
 	CHECK(vf_calls_encode(calls, &b2, &err) == 0 && b2.len == b.len && memcmp(b.data, b2.data, b.len) == 0,
 		  "re-encode \"%s\"", text);
@@ -61,6 +93,7 @@ round_trip(const char *text, const char *canonical)
 
 			b.data[n] ^= (uint8_t) (1 << bit);
 			c2 = vf_calls_decode(b.data, b.len, NULL, &err);
+			CHECK(same_without_ids(b.data, b.len), "flipped byte %zu bit %d of \"%s\": decoding without ids differs", n, bit, text);
 			if (c2 != NULL)
 			{
 				VfBuf		b3;
@@ -300,6 +333,7 @@ fuzz_bytes(void)
 			buf[i] = (uint8_t) (seed >> 16);
 		}
 		c = vf_calls_decode(buf, n, NULL, &err);
+		CHECK(same_without_ids(buf, n), "fuzz bytes: decoding without ids differs");
 		if (c)
 		{
 			VfBuf		b;

@@ -15,6 +15,19 @@ static int	failures = 0;
 #define NEAR(a, b) CHECK(fabs((a) - (b)) < 1e-9)
 #define FIX "test/fixtures/predictdb/"
 
+/* vf_pdb_score_grex is vf_pdb_score_gene's grex bit for bit, and fails where it fails */
+static int
+grex_agrees(const void *img, const VfPdbScratch *s, int64_t g)
+{
+	VfPdbResult r;
+	VfError		e;
+	double		x;
+
+	if (vf_pdb_score_gene(img, s, (uint32_t) g, &r, &e) < 0)
+		return vf_pdb_score_grex(img, s, (uint32_t) g, &x, &e) < 0;
+	return vf_pdb_score_grex(img, s, (uint32_t) g, &x, &e) == 0 && memcmp(&x, &r.grex, sizeof(x)) == 0;
+}
+
 static void *
 build(const char *file, const char *json, size_t *size, VfError *err)
 {
@@ -171,6 +184,7 @@ test_score_v8(void)
 			pclose(p);
 	}
 	NEAR(r.grex, w[0] * 0.75 + w[1] * (2 - 1) + w[2] * 0 + w[3] * (2 - 2));
+	CHECK(grex_agrees(img, s, ga));
 	CHECK(r.n_snps_in_model == 4 && r.n_used == 4 && r.n_flipped == 2 && r.n_complemented == 2);
 	CHECK(r.n_skipped == 0 && r.n_missing == 0);
 
@@ -179,18 +193,21 @@ test_score_v8(void)
 
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) gb, &r, &err) == 0);
 	CHECK(r.n_used == 4 && r.n_flipped == 2 && r.n_skipped == 1);	/* 1600 T/A; 2500 hom-ref G/C vs C/G */
+	CHECK(grex_agrees(img, s, gb));
 
 	/* GENEC: 1700 exact, 1800 indel swap skipped, 1900 and 1950 unlisted hom-ref */
 	int64_t		gc = vf_pdb_find_gene(img, "ENSG00000000003.1", &err);
 
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) gc, &r, &err) == 0);
 	CHECK(r.n_used == 3 && r.n_skipped == 1 && r.n_missing == 0);
+	CHECK(grex_agrees(img, s, gc));
 
 	/* GENED: 2000 ALT2 DS 1.25; 2100 unlisted; 9000 outside region; 2200/2300 missing calls */
 	int64_t		gd = vf_pdb_find_gene(img, "ENSG00000000004.2", &err);
 
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) gd, &r, &err) == 0);
 	CHECK(r.n_missing == 3 && r.n_used == 3);
+	CHECK(grex_agrees(img, s, gd));
 
 	/* split multi-allelic records at one position: the matching one is used */
 	{
@@ -207,6 +224,7 @@ test_score_v8(void)
 		CHECK(vf_pdb_score_gene(img, s2, (uint32_t) gd, &r2, &err) == 0);
 		/* 2000 (C_G vs C/G, hom-ref): used, 0; 2100 A/C vs C/A 0|0: swapped, 2; 2200 hom-ref */
 		CHECK(r2.n_used == 3 && r2.n_flipped == 1 && r2.n_missing == 3);
+		CHECK(grex_agrees(img, s2, gd));
 		vf_pdb_scratch_free(s2);
 	}
 
@@ -224,6 +242,7 @@ test_score_v8(void)
 		CHECK(vf_pdb_score_gene(img, s3, (uint32_t) gd, &r3, &err) == 0);
 		/* 2000, 2100, 2200, 2300 hom-ref; 2400 the call; 9000 outside the region */
 		CHECK(r3.n_used == 5 && r3.n_missing == 1 && r3.n_skipped == 0);
+		CHECK(grex_agrees(img, s3, gd));
 		vf_pdb_scratch_free(s3);
 	}
 
@@ -232,6 +251,7 @@ test_score_v8(void)
 
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ge, &r, &err) < 0);
 	CHECK(strstr(err.msg, "chromosome 21") && strstr(err.msg, "22:1-5000"));
+	CHECK(grex_agrees(img, s, ge));
 
 	/* a second sample through the same scratch: nothing leaks from the first */
 	VfCalls		empty = {.chrom = "chr22", .start = 1, .end = 5000, .n_call = 0, .call = calls};
@@ -239,11 +259,13 @@ test_score_v8(void)
 	CHECK(vf_pdb_scratch_set_calls(s, img, &empty, &err) == 0);
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 	NEAR(r.grex, w[1] * 2 + w[3] * 2);	/* all hom-ref: the two swapped ones count 2 */
+	CHECK(grex_agrees(img, s, ga));
 	VfCalls		elsewhere = {.chrom = "22", .start = 50000, .end = 60000, .n_call = 0, .call = calls};
 
 	CHECK(vf_pdb_scratch_set_calls(s, img, &elsewhere, &err) == 0);
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 	CHECK(r.grex == 0 && r.n_missing == 4);
+	CHECK(grex_agrees(img, s, ga));
 	vf_pdb_scratch_free(s);
 	free(img);
 
