@@ -1,7 +1,8 @@
 /*
  * simd.h: one portable binary, fast everywhere. Hot loops are plain C that the compiler
  * auto-vectorizes; VF_TARGET_CLONES makes GCC emit an AVX2+FMA and an AVX-512 copy beside
- * the baseline and pick one at load time (ifunc). Never -march=native in the build.
+ * the baseline and pick one at load time (ifunc). The build never targets the build
+ * machine's own CPU: such binaries die with "Illegal instruction" elsewhere.
  */
 #ifndef VARFORMER_SIMD_H
 #define VARFORMER_SIMD_H
