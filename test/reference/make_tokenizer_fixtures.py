@@ -71,8 +71,10 @@ def corpus(seed, n_seq, length):
     return seqs
 
 
-def train_bpe(seqs, n_merges):
-    words = [list(s) for s in seqs]
+def learn_merges(words, n_merges, prefix=""):
+    """Greedy BPE over words given as symbol lists: the most frequent adjacent pair (ties to the
+    lexicographically smallest) merges next; a merged right symbol loses its continuing-subword
+    prefix, as the tokenizers crate's trainer writes it."""
     merges = []
     for _ in range(n_merges):
         counts = {}
@@ -88,7 +90,7 @@ def train_bpe(seqs, n_merges):
             o, i = [], 0
             while i < len(w):
                 if i + 1 < len(w) and (w[i], w[i + 1]) == best:
-                    o.append(w[i] + w[i + 1])
+                    o.append(w[i] + w[i + 1][len(prefix):])
                     i += 2
                 else:
                     o.append(w[i])
@@ -96,6 +98,10 @@ def train_bpe(seqs, n_merges):
             new.append(o)
         words = new
     return merges
+
+
+def train_bpe(seqs, n_merges):
+    return learn_merges([list(s) for s in seqs], n_merges)
 
 
 def added(tokens):
@@ -154,29 +160,7 @@ dump("grover_config.json", {"model_type": "bert", "max_position_embeddings": 512
 def train_bpe_affixed(seqs, n_merges, prefix, suffix):
     words = [[(prefix if i else "") + c + (suffix if i == len(w) - 1 else "") for i, c in enumerate(w)]
              for s in seqs for w in s.split()]
-    merges = []
-    for _ in range(n_merges):
-        counts = {}
-        for w in words:
-            for a, b in zip(w, w[1:]):
-                counts[(a, b)] = counts.get((a, b), 0) + 1
-        if not counts:
-            break
-        best = max(counts.items(), key=lambda kv: (kv[1], tuple(-ord(c) for c in kv[0][0] + " " + kv[0][1])))[0]
-        merges.append(best)
-        new = []
-        for w in words:
-            o, i = [], 0
-            while i < len(w):
-                if i + 1 < len(w) and (w[i], w[i + 1]) == best:
-                    o.append(w[i] + w[i + 1][len(prefix):])
-                    i += 2
-                else:
-                    o.append(w[i])
-                    i += 1
-            new.append(o)
-        words = new
-    return merges
+    return learn_merges(words, n_merges, prefix)
 
 
 feat_corpus = [" ".join(s[i:i + 37] for i in range(0, len(s), 37)).lower() for s in corpus(77, 20, 300)]
