@@ -20,31 +20,7 @@
 
 #include "varformer/simd.h"
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/*
- * Large buffers on 2 MB pages where the kernel allows it (THP "madvise" mode): hardware
- * prefetchers stop at 4 kB page boundaries, and PostgreSQL's shared buffers use huge pages
- * when it can, so measuring with 4 kB pages would understate the bandwidth a scan sees.
- * Both bench programs allocate this way, so their ratio stays like for like.
- */
-static void *
-alloc_huge(size_t bytes)
-{
-	size_t		huge = 2 * 1024 * 1024;
-	void	   *p = aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
-
-	if (p)
-		madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);
-	return p;
-}
+#include "bench_memory.h"
 
 VF_TARGET_CLONES static float
 sum_floats(const float *x, size_t n)
