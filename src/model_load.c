@@ -31,92 +31,7 @@
 #include "varformer/model_arch.h"
 #include "varformer/model_registry.h"
 #include "varformer/predictdb.h"
-
-char *
-vf_sha256_hex(const uint8 *sha)
-{
-	char	   *s = palloc(VF_SHA256_LEN * 2 + 1);
-
-	for (int i = 0; i < VF_SHA256_LEN; i++)
-		snprintf(s + 2 * i, 3, "%02x", sha[i]);
-	return s;
-}
-
-static pg_cryptohash_ctx *
-sha_begin(void)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL || pg_cryptohash_init(ctx) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(ctx))));
-	return ctx;
-}
-
-static void
-sha_update(pg_cryptohash_ctx *ctx, const void *data, size_t len)
-{
-	if (pg_cryptohash_update(ctx, data, len) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
-}
-
-static void
-sha_end(pg_cryptohash_ctx *ctx, uint8 *out)
-{
-	if (pg_cryptohash_final(ctx, out, VF_SHA256_LEN) < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
-	pg_cryptohash_free(ctx);
-}
-
-/* sha256 of a file, streamed; false when the file does not exist. */
-static bool
-sha256_file(const char *path, uint8 *out)
-{
-	int			fd;
-	pg_cryptohash_ctx *ctx;
-	char	   *buf;
-	ssize_t		r;
-	struct stat st;
-
-	/* before opening: opening a FIFO would block, reading a device might never end */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a regular file", path)));
-	fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
-	if (fd < 0)
-	{
-		if (errno == ENOENT)
-			return false;
-		ereport(ERROR,
-				(errcode_for_file_access(),
-				 errmsg("could not open file \"%s\": %m", path)));
-	}
-	ctx = sha_begin();
-	buf = palloc(1 << 20);
-	while ((r = read(fd, buf, 1 << 20)) != 0)
-	{
-		if (r < 0)
-		{
-			if (errno == EINTR)
-				continue;
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read file \"%s\": %m", path)));
-		}
-		sha_update(ctx, buf, (size_t) r);
-		CHECK_FOR_INTERRUPTS();
-	}
-	pfree(buf);
-	CloseTransientFile(fd);
-	sha_end(ctx, out);
-	return true;
-}
+#include "varformer/sha256.h"
 
 static void
 sha256_path(const char *path, uint8 *out)
@@ -131,26 +46,26 @@ sha256_path(const char *path, uint8 *out)
 				 errmsg("\"%s\" is not a regular file or directory", path)));
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 	{
-		if (!sha256_file(path, out))
+		if (!vf_sha256_file(path, out, NULL))
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not open file \"%s\": %m", path)));
 		return;
 	}
-	ctx = sha_begin();
+	ctx = vf_sha256_begin();
 	for (size_t i = 0; i < lengthof(files); i++)
 	{
 		char	   *p = psprintf("%s/%s", path, files[i]);
 		uint8		h[VF_SHA256_LEN];
 
-		if (sha256_file(p, h))
+		if (vf_sha256_file(p, h, NULL))
 		{
 			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), files[i]);
 
-			sha_update(ctx, line, strlen(line));
+			vf_sha256_update(ctx, line, strlen(line));
 		}
 	}
-	sha_end(ctx, out);
+	vf_sha256_end(ctx, out);
 }
 
 /*
@@ -234,7 +149,7 @@ hash_line(pg_cryptohash_ctx *dir, const uint8 *h, const char *file)
 {
 	char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), file);
 
-	sha_update(dir, line, strlen(line));
+	vf_sha256_update(dir, line, strlen(line));
 	pfree(line);
 }
 
@@ -274,7 +189,7 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 #endif
 		for (;;)
 		{
-			feed.ctx = sha_begin();
+			feed.ctx = vf_sha256_begin();
 			feed.interrupted = feed.failed = false;
 			rc = vf_checkpoint_plan_fill(plan, out->image, hash_chunk, &feed, &err);
 			if (rc == 0 || !feed.interrupted)
@@ -289,13 +204,13 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 					 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(feed.ctx))));
 		if (rc != 0)
 			vf_ereport(&err);
-		sha_end(feed.ctx, st_sha);
+		vf_sha256_end(feed.ctx, st_sha);
 		if (!is_dir)
 			memcpy(out->sha256, st_sha, VF_SHA256_LEN);
 		else
 		{
 			/* sha256sum's lines for config.json model.safetensors tokenizer.json vocab.txt */
-			pg_cryptohash_ctx *dir = sha_begin();
+			pg_cryptohash_ctx *dir = vf_sha256_begin();
 
 			for (int i = 0; i < 3; i++)
 			{
@@ -306,16 +221,16 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 				if (text != NULL)
 				{
 					uint8		h[VF_SHA256_LEN];
-					pg_cryptohash_ctx *ctx = sha_begin();
+					pg_cryptohash_ctx *ctx = vf_sha256_begin();
 
-					sha_update(ctx, text, len);
-					sha_end(ctx, h);
+					vf_sha256_update(ctx, text, len);
+					vf_sha256_end(ctx, h);
 					hash_line(dir, h, file);
 				}
 				if (i == 0)
 					hash_line(dir, st_sha, "model.safetensors");
 			}
-			sha_end(dir, out->sha256);
+			vf_sha256_end(dir, out->sha256);
 		}
 	}
 	PG_FINALLY();
@@ -386,10 +301,10 @@ vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
 	*fingerprint = (path && !ensemble) ? path_fingerprint(path) : 0;
 	if (ensemble)
 	{
-		pg_cryptohash_ctx *ctx = sha_begin();
+		pg_cryptohash_ctx *ctx = vf_sha256_begin();
 
-		sha_update(ctx, options_json, strlen(options_json));
-		sha_end(ctx, out);
+		vf_sha256_update(ctx, options_json, strlen(options_json));
+		vf_sha256_end(ctx, out);
 	}
 	else if (path != NULL)
 		sha256_path(path, out);
@@ -426,9 +341,9 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
 			else
 			{
-				ctx = sha_begin();
-				sha_update(ctx, options_json, strlen(options_json));
-				sha_end(ctx, out->sha256);
+				ctx = vf_sha256_begin();
+				vf_sha256_update(ctx, options_json, strlen(options_json));
+				vf_sha256_end(ctx, out->sha256);
 			}
 		}
 		else

@@ -13,8 +13,8 @@
 #include "postgres.h"
 
 #include "varformer/model_store.h"
+#include "varformer/sha256.h"
 
-#define VF_SHA256_LEN 32
 #define VF_ARCH_LEN 32
 
 /* What load_model / the catalog know about a model before it is in shared memory. */
@@ -68,7 +68,6 @@ extern void vf_model_build(const char *name, const char *path, const char *optio
 						   int64 max_bytes, const uint8 *known_sha, uint64 known_fingerprint,
 						   VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
-extern char *vf_sha256_hex(const uint8 *sha);
 
 /* model_catalog.c */
 extern void vf_model_catalog_store(const char *name, const char *path, const char *options_json,
