@@ -7,6 +7,10 @@
  * options recorded here and insists on the recorded sha256, so a name keeps denoting the
  * same bytes across restarts.
  *
+ * A model that reads haplotypes (a "window" option) is bound here at load time to what it
+ * reads besides its weights: the reference genome (name and registered sha256) and a copy of
+ * the gene table (model_gene). Its name then denotes all of that, as IMMUTABLE needs.
+ *
  * The catalog is read and written as the extension's owner: the right to load or use a
  * model is granted on the functions, not on the table (which users cannot modify).
  */
@@ -18,6 +22,10 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "varformer/json.h"
+#include "varformer/error_report.h"
+#include "varformer/reference_registry.h"
+
 #include "varformer/model_registry.h"
 
 typedef struct CatalogAccess
@@ -25,6 +33,7 @@ typedef struct CatalogAccess
 	Oid			save_userid;
 	int			save_sec;
 	int			guc_level;
+	char	   *schema;			/* quoted schema of the extension */
 	char	   *table;			/* quoted schema.model_catalog */
 } CatalogAccess;
 
@@ -49,7 +58,8 @@ catalog_begin(CatalogAccess *ca)
 				 errmsg("extension \"varformer\" is not installed in this database")));
 	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	schema = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	ca->table = psprintf("%s.model_catalog", quote_identifier(schema));
+	ca->schema = pstrdup(quote_identifier(schema));
+	ca->table = psprintf("%s.model_catalog", ca->schema);
 	GetUserIdAndSecContext(&ca->save_userid, &ca->save_sec);
 	SetUserIdAndSecContext(owner, ca->save_sec | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
@@ -63,14 +73,133 @@ catalog_end(CatalogAccess *ca)
 	SPI_finish();
 }
 
+/* SPI's first row, column col, as text copied into cxt; NULL stays NULL */
+static char *
+spi_text(MemoryContext cxt, int col)
+{
+	char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+
+	return v ? MemoryContextStrdup(cxt, v) : NULL;
+}
+
+static void
+binding_context(void *arg)
+{
+	errcontext("binding model \"%s\" to the reference genome and gene annotation it reads",
+			   (const char *) arg);
+}
+
 void
-vf_model_catalog_store(const char *name, const char *path, const char *options_json,
+vf_model_binding_resolve(const char *name, const char *options_json, VfModelBinding *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	VfError		err;
+	VfJsonDoc  *doc;
+	const VfJson *window;
+	const VfJson *ref;
+	char	   *asked = NULL;
+	CatalogAccess ca;
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = "  ";
+	ErrorContextCallback cb = {.previous = error_context_stack, .callback = binding_context, .arg = (void *) name};
+
+	memset(out, 0, sizeof(*out));
+	vf_error_clear(&err);
+	doc = vf_json_parse(options_json, strlen(options_json), &err);
+	if (doc == NULL)
+		vf_ereport(&err);
+	window = vf_json_get(vf_json_root(doc), "window");
+	ref = vf_json_get(vf_json_root(doc), "reference");
+	if (window != NULL && (window->type != VF_JSON_NUMBER || !window->is_integer ||
+						   window->integer < 1 || window->integer > INT32_MAX))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"window\" of model \"%s\" must be a positive integer number of bases", name)));
+	if (ref != NULL && ref->type != VF_JSON_STRING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"reference\" of model \"%s\" must name a registered reference genome", name)));
+	if (ref != NULL)
+		asked = pstrdup(ref->str);
+	vf_json_free(doc);
+
+	error_context_stack = &cb;
+	if (window != NULL)
+		/* opens the FASTA: a missing or changed file fails the load, not a later query */
+		(void) vf_reference_resolve_identity(asked, &out->reference, &out->reference_sha256);
+
+	values[0] = CStringGetTextDatum(options_json);
+	if (out->reference)
+		values[1] = CStringGetTextDatum(out->reference);
+	else
+		nulls[1] = 'n';
+	catalog_begin(&ca);
+	/* "replace" is how to load, not what is loaded; the resolved reference is */
+	if (SPI_execute_with_args("SELECT (($1::pg_catalog.jsonb OPERATOR(pg_catalog.-) 'replace') "
+							  "OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::pg_catalog.jsonb "
+							  "ELSE pg_catalog.jsonb_build_object('reference', $2) END)::pg_catalog.text",
+							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not normalise the options of model \"%s\"", name);
+	out->options = spi_text(caller, 1);
+	if (out->reference)
+	{
+		/* no import_gtf may commit between this hash and the copy load_model stores */
+		if (SPI_execute(psprintf("LOCK TABLE %s.gene IN SHARE MODE", ca.schema), false, 0) != SPI_OK_UTILITY ||
+			SPI_execute(psprintf("SELECT pg_catalog.count(*), pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to("
+								 "COALESCE(pg_catalog.string_agg(g::pg_catalog.text, E'\\n' ORDER BY g.gene_id), ''), "
+								 "'UTF8')), 'hex') FROM %s.gene g", ca.schema), true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the gene table for model \"%s\"", name);
+		out->genes = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){false}));
+		out->annotation_sha256 = spi_text(caller, 2);
+		if (out->genes == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("model \"%s\" reads haplotypes around genes (option \"window\") but the gene table is empty", name),
+					 errhint("Import the annotation first with import_gtf(path): the model keeps the gene table as it is when loaded.")));
+	}
+	catalog_end(&ca);
+	error_context_stack = cb.previous;
+	if (asked)
+		pfree(asked);
+}
+
+bool
+vf_model_catalog_get(const char *name, VfCatalogEntry *out)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CatalogAccess ca;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	bool		found;
+
+	memset(out, 0, sizeof(*out));
+	catalog_begin(&ca);
+	if (SPI_execute_with_args(psprintf("SELECT sha256, options::pg_catalog.text, reference_sha256, annotation_sha256 "
+									   "FROM %s WHERE name OPERATOR(pg_catalog.=) $1", ca.table),
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the model catalog");
+	found = SPI_processed == 1;
+	if (found)
+	{
+		out->sha256 = spi_text(caller, 1);
+		out->options = spi_text(caller, 2);
+		out->reference_sha256 = spi_text(caller, 3);
+		out->annotation_sha256 = spi_text(caller, 4);
+	}
+	catalog_end(&ca);
+	return found;
+}
+
+void
+vf_model_catalog_store(const char *name, const char *path, const VfModelBinding *bind,
 					   const VfModelBuild *b)
 {
 	CatalogAccess ca;
-	Oid			types[8] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID};
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Oid			types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
+	TEXTOID, TEXTOID, TEXTOID, INT4OID};
+	Datum		values[12];
+	char		nulls[12] = "            ";
 	char	   *sql;
 
 	values[0] = CStringGetTextDatum(name);
@@ -80,20 +209,42 @@ vf_model_catalog_store(const char *name, const char *path, const char *options_j
 		values[3] = CStringGetTextDatum(path);
 	else
 		nulls[3] = 'n';
-	values[4] = CStringGetTextDatum(options_json);
+	values[4] = CStringGetTextDatum(bind->options);
 	values[5] = CStringGetTextDatum(vf_sha256_hex(b->sha256));
 	values[6] = Int64GetDatum(b->parameters);
 	values[7] = Int64GetDatum((int64) b->size);
+	if (bind->reference)
+	{
+		values[8] = CStringGetTextDatum(bind->reference);
+		values[9] = CStringGetTextDatum(bind->reference_sha256);
+		values[10] = CStringGetTextDatum(bind->annotation_sha256);
+		values[11] = Int32GetDatum((int32) bind->genes);
+	}
+	else
+		memset(nulls + 8, 'n', 4);
 
 	catalog_begin(&ca);
-	sql = psprintf("INSERT INTO %s AS c (name, kind, architecture, path, options, sha256, parameters, bytes, loaded_at) "
-				   "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb, $6, $7, $8, pg_catalog.now()) "
+	sql = psprintf("INSERT INTO %s AS c (name, kind, architecture, path, options, sha256, parameters, bytes, loaded_at, "
+				   "reference, reference_sha256, annotation_sha256, genes) "
+				   "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb, $6, $7, $8, pg_catalog.now(), $9, $10, $11, $12) "
 				   "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, architecture = EXCLUDED.architecture, "
 				   "path = EXCLUDED.path, options = EXCLUDED.options, sha256 = EXCLUDED.sha256, "
-				   "parameters = EXCLUDED.parameters, bytes = EXCLUDED.bytes, loaded_at = EXCLUDED.loaded_at",
+				   "parameters = EXCLUDED.parameters, bytes = EXCLUDED.bytes, loaded_at = EXCLUDED.loaded_at, "
+				   "reference = EXCLUDED.reference, reference_sha256 = EXCLUDED.reference_sha256, "
+				   "annotation_sha256 = EXCLUDED.annotation_sha256, genes = EXCLUDED.genes",
 				   ca.table);
-	if (SPI_execute_with_args(sql, 8, types, values, nulls, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_with_args(sql, 12, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record model \"%s\" in the catalog", name);
+	/* the annotation copy follows the catalog row; the gene table is locked since binding */
+	if (SPI_execute_with_args(psprintf("DELETE FROM %s.model_gene WHERE model OPERATOR(pg_catalog.=) $1", ca.schema),
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE ||
+		(bind->reference &&
+		 SPI_execute_with_args(psprintf("INSERT INTO %s.model_gene (model, gene_id, gene_name, chrom, start, \"end\", "
+										"strand, tss, gene_type, gene_id_unversioned) "
+										"SELECT $1, gene_id, gene_name, chrom, start, \"end\", strand, tss, gene_type, "
+										"gene_id_unversioned FROM %s.gene", ca.schema, ca.schema),
+							   1, types, values, NULL, false, 0) != SPI_OK_INSERT))
+		elog(ERROR, "could not record the gene annotation of model \"%s\"", name);
 	catalog_end(&ca);
 }
 
@@ -110,6 +261,9 @@ vf_model_catalog_delete(const char *name)
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not remove model \"%s\" from the catalog", name);
 	found = SPI_processed > 0;
+	if (SPI_execute_with_args(psprintf("DELETE FROM %s.model_gene WHERE model OPERATOR(pg_catalog.=) $1", ca.schema),
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not remove the gene annotation of model \"%s\"", name);
 	catalog_end(&ca);
 	return found;
 }

@@ -6,6 +6,7 @@
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -44,48 +45,87 @@ options_replace(const char *options_json)
 	return replace;
 }
 
+static bool
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 static VfRegisterResult
 load_locked(const char *name, const char *path, const char *options, bool replace)
 {
 	uint8		sha[VF_SHA256_LEN];
-	uint64		fp;
+	uint64		fp = 0;
 	VfModelStatus cur;
-	bool		exists;
+	VfCatalogEntry cat;
+	VfModelBinding bind;
+	bool		exists,
+				in_catalog;
 	VfModelBuild b;
 	volatile VfRegisterResult res = VF_REGISTER_LOADED;
 
-	/*
-	 * A new name is hashed while it is read (one pass). A loaded one is hashed first: the same
-	 * bytes again cost no copy, different ones are refused before reading them.
-	 */
+	vf_model_binding_resolve(name, options, &bind);
 	exists = vf_model_store_lookup(name, &cur);
-	if (exists)
-		vf_model_content_sha256(path, options, sha, &fp);
-	if (exists && memcmp(cur.sha256, sha, VF_SHA256_LEN) == 0)
-	{
-		/* same bytes, perhaps from a new path: the catalog follows, for future reloads */
-		memset(&b, 0, sizeof(b));
-		b.kind = cur.kind;
-		strlcpy(b.arch, cur.arch, VF_ARCH_LEN);
-		b.parameters = cur.parameters;
-		b.size = (size_t) cur.bytes;
-		memcpy(b.sha256, cur.sha256, VF_SHA256_LEN);
-		vf_model_catalog_store(name, path, options, &b);
-		return VF_REGISTER_UNCHANGED;
-	}
-	if (exists && !replace)
-		ereport(ERROR,
-				(errcode(ERRCODE_DUPLICATE_OBJECT),
-				 errmsg("model \"%s\" is already loaded with different content", name),
-				 errdetail("Loaded sha256 %s, new sha256 %s.", vf_sha256_hex(cur.sha256), vf_sha256_hex(sha)),
-				 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
+	in_catalog = vf_model_catalog_get(name, &cat);
 
-	vf_model_build(name, path, options, vf_model_store_available(replace ? name : NULL),
-				   exists ? sha : NULL, exists ? fp : 0, &b);
+	/*
+	 * A new name is hashed while it is read (one pass). A known one (in shared memory, or only
+	 * in the catalog after a restart) is hashed first: the same content again costs no copy,
+	 * different content is refused before reading it. Content is the bytes, the options as
+	 * stored and, for a model reading haplotypes, the reference and annotation bound to it.
+	 */
+	if (exists || in_catalog)
+	{
+		StringInfoData diff;
+		char	   *was = exists ? vf_sha256_hex(cur.sha256) : cat.sha256;
+		char	   *now;
+
+		vf_model_content_sha256(path, bind.options, sha, &fp);
+		now = vf_sha256_hex(sha);
+		initStringInfo(&diff);
+		if (strcmp(was, now) != 0)
+			appendStringInfo(&diff, "Loaded sha256 %s, new sha256 %s.", was, now);
+		if (in_catalog && strcmp(cat.options, bind.options) != 0)
+			appendStringInfo(&diff, "%sLoaded with options %s, now %s.", diff.len ? " " : "",
+							 cat.options, bind.options);
+		if (in_catalog && !same_text(cat.reference_sha256, bind.reference_sha256))
+			appendStringInfo(&diff, "%sThe reference genome it reads had sha256 %s, now %s.", diff.len ? " " : "",
+							 cat.reference_sha256 ? cat.reference_sha256 : "(none)",
+							 bind.reference_sha256 ? bind.reference_sha256 : "(none)");
+		if (in_catalog && !same_text(cat.annotation_sha256, bind.annotation_sha256))
+			appendStringInfo(&diff, "%sThe gene table has changed since it was bound (annotation sha256 %s, now %s).",
+							 diff.len ? " " : "",
+							 cat.annotation_sha256 ? cat.annotation_sha256 : "(none)",
+							 bind.annotation_sha256 ? bind.annotation_sha256 : "(none)");
+		if (diff.len > 0 && !replace)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("model \"%s\" is already loaded with different content", name),
+					 errdetail("%s", diff.data),
+					 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
+		if (exists && strcmp(was, now) == 0)
+		{
+			/*
+			 * The image in shared memory is these bytes already: only the record changes (a
+			 * new path, or options and binding being replaced), for queries and reloads.
+			 */
+			memset(&b, 0, sizeof(b));
+			b.kind = cur.kind;
+			strlcpy(b.arch, cur.arch, VF_ARCH_LEN);
+			b.parameters = cur.parameters;
+			b.size = (size_t) cur.bytes;
+			memcpy(b.sha256, cur.sha256, VF_SHA256_LEN);
+			vf_model_catalog_store(name, path, &bind, &b);
+			return diff.len == 0 ? VF_REGISTER_UNCHANGED : VF_REGISTER_REPLACED;
+		}
+	}
+
+	vf_model_build(name, path, bind.options, vf_model_store_available(replace ? name : NULL),
+				   (exists || in_catalog) ? sha : NULL, fp, &b);
 	PG_TRY();
 	{
 		/* catalog first: if registering fails, the transaction takes the row back */
-		vf_model_catalog_store(name, path, options, &b);
+		vf_model_catalog_store(name, path, &bind, &b);
 		res = vf_model_store_register(name, &b, replace, true);
 	}
 	PG_FINALLY();

@@ -22,6 +22,7 @@
 #include "varformer/extension_schema.h"
 #include "varformer/file_access.h"
 #include "varformer/reference_registry.h"
+#include "varformer/sha256.h"
 
 PG_FUNCTION_INFO_V1(vf_register_reference);
 PG_FUNCTION_INFO_V1(vf_unregister_reference);
@@ -40,6 +41,15 @@ typedef struct RefCacheEntry
 	struct timespec fai_mtime;
 	uint64		last_use;
 } RefCacheEntry;
+
+/* One row of the registry, as far as opening and binding need it. */
+typedef struct RegistryRow
+{
+	char	   *name;
+	char	   *path;
+	char	   *sha256;
+	int64		bytes;			/* size of the FASTA when it was registered */
+} RegistryRow;
 
 static RefCacheEntry ref_cache[REF_CACHE_SIZE];
 static uint64 ref_cache_clock = 0;
@@ -94,8 +104,10 @@ open_or_error(const char *path, const char *shown)
 }
 
 static VfReference *
-cache_get(const char *name, const char *path)
+cache_get(const RegistryRow *row)
 {
+	const char *name = row->name;
+	const char *path = row->path;
 	struct timespec fa_mtime,
 				fai_mtime;
 	off_t		fa_size;
@@ -106,6 +118,20 @@ cache_get(const char *name, const char *path)
 				(errcode_for_file_access(),
 				 errmsg("could not open FASTA \"%s\" of reference genome \"%s\": %m", path, name),
 				 errhint("Register the reference again with register_reference() if the file moved.")));
+
+	/*
+	 * A registered name denotes the content registered (models bind to its sha256), so a file
+	 * replaced under the same path is refused rather than read. Hashing gigabytes on every
+	 * open is out of the question; the size catches a different assembly or build, not an
+	 * in-place edit that keeps the size.
+	 */
+	if ((int64) fa_size != row->bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("FASTA \"%s\" of reference genome \"%s\" has changed since it was registered", path, name),
+				 errdetail("It had %lld bytes then and has %lld now.", (long long) row->bytes, (long long) fa_size),
+				 errhint("If the new content is meant, register it again with register_reference('%s', '%s'); "
+						 "models loaded with the old one then need load_model(..., '{\"replace\": true}').", name, path)));
 
 	for (int i = 0; i < REF_CACHE_SIZE; i++)
 	{
@@ -170,9 +196,23 @@ registry_table(void)
 	return vf_extension_relation("reference_genome");
 }
 
+/* name, fasta_path, sha256, bytes of the first row SPI returned, copied into cxt */
+static void
+row_from_spi(MemoryContext cxt, RegistryRow *row)
+{
+	HeapTuple	tup = SPI_tuptable->vals[0];
+	TupleDesc	desc = SPI_tuptable->tupdesc;
+	bool		isnull;
+
+	row->name = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 1));
+	row->path = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 2));
+	row->sha256 = MemoryContextStrdup(cxt, SPI_getvalue(tup, desc, 3));
+	row->bytes = DatumGetInt64(SPI_getbinval(tup, desc, 4, &isnull));
+}
+
 /* The registry row for name (NULL: the default), copied into cxt; ERROR when there is none. */
 static void
-registry_lookup(const char *name, MemoryContext cxt, char **rname, char **rpath)
+registry_lookup(const char *name, MemoryContext cxt, RegistryRow *row)
 {
 	char	   *table;
 	int			rc;
@@ -184,7 +224,7 @@ registry_lookup(const char *name, MemoryContext cxt, char **rname, char **rpath)
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		args[1] = {CStringGetTextDatum(name)};
 
-		rc = SPI_execute_with_args(psprintf("SELECT name, fasta_path FROM %s WHERE name = $1", table),
+		rc = SPI_execute_with_args(psprintf("SELECT name, fasta_path, sha256, bytes FROM %s WHERE name = $1", table),
 								   1, argtypes, args, NULL, true, 1);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "reference registry lookup failed: %s", SPI_result_code_string(rc));
@@ -207,7 +247,7 @@ registry_lookup(const char *name, MemoryContext cxt, char **rname, char **rpath)
 	{
 		bool		isnull;
 
-		rc = SPI_execute(psprintf("SELECT name, fasta_path, is_default, "
+		rc = SPI_execute(psprintf("SELECT name, fasta_path, sha256, bytes, is_default, "
 								  "(SELECT count(*) FROM %s) AS n, "
 								  "(SELECT string_agg(quote_literal(name), ', ' ORDER BY name) FROM %s) AS names "
 								  "FROM %s ORDER BY is_default DESC, name LIMIT 1",
@@ -219,44 +259,45 @@ registry_lookup(const char *name, MemoryContext cxt, char **rname, char **rpath)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("no reference genome is registered"),
 					 errhint("Register one with register_reference(name, fasta_path), e.g. register_reference('GRCh38', '/data/GRCh38.fa').")));
-		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)) &&
-			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull)) > 1)
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull)) &&
+			DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull)) > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("no default reference genome: %s references are registered and none is the default",
-							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)),
+							SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6)),
 					 errdetail("Registered references: %s.",
-							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5)),
+							   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 7)),
 					 errhint("Pass the reference's name, or mark one with register_reference(name, fasta_path, is_default => true).")));
 	}
-	*rname = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	*rpath = MemoryContextStrdup(cxt, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	row_from_spi(cxt, row);
 	SPI_finish();
 }
 
 VfReference *
 vf_reference_resolve(const char *name, char **resolved_name)
 {
-	char	   *rname,
-			   *rpath;
-	VfReference *ref;
-
-	registry_lookup(name, CurrentMemoryContext, &rname, &rpath);
-	ref = cache_get(rname, rpath);
-	if (resolved_name)
-		*resolved_name = rname;
-	else
-		pfree(rname);
-	pfree(rpath);
-	return ref;
+	return vf_reference_resolve_identity(name, resolved_name, NULL);
 }
 
+VfReference *
+vf_reference_resolve_identity(const char *name, char **resolved_name, char **sha256)
+{
+	RegistryRow row;
+	VfReference *ref;
+
+	registry_lookup(name, CurrentMemoryContext, &row);
+	ref = cache_get(&row);
+	if (resolved_name)
+		*resolved_name = row.name;
+	if (sha256)
+		*sha256 = row.sha256;
+	return ref;
+}
 
 typedef struct ResolvedRef
 {
 	char	   *asked;			/* the name asked for, NULL for the default */
-	char	   *name;
-	char	   *path;
+	RegistryRow row;
 } ResolvedRef;
 
 VfReference *
@@ -273,18 +314,19 @@ vf_reference_resolve_cached(FmgrInfo *flinfo, const char *name, char **resolved_
 		{
 			if (r->asked)
 				pfree(r->asked);
-			pfree(r->name);
-			pfree(r->path);
+			pfree(r->row.name);
+			pfree(r->row.path);
+			pfree(r->row.sha256);
 		}
 		r->asked = NULL;
 		flinfo->fn_extra = NULL;	/* stays unset if the lookup fails */
-		registry_lookup(name, flinfo->fn_mcxt, &r->name, &r->path);
+		registry_lookup(name, flinfo->fn_mcxt, &r->row);
 		r->asked = name ? MemoryContextStrdup(flinfo->fn_mcxt, name) : NULL;
 		flinfo->fn_extra = r;
 	}
 	if (resolved_name)
-		*resolved_name = pstrdup(r->name);
-	return cache_get(r->name, r->path);
+		*resolved_name = pstrdup(r->row.name);
+	return cache_get(&r->row);
 }
 
 VfReference *
@@ -292,26 +334,22 @@ vf_reference_default_if_any(char **resolved_name)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *table;
-	char	   *rname = NULL,
-			   *rpath = NULL;
+	RegistryRow row = {0};
 	int			rc;
 	VfReference *ref;
 
 	SPI_connect();
 	table = registry_table();
-	rc = SPI_execute(psprintf("SELECT name, fasta_path FROM %s "
+	rc = SPI_execute(psprintf("SELECT name, fasta_path, sha256, bytes FROM %s "
 							  "WHERE is_default OR (SELECT count(*) FROM %s) = 1 LIMIT 1",
 							  table, table), true, 1);
 	if (rc == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		rname = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-		rpath = MemoryContextStrdup(caller, SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
-	}
+		row_from_spi(caller, &row);
 	SPI_finish();
-	if (rname == NULL)
+	if (row.name == NULL)
 		return NULL;
-	ref = cache_get(rname, rpath);
-	*resolved_name = rname;
+	ref = cache_get(&row);
+	*resolved_name = row.name;
 	return ref;
 }
 
@@ -341,9 +379,11 @@ vf_register_reference(PG_FUNCTION_ARGS)
 	VfReference *ref;
 	int			n;
 	char	   *table;
-	Oid			argtypes[4] = {TEXTOID, TEXTOID, BOOLOID, INT4OID};
-	Datum		args[4];
+	Oid			argtypes[6] = {TEXTOID, TEXTOID, BOOLOID, INT4OID, INT8OID, TEXTOID};
+	Datum		args[6];
 	int			rc;
+	uint8		sha[VF_SHA256_LEN];
+	int64		bytes;
 
 	vf_require_read_server_files("register_reference");
 	if (name[0] == '\0')
@@ -361,11 +401,18 @@ vf_register_reference(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("FASTA \"%s\" holds no sequences", path)));
 	cache_forget(name);
+	/* what the name denotes from now on; for hg38 this reads ~3 GB once, at SHA-NI speed */
+	if (!vf_sha256_file(abs, sha, &bytes))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open FASTA \"%s\": %m", path)));
 
 	args[0] = CStringGetTextDatum(name);
 	args[1] = CStringGetTextDatum(abs);
 	args[2] = BoolGetDatum(is_default);
 	args[3] = Int32GetDatum(n);
+	args[4] = Int64GetDatum(bytes);
+	args[5] = CStringGetTextDatum(vf_sha256_hex(sha));
 	SPI_connect();
 	table = registry_table();
 	if (is_default)
@@ -375,11 +422,12 @@ vf_register_reference(PG_FUNCTION_ARGS)
 		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "reference registry update failed: %s", SPI_result_code_string(rc));
 	}
-	rc = SPI_execute_with_args(psprintf("INSERT INTO %s (name, fasta_path, is_default, n_contigs) "
-										"VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE "
+	rc = SPI_execute_with_args(psprintf("INSERT INTO %s (name, fasta_path, is_default, n_contigs, bytes, sha256) "
+										"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE "
 										"SET fasta_path = EXCLUDED.fasta_path, is_default = EXCLUDED.is_default, "
-										"n_contigs = EXCLUDED.n_contigs, registered_at = now()", table),
-							   4, argtypes, args, NULL, false, 0);
+										"n_contigs = EXCLUDED.n_contigs, bytes = EXCLUDED.bytes, "
+										"sha256 = EXCLUDED.sha256, registered_at = now()", table),
+							   6, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "reference registry insert failed: %s", SPI_result_code_string(rc));
 	SPI_finish();

@@ -10,6 +10,10 @@ CREATE TABLE reference_genome (
     fasta_path    text NOT NULL,        -- absolute, resolved at registration
     is_default    boolean NOT NULL DEFAULT false,
     n_contigs     integer NOT NULL,
+    -- what the name denotes: models that read haplotypes bind to this content at load time,
+    -- and a backend refuses a FASTA whose size is no longer the registered one
+    bytes         bigint NOT NULL,      -- size of the FASTA file
+    sha256        text NOT NULL,        -- of the FASTA file, as sha256sum prints it
     registered_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX reference_genome_one_default ON reference_genome (is_default) WHERE is_default;
@@ -57,6 +61,11 @@ CREATE FUNCTION haplotype_window(gt genotype, hap integer, chrom text, centre bi
     RETURNS text
     AS 'MODULE_PATHNAME', 'vf_haplotype_window' LANGUAGE C STABLE PARALLEL SAFE COST 2000;
 
+-- ENSG00000100030.15 -> ENSG00000100030; anything else (names, _PAR_Y suffixes) unchanged.
+CREATE FUNCTION unversioned_gene_id(id text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1');
+
 -- Genes from a GENCODE/Ensembl GTF (import_gtf). gene_id is kept as the file has it
 -- (versioned in GENCODE); gene_id_unversioned drops the version (keeping _PAR_Y) so
 -- either form finds the gene, see find_gene(). tss is start on +, end on -.
@@ -69,8 +78,7 @@ CREATE TABLE gene (
     strand      text NOT NULL CHECK (strand IN ('+', '-')),
     tss         bigint NOT NULL,
     gene_type   text,
-    gene_id_unversioned text GENERATED ALWAYS AS
-        (regexp_replace(gene_id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1')) STORED,
+    gene_id_unversioned text GENERATED ALWAYS AS (unversioned_gene_id(gene_id)) STORED,
     CHECK (start >= 1 AND "end" >= start),
     CHECK (tss = CASE strand WHEN '+' THEN start ELSE "end" END)
 );
@@ -85,40 +93,51 @@ GRANT INSERT, UPDATE, DELETE ON gene TO pg_read_server_files;
 CREATE FUNCTION import_gtf(path text) RETURNS bigint
     AS 'MODULE_PATHNAME', 'vf_import_gtf' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE COST 1000000;
 
--- The gene a user means by `id`: an exact gene_id, else the same gene_id without version,
--- else a unique gene_name. Errors name the id and, when ambiguous, the candidates.
+-- The gene a user means by `id` among candidates (rows whose gene_id, unversioned gene_id or
+-- gene_name equal it): an exact gene_id, else the same gene_id without version, else a
+-- unique gene_name. NULL when none matches; an error naming the candidates when ambiguous.
+-- One rule for find_gene and for the annotations bound to models (model_find_gene).
+CREATE FUNCTION gene_choose(id text, candidates gene[]) RETURNS gene
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 10
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    hits gene[];
+BEGIN
+    hits := ARRAY(SELECT c FROM unnest(candidates) c WHERE c.gene_id = id);
+    IF cardinality(hits) = 0 THEN
+        hits := ARRAY(SELECT c FROM unnest(candidates) c
+                      WHERE c.gene_id_unversioned = unversioned_gene_id(id) ORDER BY c.gene_id);
+    END IF;
+    IF cardinality(hits) = 0 THEN
+        hits := ARRAY(SELECT c FROM unnest(candidates) c WHERE c.gene_name = id ORDER BY c.gene_id);
+    END IF;
+    IF cardinality(hits) > 1 THEN
+        RAISE EXCEPTION 'gene "%" is ambiguous: % genes match (%)', id, cardinality(hits),
+              (SELECT string_agg(h.gene_id, ', ') FROM unnest(hits) h)
+            USING ERRCODE = 'ambiguous_parameter', HINT = 'Use the gene_id.';
+    END IF;
+    RETURN hits[1];
+END
+$$;
+
+-- The gene a user means by `id` in the gene table (gene_choose's rule). Errors name the id.
 CREATE FUNCTION find_gene(id text) RETURNS gene
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE COST 100
     SET search_path FROM CURRENT
 AS $$
 DECLARE
-    g gene;
-    n bigint;
-    ids text;
+    g gene := gene_choose(id, ARRAY(SELECT g FROM gene g
+                                    WHERE g.gene_id = id OR g.gene_name = id
+                                       OR g.gene_id_unversioned = unversioned_gene_id(id)));
 BEGIN
-    SELECT * INTO g FROM gene WHERE gene_id = id;
-    IF FOUND THEN RETURN g; END IF;
-    SELECT count(*), string_agg(gene_id, ', ' ORDER BY gene_id) INTO n, ids FROM gene
-     WHERE gene_id_unversioned = regexp_replace(id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1');
-    IF n = 1 THEN
-        SELECT * INTO g FROM gene WHERE gene_id_unversioned = regexp_replace(id, '^(ENS[A-Z]*G[0-9]+)\.[0-9]+', '\1');
-        RETURN g;
-    END IF;
-    IF n = 0 THEN
-        SELECT count(*), string_agg(gene_id, ', ' ORDER BY gene_id) INTO n, ids FROM gene WHERE gene_name = id;
-        IF n = 1 THEN
-            SELECT * INTO g FROM gene WHERE gene_name = id;
-            RETURN g;
-        END IF;
-    END IF;
-    IF n = 0 THEN
+    IF g.gene_id IS NULL THEN
         RAISE EXCEPTION 'gene "%" is not in the gene table', id
             USING ERRCODE = 'undefined_object',
-                  HINT = CASE WHEN (SELECT count(*) FROM gene) = 0
+                  HINT = CASE WHEN NOT EXISTS (SELECT FROM gene)
                               THEN 'The gene table is empty: load an annotation with import_gtf(path).'
                               ELSE 'Use a gene_id (with or without version) or a gene_name from the gene table.' END;
     END IF;
-    RAISE EXCEPTION 'gene "%" is ambiguous: % genes match (%)', id, n, ids
-        USING ERRCODE = 'ambiguous_parameter', HINT = 'Use the gene_id.';
+    RETURN g;
 END
 $$;

@@ -11,11 +11,65 @@ CREATE TABLE model_catalog (
     sha256       text NOT NULL,
     parameters   bigint,
     bytes        bigint,
-    loaded_at    timestamptz
+    loaded_at    timestamptz,
+    -- A model with a "window" option reads haplotypes around genes' TSSs. What it reads is
+    -- bound at load time, so that its name denotes fixed content and its prediction
+    -- functions can be IMMUTABLE: the reference (name and the FASTA's sha256 then) and a
+    -- copy of the gene table (model_gene, and the sha256 of what was copied).
+    reference          text,
+    reference_sha256   text,
+    annotation_sha256  text,
+    genes              integer
 );
 SELECT pg_catalog.pg_extension_config_dump('model_catalog', '');
 REVOKE ALL ON model_catalog FROM PUBLIC;
 GRANT SELECT ON model_catalog TO PUBLIC;
+
+-- The gene table as it was when a haplotype-reading model was loaded (see model_catalog).
+-- import_gtf changes the gene table, not this; load_model with {"replace": true} renews it.
+CREATE TABLE model_gene (
+    model       text NOT NULL,
+    gene_id     text NOT NULL,
+    gene_name   text,
+    chrom       text NOT NULL,
+    start       bigint NOT NULL,
+    "end"       bigint NOT NULL,
+    strand      text NOT NULL,
+    tss         bigint NOT NULL,
+    gene_type   text,
+    gene_id_unversioned text NOT NULL,
+    PRIMARY KEY (model, gene_id)
+);
+CREATE INDEX model_gene_unversioned_idx ON model_gene (model, gene_id_unversioned);
+CREATE INDEX model_gene_name_idx ON model_gene (model, gene_name);
+SELECT pg_catalog.pg_extension_config_dump('model_gene', '');
+REVOKE ALL ON model_gene FROM PUBLIC;
+GRANT SELECT ON model_gene TO PUBLIC;
+
+-- The gene `id` means (find_gene's rule) in the annotation bound to a model.
+CREATE FUNCTION model_find_gene(model text, id text) RETURNS gene
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 100
+    SET search_path FROM CURRENT
+AS $$
+DECLARE
+    g gene := gene_choose(id, ARRAY(
+        SELECT ROW(m.gene_id, m.gene_name, m.chrom, m.start, m."end", m.strand, m.tss,
+                   m.gene_type, m.gene_id_unversioned)::gene
+        FROM model_gene m
+        WHERE m.model = model_find_gene.model
+          AND (m.gene_id = id OR m.gene_name = id OR m.gene_id_unversioned = unversioned_gene_id(id))));
+    n integer;
+BEGIN
+    IF g.gene_id IS NULL THEN
+        SELECT c.genes INTO n FROM model_catalog c WHERE c.name = model;
+        RAISE EXCEPTION 'gene "%" is not in the annotation model "%" was loaded with', id, model
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = format('The model bound %s genes of the gene table when it was loaded.', coalesce(n, 0)),
+                  HINT = 'Genes imported since count after load_model(name, path, options || ''{"replace": true}'').';
+    END IF;
+    RETURN g;
+END
+$$;
 
 CREATE FUNCTION load_model(name text, path text, options jsonb DEFAULT '{}')
 RETURNS text
@@ -52,6 +106,6 @@ SELECT c.name, c.kind, c.architecture, c.parameters, c.bytes, c.path, c.sha256,
        s.name IS NOT NULL AS loaded,
        coalesce(s.backends, 0) AS backends,
        coalesce(s.transactions, 0) AS transactions,
-       c.options, c.loaded_at
+       c.options, c.loaded_at, c.reference, c.genes
 FROM model_catalog c
 LEFT JOIN model_store_status() s ON s.name = c.name;

@@ -39,36 +39,43 @@ COMMENT ON FUNCTION sequence_tokens(text, text) IS
 -- (haplotype_window), reverse-complemented for a minus-strand gene when the model was loaded
 -- with {"reverse_complement": true}, then encode_sequence. Unphased heterozygous calls near the
 -- window are refused (which haplotype they belong to is unknown) unless the model was loaded
--- with {"allow_unphased": true}; bcftools' -H rule then applies. STABLE, not IMMUTABLE: it
--- reads the gene table and the registered reference, which can change.
-CREATE FUNCTION encode_haplotype(gt genotype, hap integer, gene text, model text,
-                                 reference text DEFAULT NULL)
+-- with {"allow_unphased": true}; bcftools' -H rule then applies.
+-- IMMUTABLE like encode_sequence: the gene's TSS comes from the annotation bound to the
+-- model at load time (model_gene), the bases from the reference bound then, and a reference
+-- re-registered with other content since is an error rather than another answer.
+CREATE FUNCTION encode_haplotype(gt genotype, hap integer, gene text, model text)
 RETURNS embedding
-LANGUAGE plpgsql STABLE PARALLEL SAFE COST 100000
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 100000
 SET search_path FROM CURRENT
 AS $$
 DECLARE
+    m model_catalog;
     g gene;
-    opts jsonb;
     width integer;
+    now_sha text;
     seq text;
     bad text;
 BEGIN
-    IF gt IS NULL OR hap IS NULL OR gene IS NULL OR model IS NULL THEN
-        RETURN NULL;
-    END IF;
-    SELECT options INTO opts FROM model_catalog WHERE name = model;
+    SELECT * INTO m FROM model_catalog c WHERE c.name = model;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" is not loaded', model USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT (opts ? 'window') OR jsonb_typeof(opts -> 'window') <> 'number' THEN
+    IF NOT (m.options ? 'window') THEN
         RAISE EXCEPTION 'model "%" has no "window" option', model
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Load it with the number of bases it reads around the TSS, e.g. load_model(name, path, ''{"window": 5994}'').';
     END IF;
-    width := (opts ->> 'window')::integer;
-    g := find_gene(gene);
-    IF NOT coalesce((opts ->> 'allow_unphased')::boolean, false) THEN
+    width := (m.options ->> 'window')::integer;
+    SELECT r.sha256 INTO now_sha FROM reference_genome r WHERE r.name = m.reference;
+    IF now_sha IS DISTINCT FROM m.reference_sha256 THEN
+        RAISE EXCEPTION 'reference genome "%" that model "%" was loaded with is %', m.reference, model,
+              CASE WHEN now_sha IS NULL THEN 'no longer registered' ELSE 'now registered with other content' END
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = format('The model bound sha256 %s; the registry has %s.', m.reference_sha256, coalesce(now_sha, 'none')),
+                  HINT = format('Register the same FASTA again as "%s", or reload the model with {"replace": true} to bind the reference as it is now.', m.reference);
+    END IF;
+    g := model_find_gene(model, gene);
+    IF NOT coalesce((m.options ->> 'allow_unphased')::boolean, false) THEN
         SELECT string_agg(format('%s:%s %s', g.chrom, v.pos, v.gt), ', ' ORDER BY v.pos) INTO bad
         FROM genotype_variants(gt) v
         WHERE v.gt LIKE '%/%' AND split_part(v.gt, '/', 1) <> split_part(v.gt, '/', 2)
@@ -79,12 +86,12 @@ BEGIN
                       HINT = 'Phase the genotypes, or load the model with {"allow_unphased": true} to take allele N for haplotype N as bcftools consensus -H does.';
         END IF;
     END IF;
-    seq := haplotype_window(gt, hap, g.chrom, g.tss, width, reference);
-    IF g.strand = '-' AND coalesce((opts ->> 'reverse_complement')::boolean, false) THEN
+    seq := haplotype_window(gt, hap, g.chrom, g.tss, width, m.reference);
+    IF g.strand = '-' AND coalesce((m.options ->> 'reverse_complement')::boolean, false) THEN
         seq := translate(reverse(seq), 'ACGTNacgtn', 'TGCANtgcan');
     END IF;
     RETURN encode_sequence(seq, model);
 END
 $$;
-COMMENT ON FUNCTION encode_haplotype(genotype, integer, text, text, text) IS
-    'encode_sequence of haplotype hap''s model window centred on the gene''s TSS (options: window, reverse_complement, allow_unphased)';
+COMMENT ON FUNCTION encode_haplotype(genotype, integer, text, text) IS
+    'encode_sequence of haplotype hap''s model window centred on the gene''s TSS, with the reference and gene annotation bound to the model at load (options: window, reference, reverse_complement, allow_unphased)';

@@ -69,9 +69,35 @@ extern void vf_model_build(const char *name, const char *path, const char *optio
 						   VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
 
+/*
+ * What load_model records besides the image: the options as stored (canonical jsonb text,
+ * without "replace", with the reference resolved) and, for a model with a "window" option,
+ * the reference and gene annotation it is bound to (model_catalog.c explains why).
+ */
+typedef struct VfModelBinding
+{
+	char	   *options;
+	char	   *reference;		/* NULL: nothing bound */
+	char	   *reference_sha256;
+	char	   *annotation_sha256;
+	int64		genes;
+} VfModelBinding;
+
+/* The catalog's record of a model, for comparing a new load against it (NULL: not bound). */
+typedef struct VfCatalogEntry
+{
+	char	   *sha256;
+	char	   *options;
+	char	   *reference_sha256;
+	char	   *annotation_sha256;
+} VfCatalogEntry;
+
 /* model_catalog.c */
-extern void vf_model_catalog_store(const char *name, const char *path, const char *options_json,
-								   const VfModelBuild *b);
+extern void vf_model_binding_resolve(const char *name, const char *options_json,
+									 VfModelBinding *out);
+extern bool vf_model_catalog_get(const char *name, VfCatalogEntry *out);
+extern void vf_model_catalog_store(const char *name, const char *path,
+								   const VfModelBinding *bind, const VfModelBuild *b);
 extern bool vf_model_catalog_delete(const char *name);
 extern bool vf_model_catalog_reload(const char *name);
 

@@ -20,6 +20,13 @@
 extern VfReference *vf_reference_resolve(const char *name, char **resolved_name);
 
 /*
+ * vf_reference_resolve(), and the sha256 (hex) the reference was registered with: what a
+ * model that reads haplotypes binds to at load time.
+ */
+extern VfReference *vf_reference_resolve_identity(const char *name, char **resolved_name,
+												  char **sha256);
+
+/*
  * vf_reference_resolve() remembered for the rest of the query in flinfo->fn_extra (the
  * registry is read once per call site and query, as a STABLE function may; the FASTA is
  * still checked for changes on every call). flinfo->fn_extra must be free for this use.

@@ -20,7 +20,18 @@ PSQL=("$VF_BIN/psql" -X -q -At -F $'\t' -v ON_ERROR_STOP=1)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 trap '"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT
 "${PSQL[@]}" -d $DB -c "SET client_min_messages = warning; CREATE EXTENSION varformer" \
-  -c "SELECT register_reference('fixture', 'fixtures/haplotype/ref.fa')" >/dev/null
+  -c "SELECT register_reference('fixture', 'fixtures/haplotype/ref.fa')" \
+  -c "SELECT register_reference('fixture_bgzf', 'fixtures/haplotype/ref.fa.gz')" >/dev/null
+
+# what a registered name denotes: the FASTA's sha256 and size, as sha256sum and stat see them
+for pair in fixture:ref.fa fixture_bgzf:ref.fa.gz; do
+  name=${pair%%:*} file=$F/${pair#*:}
+  want="$(sha256sum "$file" | cut -d' ' -f1)	$(stat -c %s "$file")"
+  got=$("${PSQL[@]}" -d $DB -c "SELECT sha256, bytes FROM reference_genome WHERE name = '$name'")
+  if [ "$want" == "$got" ]; then echo "ok   $name: sha256 and size as sha256sum and stat"
+  else echo "FAIL $name: registry has '$got', sha256sum/stat say '$want'"; exit 1; fi
+done
+"${PSQL[@]}" -d $DB -c "SELECT unregister_reference('fixture_bgzf')" >/dev/null
 
 # windows: chrom start end (1-based, inclusive), clipped to the contig
 zcat "$VCF" | awk -F'\t' -v OFS='\t' '

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Server-side files for sql/30_haplotype.sql that cannot live in the repository as such:
 # a FASTA without index in a directory the server cannot write (index cannot be built),
-# the same in one it can (index gets built), a bgzipped FASTA without .fai/.gzi, and an
-# unreadable FASTA. Also runs the plain-C GTF parser unit test.
+# the same in one it can (index gets built), a bgzipped FASTA without .fai/.gzi, an
+# unreadable FASTA, and a FASTA the server rewrites under a registered name
+# (sql/50_encoder_haplotype.sql). Also runs the plain-C GTF parser unit test.
 set -euo pipefail
 cd "$VF_ROOT"
 F=test/fixtures/haplotype
@@ -14,6 +15,7 @@ cp $F/noindex.fa "$G/readonly/noindex.fa"
 cp $F/noindex.fa "$G/writable/noindex.fa"
 bgzip -c $F/ref.fa > "$G/writable/ref.fa.gz"
 cp $F/ref.fa "$G/unreadable.fa"
+cp $F/ref.fa "$G/writable/mutable.fa"
 if [ "$(id -u)" -eq 0 ]; then chown -R varformer_test "$G"; fi
 chmod 000 "$G/unreadable.fa"
 chmod 555 "$G/readonly"
