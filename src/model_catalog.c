@@ -22,11 +22,10 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "varformer/json.h"
 #include "varformer/error_report.h"
-#include "varformer/reference_registry.h"
-
+#include "varformer/json.h"
 #include "varformer/model_registry.h"
+#include "varformer/reference_registry.h"
 
 typedef struct CatalogAccess
 {
@@ -197,7 +196,7 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 {
 	CatalogAccess ca;
 	Oid			types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
-	TEXTOID, TEXTOID, TEXTOID, INT4OID};
+							 TEXTOID, TEXTOID, TEXTOID, INT4OID};
 	Datum		values[12];
 	char		nulls[12] = "            ";
 	char	   *sql;
