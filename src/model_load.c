@@ -10,8 +10,8 @@
  *
  * A checkpoint is read once: its headers are validated and the image sized first, then the
  * safetensors file streams through the hash and straight into a new DSM segment that the
- * store adopts (no private copy, no second pass). The hash runs on a second core, one chunk
- * behind the reader, over the very bytes in the segment (sha256_thread.c says why a thread
+ * store adopts (no private copy, no second pass). The hash runs on a second core, behind
+ * the reader, over the very bytes in the segment (sha256_thread.c says why a thread
  * is safe there).
  */
 #include "postgres.h"
@@ -124,15 +124,17 @@ typedef struct HashFeed
 {
 	pg_cryptohash_ctx *ctx;
 	VfSha256Thread *hasher;
+	const char *image;			/* chunks in here stay put; others are the fill's buffers */
+	size_t		size;
 	bool		interrupted;
 	bool		failed;
 } HashFeed;
 
 /*
- * Per chunk of the file, handed to the hashing thread, which runs one chunk behind the
- * reader (the fill keeps each chunk in place until the next call returns, and its last
- * call, data NULL, waits for the thread). Never throws: the plain-C reader has a file and
- * buffers open.
+ * Per chunk of the file, queued for the hashing thread, which runs behind the reader: a
+ * chunk read into the image stays there, one in the fill's buffer until the next call
+ * returns, and the last call (data NULL) waits for the thread. Never throws: the plain-C
+ * reader has a file and buffers open.
  */
 static int
 hash_chunk(void *arg, const void *data, size_t len)
@@ -150,7 +152,9 @@ hash_chunk(void *arg, const void *data, size_t len)
 		f->interrupted = true;
 		return 1;
 	}
-	if (!vf_sha256_thread_push(f->hasher, f->ctx, data, len))
+	if (!vf_sha256_thread_push(f->hasher, f->ctx, data, len,
+							   (const char *) data >= f->image &&
+							   (const char *) data + len <= f->image + f->size))
 	{
 		f->failed = true;
 		return 1;
@@ -201,6 +205,8 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 		/* the fill maps the segment's pages chunk by chunk, just ahead of each read */
 		hasher = vf_sha256_thread_start();
 		feed.hasher = hasher;
+		feed.image = out->image;
+		feed.size = size;
 		for (;;)
 		{
 			feed.ctx = vf_sha256_begin();

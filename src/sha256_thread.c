@@ -1,5 +1,5 @@
 /*
- * sha256_thread.c: SHA-256 on a second core, one chunk behind the reader (see the header).
+ * sha256_thread.c: SHA-256 on a second core, behind the reader (see the header).
  *
  * Why a thread inside a backend is safe here:
  *   - the thread calls nothing of PostgreSQL's but pg_cryptohash_update, which in a server
@@ -22,18 +22,33 @@
 
 #include "varformer/sha256_thread.h"
 
-struct VfSha256Thread
+/*
+ * Chunks waiting for the thread, in order. A queue rather than one slot: checkpoint tensors
+ * alternate between megabytes (weights) and a few bytes (biases), and with one slot the
+ * reader would wait for every large chunk's hash while holding only a small one, which
+ * serializes the two cores.
+ */
+#define QUEUE_LEN 256
+
+typedef struct HashJob
 {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;			/* signalled on every change of busy or quit */
-	pthread_t	thread;
-	bool		running;		/* started and not yet joined */
-	bool		busy;			/* a chunk is handed over and not yet hashed */
-	bool		quit;
-	bool		failed;
 	pg_cryptohash_ctx *ctx;
 	const uint8 *data;
 	size_t		len;
+} HashJob;
+
+struct VfSha256Thread
+{
+	pthread_mutex_t mu;
+	pthread_cond_t cv;			/* signalled on every change of the queue or quit */
+	pthread_t	thread;
+	bool		running;		/* started and not yet joined */
+	bool		quit;
+	bool		failed;
+	bool		last_unstable;	/* the next push waits until the last chunk is hashed */
+	uint64		head;			/* jobs pushed */
+	uint64		tail;			/* jobs hashed */
+	HashJob		queue[QUEUE_LEN];
 };
 
 static void *
@@ -44,26 +59,25 @@ hash_loop(void *arg)
 	pthread_mutex_lock(&t->mu);
 	for (;;)
 	{
-		pg_cryptohash_ctx *ctx;
-		const uint8 *data;
-		size_t		len;
+		HashJob		job;
 		bool		ok;
 
-		while (!t->busy && !t->quit)
+		while (t->tail == t->head && !t->quit)
 			pthread_cond_wait(&t->cv, &t->mu);
-		if (!t->busy)
+		if (t->tail == t->head)
 			break;
-		ctx = t->ctx;
-		data = t->data;
-		len = t->len;
+		job = t->queue[t->tail % QUEUE_LEN];
+		ok = !t->failed;
 		pthread_mutex_unlock(&t->mu);
 
-		ok = pg_cryptohash_update(ctx, data, len) == 0;
+		/* after a failure the rest is skipped: the digest is not used */
+		if (ok)
+			ok = pg_cryptohash_update(job.ctx, job.data, job.len) == 0;
 
 		pthread_mutex_lock(&t->mu);
 		if (!ok)
 			t->failed = true;
-		t->busy = false;
+		t->tail++;
 		pthread_cond_broadcast(&t->cv);
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -98,7 +112,8 @@ vf_sha256_thread_start(void)
 }
 
 bool
-vf_sha256_thread_push(VfSha256Thread *t, pg_cryptohash_ctx *ctx, const void *data, size_t len)
+vf_sha256_thread_push(VfSha256Thread *t, pg_cryptohash_ctx *ctx, const void *data, size_t len,
+					  bool stable)
 {
 	bool		ok;
 
@@ -110,15 +125,18 @@ vf_sha256_thread_push(VfSha256Thread *t, pg_cryptohash_ctx *ctx, const void *dat
 		return !t->failed;
 	}
 	pthread_mutex_lock(&t->mu);
-	while (t->busy)
+	while (t->head - t->tail == QUEUE_LEN || (t->last_unstable && t->tail != t->head))
 		pthread_cond_wait(&t->cv, &t->mu);
 	ok = !t->failed;
 	if (ok)
 	{
-		t->ctx = ctx;
-		t->data = data;
-		t->len = len;
-		t->busy = true;
+		HashJob    *job = &t->queue[t->head % QUEUE_LEN];
+
+		job->ctx = ctx;
+		job->data = data;
+		job->len = len;
+		t->head++;
+		t->last_unstable = !stable;
 		pthread_cond_broadcast(&t->cv);
 	}
 	pthread_mutex_unlock(&t->mu);
@@ -133,7 +151,7 @@ vf_sha256_thread_wait(VfSha256Thread *t)
 	if (!t->running)
 		return !t->failed;
 	pthread_mutex_lock(&t->mu);
-	while (t->busy)
+	while (t->tail != t->head)
 		pthread_cond_wait(&t->cv, &t->mu);
 	ok = !t->failed;
 	pthread_mutex_unlock(&t->mu);
@@ -149,7 +167,7 @@ vf_sha256_thread_stop(VfSha256Thread *t)
 	t->quit = true;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);
-	/* the loop hashes a chunk still handed over before it sees quit */
+	/* the loop hashes the chunks still queued before it sees quit */
 	pthread_join(t->thread, NULL);
 	t->running = false;
 	pthread_cond_destroy(&t->cv);

@@ -1,5 +1,5 @@
 /*
- * sha256_thread.h: SHA-256 on a second core, one chunk behind whoever produces the bytes.
+ * sha256_thread.h: SHA-256 on a second core, behind whoever produces the bytes.
  *
  * load_model reads a checkpoint into shared memory and hashes every byte; hashing alone
  * runs at about the speed of the rest of the load together, so doing it on another core
@@ -22,13 +22,14 @@ typedef struct VfSha256Thread VfSha256Thread;
 extern VfSha256Thread *vf_sha256_thread_start(void);
 
 /*
- * Waits until the chunk pushed before is hashed, then hands this one to the thread and
- * returns at once: data must stay in place and unchanged until the next push or wait
- * returns. false if hashing failed (now or for an earlier chunk; see
+ * Queues a chunk for the thread (after the chunks pushed before) and returns at once. data
+ * must stay in place and unchanged until vf_sha256_thread_wait returns; when !stable (a
+ * buffer about to be reused) only until the next push or wait returns, which then waits
+ * for it. false if hashing failed (for this or an earlier chunk; see
  * pg_cryptohash_error(ctx)). Never ereports.
  */
 extern bool vf_sha256_thread_push(VfSha256Thread *t, pg_cryptohash_ctx *ctx,
-								  const void *data, size_t len);
+								  const void *data, size_t len, bool stable);
 
 /* Waits until every chunk pushed is hashed; false if any failed. Never ereports. */
 extern bool vf_sha256_thread_wait(VfSha256Thread *t);
