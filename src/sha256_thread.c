@@ -4,8 +4,9 @@
  * Why a thread inside a backend is safe here:
  *   - the thread calls nothing of PostgreSQL's but pg_cryptohash_update, which in a server
  *     built with OpenSSL (src/common/cryptohash_openssl.c) is EVP_DigestUpdate on the
- *     context plus, on failure, OpenSSL's thread-local error queue: no palloc, no elog, no
- *     shared state. A context is used by one thread at a time: the mutex hands it over, and
+ *     context plus, on failure, OpenSSL's thread-local error queue (and in a server built
+ *     without OpenSSL, src/common/cryptohash.c's plain-C SHA-256 over the context): no
+ *     palloc, no elog, no shared state. A context is used by one thread at a time: the mutex hands it over, and
  *     the backend touches it again (final, free) only after vf_sha256_thread_wait;
  *   - it is created with every signal blocked, so PostgreSQL's handlers (cancel, die,
  *     latches) keep running in the backend's own thread only;
