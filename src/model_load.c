@@ -10,12 +10,13 @@
  *
  * A checkpoint is read once: its headers are validated and the image sized first, then the
  * safetensors file streams through the hash and straight into a new DSM segment that the
- * store adopts (no private copy, no second pass).
+ * store adopts (no private copy, no second pass). The hash runs on a second core, behind
+ * the reader, over the very bytes in the segment (sha256_thread.c says why a thread
+ * is safe there).
  */
 #include "postgres.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@
 #include "varformer/model_registry.h"
 #include "varformer/predictdb.h"
 #include "varformer/sha256.h"
+#include "varformer/sha256_thread.h"
 
 static void
 sha256_path(const char *path, uint8 *out)
@@ -121,22 +123,38 @@ is_sqlite_file(const char *path)
 typedef struct HashFeed
 {
 	pg_cryptohash_ctx *ctx;
+	VfSha256Thread *hasher;
+	const char *image;			/* chunks in here stay put; others are the fill's buffers */
+	size_t		size;
 	bool		interrupted;
 	bool		failed;
 } HashFeed;
 
-/* Per chunk of the file; never throws (the plain-C reader has a file and a buffer open). */
+/*
+ * Per chunk of the file, queued for the hashing thread, which runs behind the reader: a
+ * chunk read into the image stays there, one in the fill's buffer until the next call
+ * returns, and the last call (data NULL) waits for the thread. Never throws: the plain-C
+ * reader has a file and buffers open.
+ */
 static int
 hash_chunk(void *arg, const void *data, size_t len)
 {
 	HashFeed   *f = arg;
 
+	if (data == NULL)
+	{
+		if (!vf_sha256_thread_wait(f->hasher))
+			f->failed = true;
+		return 0;
+	}
 	if (InterruptPending)
 	{
 		f->interrupted = true;
 		return 1;
 	}
-	if (pg_cryptohash_update(f->ctx, data, len) < 0)
+	if (!vf_sha256_thread_push(f->hasher, f->ctx, data, len,
+							   (const char *) data >= f->image &&
+							   (const char *) data + len <= f->image + f->size))
 	{
 		f->failed = true;
 		return 1;
@@ -165,6 +183,7 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 	size_t		size;
 	bool		is_dir;
 	struct stat sb;
+	VfSha256Thread *volatile hasher = NULL;
 
 	vf_error_clear(&err);
 	is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -183,10 +202,11 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 					 errmsg("too many dynamic shared memory segments to load \"%s\"", path)));
 		out->image = dsm_segment_address(out->seg);
 		out->size = size;
-#ifdef MADV_POPULATE_WRITE
-		/* map the whole segment in one call rather than one page fault per 4 kB page */
-		(void) madvise(out->image, size, MADV_POPULATE_WRITE);
-#endif
+		/* the fill maps the segment's pages chunk by chunk, just ahead of each read */
+		hasher = vf_sha256_thread_start();
+		feed.hasher = hasher;
+		feed.image = out->image;
+		feed.size = size;
 		for (;;)
 		{
 			feed.ctx = vf_sha256_begin();
@@ -198,6 +218,7 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 			pg_cryptohash_free(feed.ctx);
 			CHECK_FOR_INTERRUPTS();
 		}
+		vf_sha256_thread_stop(hasher);
 		if (feed.failed)
 			ereport(ERROR,
 					(errcode(ERRCODE_INTERNAL_ERROR),
@@ -235,6 +256,9 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 	}
 	PG_FINALLY();
 	{
+		/* joined before an error unwinds past the segment it may be reading */
+		if (hasher != NULL)
+			vf_sha256_thread_stop(hasher);
 		vf_checkpoint_plan_free(plan);
 	}
 	PG_END_TRY();

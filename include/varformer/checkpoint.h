@@ -54,8 +54,12 @@ int			vf_checkpoint_image_build(const char *path, void **image, size_t *size,
  * (VF_ERR_LIMIT above max_bytes); vf_checkpoint_plan_fill then reads the safetensors file once,
  * from its first byte to its last, passing every chunk in order to on_chunk (when not NULL; a
  * nonzero return stops the load) and writing the image into dst (64-byte aligned, *size
- * bytes). vf_checkpoint_plan_text gives text file i (0 config.json, 1 tokenizer.json,
- * 2 vocab.txt) as read, NULL when absent.
+ * bytes). So that the caller can hash on another thread while the fill reads on: a chunk
+ * inside dst (F32 data read straight into place) is never written again; any other chunk
+ * (the fill's buffer) stays unchanged until the next on_chunk call returns; the last call,
+ * on_chunk(arg, NULL, 0), comes before the fill returns (also when it fails) and must not
+ * return while any chunk is still in use. vf_checkpoint_plan_text gives text file i
+ * (0 config.json, 1 tokenizer.json, 2 vocab.txt) as read, NULL when absent.
  */
 typedef struct VfCheckpointPlan VfCheckpointPlan;
 typedef int (*VfChunkFn) (void *arg, const void *data, size_t len);

@@ -261,6 +261,132 @@ test_bad(void)
 	expect_fail(tmp("emptydir"), VF_ERR_NOFILE, "has no model.safetensors");
 }
 
+/*
+ * What a caller hashing one chunk behind the reader relies on (vf_checkpoint_plan_fill):
+ * every byte of the file, in order; a chunk unchanged until the next call returns; one
+ * final call with NULL, also when the caller stops the fill.
+ */
+typedef struct ChunkLog
+{
+	unsigned char *all;			/* every chunk, concatenated */
+	size_t		n;
+	size_t		cap;
+	const unsigned char *prev;	/* the chunk before, where the fill left it ... */
+	unsigned char *prev_copy;	/* ... and its bytes when it was passed on */
+	size_t		prev_len;
+	int			calls;
+	int			ends;
+	int			stop_at;		/* return nonzero at this call (0: never) */
+	const unsigned char *img;	/* chunks read straight into the image ... */
+	size_t		img_size;
+	size_t		n_in_img;
+	size_t		in_img[4096][3];	/* ... as (image offset, file offset, length) */
+} ChunkLog;
+
+static int
+log_chunk(void *arg, const void *data, size_t len)
+{
+	ChunkLog   *l = arg;
+
+	if (l->prev && memcmp(l->prev, l->prev_copy, l->prev_len) != 0)
+	{
+		printf("FAIL chunk %d was overwritten before the next call returned\n", l->calls);
+		failures++;
+	}
+	if (data == NULL)
+	{
+		l->ends++;
+		return 0;
+	}
+	if (l->ends)
+	{
+		printf("FAIL a chunk came after the final call\n");
+		failures++;
+	}
+	l->calls++;
+	if (l->n + len > l->cap)
+	{
+		l->cap = (l->n + len) * 2;
+		l->all = realloc(l->all, l->cap);
+	}
+	if ((const unsigned char *) data >= l->img &&
+		(const unsigned char *) data + len <= l->img + l->img_size && l->n_in_img < 4096)
+	{
+		l->in_img[l->n_in_img][0] = (size_t) ((const unsigned char *) data - l->img);
+		l->in_img[l->n_in_img][1] = l->n;
+		l->in_img[l->n_in_img++][2] = len;
+	}
+	memcpy(l->all + l->n, data, len);
+	l->n += len;
+	l->prev = data;
+	l->prev_copy = realloc(l->prev_copy, len ? len : 1);
+	memcpy(l->prev_copy, data, len);
+	l->prev_len = len;
+	return l->stop_at && l->calls == l->stop_at;
+}
+
+static void
+test_chunks(void)
+{
+	VfError		err;
+	VfCheckpointPlan *plan;
+	size_t		size,
+				ref_size,
+				file_len;
+	void	   *img,
+			   *ref;
+	unsigned char *file;
+	FILE	   *f;
+	static ChunkLog l;
+	size_t		in_img_ok = 0;
+
+	/* the mixed-dtype directory test_valid wrote */
+	vf_error_clear(&err);
+	CHECK(vf_checkpoint_image_build(tmp("hf"), &ref, &ref_size, (size_t) 1 << 20, &err) == 0);
+	f = fopen(tmp("hf/model.safetensors"), "rb");
+	fseek(f, 0, SEEK_END);
+	file_len = (size_t) ftell(f);
+	rewind(f);
+	file = malloc(file_len);
+	CHECK(fread(file, 1, file_len, f) == file_len);
+	fclose(f);
+
+	CHECK(vf_checkpoint_plan(tmp("hf"), (size_t) 1 << 20, &plan, &size, &err) == 0);
+	CHECK(size == ref_size);
+	img = aligned_alloc(64, size);
+	l.img = img;
+	l.img_size = size;
+	CHECK(vf_checkpoint_plan_fill(plan, img, log_chunk, &l, &err) == 0);
+	CHECK(l.ends == 1 && l.calls > 0);
+	CHECK(l.n == file_len && memcmp(l.all, file, file_len) == 0);
+	CHECK(memcmp(img, ref, size) == 0);
+	/* a chunk read straight into the image is still there at the end */
+	CHECK(l.n_in_img > 0);
+	for (size_t i = 0; i < l.n_in_img; i++)
+		in_img_ok += memcmp((unsigned char *) img + l.in_img[i][0], file + l.in_img[i][1],
+							l.in_img[i][2]) == 0;
+	CHECK(in_img_ok == l.n_in_img);
+	printf("ok   chunks: %d calls (%zu into the image), all %zu bytes in order, one final call\n",
+		   l.calls, l.n_in_img, l.n);
+
+	/* stopped by the caller: an error, and still exactly one final call */
+	memset(img, 0, size);
+	l.n = 0;
+	l.calls = l.ends = 0;
+	l.prev = NULL;
+	l.stop_at = 2;
+	CHECK(vf_checkpoint_plan_fill(plan, img, log_chunk, &l, &err) != 0 &&
+		  strstr(err.msg, "was stopped") != NULL);
+	CHECK(l.ends == 1 && l.calls == 2);
+
+	vf_checkpoint_plan_free(plan);
+	free(img);
+	free(ref);
+	free(file);
+	free(l.all);
+	free(l.prev_copy);
+}
+
 int
 main(void)
 {
@@ -271,6 +397,7 @@ main(void)
 		return 2;
 	}
 	test_valid();
+	test_chunks();
 	test_bad();
 	{
 		char		cmd[600];
