@@ -204,6 +204,13 @@ vf_checkpoint_plan_text(const VfCheckpointPlan *p, int i, const char **file, siz
 	return p->text[i];
 }
 
+const char *
+vf_checkpoint_plan_file(const VfCheckpointPlan *p, uint64_t *size)
+{
+	*size = p->file_size;
+	return p->st_path;
+}
+
 int
 vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, size_t *size,
 				   VfError *err)
@@ -395,16 +402,40 @@ convert_span(VfDtype dt, float *out, uint64_t p, const unsigned char *src, size_
 		memcpy(carry, src + whole * es, n - whole * es);
 }
 
+uint64_t
+vf_checkpoint_plan_split(const VfCheckpointPlan *p, uint64_t at)
+{
+	if (at >= p->file_size)
+		return p->file_size;
+	for (int k = 0; k < p->n_by_begin; k++)
+	{
+		const VfStTensor *t = p->by_begin[k].t;
+		uint64_t	ts = p->st.data_start + t->begin;
+
+		/* F32 bytes are copied wherever a read splits them; others convert whole elements */
+		if (at > ts && at < p->st.data_start + t->end && t->dtype != VF_DT_F32)
+			return at - (at - ts) % vf_dtype_size(t->dtype);
+	}
+	return at;
+}
+
 int
 vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_chunk, void *arg,
 						VfError *err)
+{
+	return vf_checkpoint_plan_fill_range(pl, image, 0, pl->file_size, on_chunk, arg, err);
+}
+
+int
+vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t from, uint64_t to,
+							  VfChunkFn on_chunk, void *arg, VfError *err)
 {
 	char	   *img = image;
 	CkptHeader *h = (CkptHeader *) img;
 	CkptEntry  *tab = (CkptEntry *) (img + sizeof(CkptHeader));
 	uint64_t	pos,
 				dpos,
-				off = 0;
+				off = from;
 	unsigned char *bounce[2] = {NULL, NULL};
 	int			next_bounce = 0;
 	unsigned char carry[8];
@@ -443,9 +474,21 @@ vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_ch
 	put_text(img, &pos, &h->tokenizer, pl->text[1], pl->text_len[1]);
 	put_text(img, &pos, &h->vocab, pl->text[2], pl->text_len[2]);
 
+	if (from > to || to > pl->file_size || vf_checkpoint_plan_split(pl, from) != from ||
+		vf_checkpoint_plan_split(pl, to) != to)
+		return vf_error(err, VF_ERR_INVALID, "cannot fill bytes %llu to %llu of \"%s\" alone",
+						(unsigned long long) from, (unsigned long long) to, pl->st_path);
 	fd = open(pl->st_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vf_error(err, VF_ERR_IO, "could not open \"%s\": %s", pl->st_path, strerror(errno));
+	if (from > 0 && lseek(fd, (off_t) from, SEEK_SET) != (off_t) from)
+	{
+		vf_error(err, VF_ERR_IO, "could not seek in \"%s\": %s", pl->st_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (k < pl->n_by_begin && pl->st.data_start + pl->by_begin[k].t->end <= from)
+		k++;
 	bounce[0] = malloc(CKPT_CHUNK);
 	bounce[1] = malloc(CKPT_CHUNK);
 	if (bounce[0] == NULL || bounce[1] == NULL)
@@ -467,6 +510,15 @@ vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_ch
 		size_t		want = CKPT_CHUNK;
 		ssize_t		r;
 		uint64_t	ce;
+
+		/* a range that ends before the file's end stops there; one that ends at the end reads to EOF */
+		if (to < pl->file_size)
+		{
+			if (off == to)
+				break;
+			if (to - off < want)
+				want = (size_t) (to - off);
+		}
 
 		/*
 		 * F32 bytes need no conversion: they are read straight into their place in the image
@@ -538,7 +590,7 @@ vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_ch
 		}
 		off = ce;
 	}
-	if (off != pl->file_size)
+	if (off != to)
 	{
 		vf_error(err, VF_ERR_IO, "\"%s\" changed size while loading (%llu bytes, expected %llu)",
 				 pl->st_path, (unsigned long long) off, (unsigned long long) pl->file_size);

@@ -13,6 +13,11 @@
  * store adopts (no private copy, no second pass). The hash runs on a second core, behind
  * the reader, over the very bytes in the segment (sha256_thread.c says why a thread
  * is safe there).
+ *
+ * Creating the segment zero-fills all of it (PostgreSQL's posix_fallocate), which takes
+ * about as long as hashing a third of the file, so the hashing thread starts first and
+ * reads the file's first bytes itself meanwhile; fill_checkpoint says how those are proved
+ * to be the bytes then loaded.
  */
 #include "postgres.h"
 
@@ -23,6 +28,7 @@
 #include "common/cryptohash.h"
 #include "common/string.h"
 #include "miscadmin.h"
+#include "port/pg_crc32c.h"
 #include "storage/dsm.h"
 #include "storage/fd.h"
 
@@ -126,6 +132,13 @@ typedef struct HashFeed
 	VfSha256Thread *hasher;
 	const char *image;			/* chunks in here stay put; others are the fill's buffers */
 	size_t		size;
+	uint64		ahead;			/* the file's first bytes, already hashed by the read-ahead */
+	pg_crc32c	ahead_crc;		/* their CRC-32C as the read-ahead read them */
+	uint64		split;			/* the fill reads [split, end), then [0, split) */
+	uint64		pos;			/* file offset of the next byte passed */
+	pg_crc32c	crc;			/* CRC-32C of [0, split) as the fill reads them */
+	uint8		tail[8];		/* [split, ahead): less than one element */
+	bool		last_range;		/* the second fill, or the only one */
 	bool		interrupted;
 	bool		failed;
 } HashFeed;
@@ -133,17 +146,20 @@ typedef struct HashFeed
 /*
  * Per chunk of the file, queued for the hashing thread, which runs behind the reader: a
  * chunk read into the image stays there, one in the fill's buffer until the next call
- * returns, and the last call (data NULL) waits for the thread. Never throws: the plain-C
- * reader has a file and buffers open.
+ * returns, and the last call (data NULL) waits for the thread (after the first of two
+ * fills only until the buffers are free, so that it hashes on during the second). Bytes
+ * the read-ahead hashed already are not queued, only checksummed. Never throws: the
+ * plain-C reader has a file and buffers open.
  */
 static int
 hash_chunk(void *arg, const void *data, size_t len)
 {
 	HashFeed   *f = arg;
+	bool		stable;
 
 	if (data == NULL)
 	{
-		if (!vf_sha256_thread_wait(f->hasher))
+		if (!(f->last_range ? vf_sha256_thread_wait(f->hasher) : vf_sha256_thread_release(f->hasher)))
 			f->failed = true;
 		return 0;
 	}
@@ -152,9 +168,23 @@ hash_chunk(void *arg, const void *data, size_t len)
 		f->interrupted = true;
 		return 1;
 	}
-	if (!vf_sha256_thread_push(f->hasher, f->ctx, data, len,
-							   (const char *) data >= f->image &&
-							   (const char *) data + len <= f->image + f->size))
+	stable = (const char *) data >= f->image && (const char *) data + len <= f->image + f->size;
+	if (f->pos < f->ahead)
+	{
+		size_t		n = (size_t) Min((uint64) len, f->ahead - f->pos);
+
+		if (f->pos < f->split)
+			COMP_CRC32C(f->crc, data, n);	/* a range ends at split */
+		else
+			memcpy(f->tail + (f->pos - f->split), data, n);
+		f->pos += n;
+		data = (const char *) data + n;
+		len -= n;
+		if (len == 0)
+			return 0;
+	}
+	f->pos += len;
+	if (!vf_sha256_thread_push(f->hasher, f->ctx, data, len, stable))
 	{
 		f->failed = true;
 		return 1;
@@ -174,6 +204,16 @@ hash_line(pg_cryptohash_ctx *dir, const uint8 *h, const char *file)
 /*
  * The image, built in a new DSM segment while the safetensors file is hashed in the same
  * pass; out->sha256 is the content sha256 as defined at the top of this file.
+ *
+ * The hashing thread reads the file's first bytes itself while dsm_create runs, so those
+ * are hashed from a read of their own, not from the segment. The fill then reads the rest
+ * first, for the thread to hash on at once, and the read-ahead's part last, with a CRC-32C
+ * only: every byte is hashed exactly once and in order. The fill's CRC-32C of the
+ * read-ahead's bytes, as it reads them from the file (before any conversion), must equal
+ * the read-ahead's, or the load fails, so the digest is that of the bytes loaded. What
+ * the check catches is the file being written between the two reads; it does not defend
+ * against a writer who aims for a CRC collision, and need not: whoever can write the file
+ * can change it before the load.
  */
 static void
 fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
@@ -184,6 +224,8 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 	bool		is_dir;
 	struct stat sb;
 	VfSha256Thread *volatile hasher = NULL;
+	pg_cryptohash_ctx *volatile ahead_ctx = NULL;
+	volatile int ahead_fd = -1;
 
 	vf_error_clear(&err);
 	is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
@@ -194,7 +236,13 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 		uint8		st_sha[VF_SHA256_LEN];
 		HashFeed	feed = {0};
 		int			rc;
+		uint64		file_size;
+		const char *st_path = vf_checkpoint_plan_file(plan, &file_size);
 
+		/* no read-ahead when the file cannot be opened: the fill reports why */
+		ahead_ctx = vf_sha256_begin();
+		ahead_fd = OpenTransientFile(st_path, O_RDONLY | PG_BINARY);
+		hasher = vf_sha256_thread_start(ahead_fd, file_size, ahead_ctx);
 		out->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
 		if (out->seg == NULL)
 			ereport(ERROR,
@@ -202,20 +250,44 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 					 errmsg("too many dynamic shared memory segments to load \"%s\"", path)));
 		out->image = dsm_segment_address(out->seg);
 		out->size = size;
+		feed.ahead = vf_sha256_thread_stop_reading(hasher, &feed.ahead_crc);
 		/* the fill maps the segment's pages chunk by chunk, just ahead of each read */
-		hasher = vf_sha256_thread_start();
 		feed.hasher = hasher;
 		feed.image = out->image;
 		feed.size = size;
+		feed.ctx = ahead_ctx;
+		ahead_ctx = NULL;
 		for (;;)
 		{
-			feed.ctx = vf_sha256_begin();
+			if (feed.ctx == NULL)
+				feed.ctx = vf_sha256_begin();
+			/* fewer than 8 bytes from ahead: an element that F16/BF16/F64 convert whole */
+			feed.split = vf_checkpoint_plan_split(plan, feed.ahead);
+			Assert(feed.ahead - feed.split <= sizeof(feed.tail));
+			INIT_CRC32C(feed.crc);
 			feed.interrupted = feed.failed = false;
-			rc = vf_checkpoint_plan_fill(plan, out->image, hash_chunk, &feed, &err);
+			feed.pos = feed.split;
+			feed.last_range = feed.split == 0;
+			rc = vf_checkpoint_plan_fill_range(plan, out->image, feed.split, file_size,
+											   hash_chunk, &feed, &err);
+			if (rc == 0 && !feed.last_range)
+			{
+				feed.pos = 0;
+				feed.last_range = true;
+				rc = vf_checkpoint_plan_fill_range(plan, out->image, 0, feed.split,
+												   hash_chunk, &feed, &err);
+			}
 			if (rc == 0 || !feed.interrupted)
 				break;
-			/* a cancel throws here; any other interrupt is served and the pass starts over */
+			/*
+			 * A cancel throws here; any other interrupt is served and the pass starts over,
+			 * hashing everything from the segment (the read-ahead's digest went with ctx).
+			 */
+			if (!feed.last_range)
+				(void) vf_sha256_thread_wait(hasher);
 			pg_cryptohash_free(feed.ctx);
+			feed.ctx = NULL;
+			feed.ahead = 0;
 			CHECK_FOR_INTERRUPTS();
 		}
 		vf_sha256_thread_stop(hasher);
@@ -223,6 +295,16 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 			ereport(ERROR,
 					(errcode(ERRCODE_INTERNAL_ERROR),
 					 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(feed.ctx))));
+		if (rc == 0 && feed.ahead > 0)
+		{
+			COMP_CRC32C(feed.crc, feed.tail, feed.ahead - feed.split);
+			FIN_CRC32C(feed.crc);
+		}
+		if (rc == 0 && feed.ahead > 0 && !EQ_CRC32C(feed.crc, feed.ahead_crc))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("\"%s\" changed while it was being loaded", st_path),
+					 errhint("Load it again once the file is complete.")));
 		if (rc != 0)
 			vf_ereport(&err);
 		vf_sha256_end(feed.ctx, st_sha);
@@ -259,6 +341,10 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 		/* joined before an error unwinds past the segment it may be reading */
 		if (hasher != NULL)
 			vf_sha256_thread_stop(hasher);
+		if (ahead_fd >= 0)
+			CloseTransientFile(ahead_fd);
+		if (ahead_ctx != NULL)
+			pg_cryptohash_free(ahead_ctx);
 		vf_checkpoint_plan_free(plan);
 	}
 	PG_END_TRY();

@@ -5,22 +5,27 @@
  *   - the thread calls nothing of PostgreSQL's but pg_cryptohash_update, which in a server
  *     built with OpenSSL (src/common/cryptohash_openssl.c) is EVP_DigestUpdate on the
  *     context plus, on failure, OpenSSL's thread-local error queue (and in a server built
- *     without OpenSSL, src/common/cryptohash.c's plain-C SHA-256 over the context): no
- *     palloc, no elog, no shared state. A context is used by one thread at a time: the mutex hands it over, and
- *     the backend touches it again (final, free) only after vf_sha256_thread_wait;
+ *     without OpenSSL, src/common/cryptohash.c's plain-C SHA-256 over the context), and,
+ *     while it reads ahead, pread() on the caller's descriptor and COMP_CRC32C (pure
+ *     computation; with a runtime CPU check the function pointer was chosen in the
+ *     postmaster, and choosing it again only stores the same value): no palloc, no elog,
+ *     no shared state. A context is used by one thread at a time: the mutex hands it over,
+ *     and the backend touches it again (final, free) only after vf_sha256_thread_wait;
  *   - it is created with every signal blocked, so PostgreSQL's handlers (cancel, die,
  *     latches) keep running in the backend's own thread only;
- *   - it holds no resources: it only waits on the mutex or hashes memory that the caller
- *     keeps in place, and the caller joins it (vf_sha256_thread_stop, from a PG_FINALLY)
- *     before any error can unwind past that memory. A FATAL exit from the backend, which
- *     runs no PG_FINALLY, can only come from CHECK_FOR_INTERRUPTS, which the caller never
- *     runs while a chunk is out (the fill drains the thread before returning).
+ *   - it holds no resources: it only waits on the mutex, reads into the buffer the caller
+ *     allocated for it, or hashes memory that the caller keeps in place, and the caller
+ *     joins it (vf_sha256_thread_stop, from a PG_FINALLY) before any error can unwind past
+ *     that memory or close the descriptor. A FATAL exit from the backend, which runs no
+ *     PG_FINALLY, can only come from CHECK_FOR_INTERRUPTS, which the caller never runs while
+ *     the thread reads ahead or a chunk is out (the fill drains the thread before returning).
  */
 #include "postgres.h"
 
 #include <pthread.h>
 #include <signal.h>
 
+#include "port/pg_crc32c.h"
 #include "varformer/sha256_thread.h"
 
 /*
@@ -30,6 +35,13 @@
  * serializes the two cores.
  */
 #define QUEUE_LEN 256
+
+/*
+ * The read-ahead's buffer: reused for every read, so it stays in the core's cache and TLB
+ * between read() writing it and the CRC and hash reading it; also the most the caller
+ * waits for when it stops the read-ahead.
+ */
+#define AHEAD_CHUNK ((size_t) 512 << 10)
 
 typedef struct HashJob
 {
@@ -47,10 +59,54 @@ struct VfSha256Thread
 	bool		quit;
 	bool		failed;
 	bool		last_unstable;	/* the next push waits until the last chunk is hashed */
+	/* read-ahead, before any push: the file's first bytes, read and hashed by the thread */
+	bool		reading;		/* still reading ahead */
+	bool		stop_reading;
+	int			fd;
+	uint64		limit;			/* at most this many bytes */
+	uint64		ahead;			/* bytes read and hashed so far */
+	pg_crc32c	ahead_crc;		/* their CRC-32C, not yet finalized */
+	pg_cryptohash_ctx *ahead_ctx;
+	uint8	   *buf;			/* AHEAD_CHUNK bytes */
 	uint64		head;			/* jobs pushed */
 	uint64		tail;			/* jobs hashed */
 	HashJob		queue[QUEUE_LEN];
 };
+
+/*
+ * Reads the file from its first byte and hashes it until told to stop (checked between
+ * chunks), at the limit, or at the first short read or error: those are left for the
+ * caller's own pass over the file to meet and report. Called and returns with the mutex
+ * held.
+ */
+static void
+read_ahead(VfSha256Thread *t)
+{
+	while (!t->stop_reading && !t->quit && !t->failed && t->ahead < t->limit)
+	{
+		uint64		off = t->ahead;
+		size_t		want = (size_t) Min((uint64) AHEAD_CHUNK, t->limit - off);
+		ssize_t		r;
+		bool		ok;
+
+		pthread_mutex_unlock(&t->mu);
+		r = pread(t->fd, t->buf, want, (off_t) off);
+		ok = r > 0;
+		if (ok)
+		{
+			COMP_CRC32C(t->ahead_crc, t->buf, (size_t) r);
+			ok = pg_cryptohash_update(t->ahead_ctx, t->buf, (size_t) r) == 0;
+		}
+		pthread_mutex_lock(&t->mu);
+		if (r <= 0)
+			break;
+		t->ahead += (uint64) r;
+		if (!ok)
+			t->failed = true;
+	}
+	t->reading = false;
+	pthread_cond_broadcast(&t->cv);
+}
 
 static void *
 hash_loop(void *arg)
@@ -58,6 +114,8 @@ hash_loop(void *arg)
 	VfSha256Thread *t = arg;
 
 	pthread_mutex_lock(&t->mu);
+	if (t->reading)
+		read_ahead(t);
 	for (;;)
 	{
 		HashJob		job;
@@ -86,11 +144,21 @@ hash_loop(void *arg)
 }
 
 VfSha256Thread *
-vf_sha256_thread_start(void)
+vf_sha256_thread_start(int fd, uint64 limit, pg_cryptohash_ctx *ctx)
 {
 	VfSha256Thread *t = palloc0(sizeof(*t));
 	sigset_t	all,
 				old;
+
+	INIT_CRC32C(t->ahead_crc);
+	if (fd >= 0 && limit > 0)
+	{
+		t->fd = fd;
+		t->limit = limit;
+		t->ahead_ctx = ctx;
+		t->buf = palloc(AHEAD_CHUNK);
+		t->reading = true;
+	}
 
 	if (pthread_mutex_init(&t->mu, NULL) != 0)
 		return t;
@@ -106,10 +174,27 @@ vf_sha256_thread_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!t->running)
 	{
+		t->reading = false;
 		pthread_cond_destroy(&t->cv);
 		pthread_mutex_destroy(&t->mu);
 	}
 	return t;
+}
+
+uint64
+vf_sha256_thread_stop_reading(VfSha256Thread *t, pg_crc32c *crc)
+{
+	if (t->running)
+	{
+		pthread_mutex_lock(&t->mu);
+		t->stop_reading = true;
+		while (t->reading)
+			pthread_cond_wait(&t->cv, &t->mu);
+		pthread_mutex_unlock(&t->mu);
+	}
+	*crc = t->ahead_crc;
+	FIN_CRC32C(*crc);
+	return t->ahead;
 }
 
 bool
@@ -153,6 +238,21 @@ vf_sha256_thread_wait(VfSha256Thread *t)
 		return !t->failed;
 	pthread_mutex_lock(&t->mu);
 	while (t->tail != t->head)
+		pthread_cond_wait(&t->cv, &t->mu);
+	ok = !t->failed;
+	pthread_mutex_unlock(&t->mu);
+	return ok;
+}
+
+bool
+vf_sha256_thread_release(VfSha256Thread *t)
+{
+	bool		ok;
+
+	if (!t->running)
+		return !t->failed;
+	pthread_mutex_lock(&t->mu);
+	while (t->last_unstable && t->tail != t->head)
 		pthread_cond_wait(&t->cv, &t->mu);
 	ok = !t->failed;
 	pthread_mutex_unlock(&t->mu);

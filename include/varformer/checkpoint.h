@@ -59,7 +59,16 @@ int			vf_checkpoint_image_build(const char *path, void **image, size_t *size,
  * (the fill's buffer) stays unchanged until the next on_chunk call returns; the last call,
  * on_chunk(arg, NULL, 0), comes before the fill returns (also when it fails) and must not
  * return while any chunk is still in use. vf_checkpoint_plan_text gives text file i
- * (0 config.json, 1 tokenizer.json, 2 vocab.txt) as read, NULL when absent.
+ * (0 config.json, 1 tokenizer.json, 2 vocab.txt) as read, NULL when absent;
+ * vf_checkpoint_plan_file the safetensors file that the fill reads and its size in bytes.
+ *
+ * vf_checkpoint_plan_fill_range fills from bytes [from, to) of the file only, with the same
+ * contract for those bytes (ending with its own final call); fills of ranges that together
+ * cover the file, in any order, build the same image as one whole fill. A range that ends
+ * at the file's size reads to its end and fails if it is longer; one that ends earlier
+ * stops there. Both ends must be where vf_checkpoint_plan_split puts them:
+ * vf_checkpoint_plan_split(plan, at) is the last offset <= at that splits no element of a
+ * tensor that is converted (F16, BF16, F64), so a range's first element is whole.
  */
 typedef struct VfCheckpointPlan VfCheckpointPlan;
 typedef int (*VfChunkFn) (void *arg, const void *data, size_t len);
@@ -70,6 +79,10 @@ int			vf_checkpoint_plan_fill(const VfCheckpointPlan *plan, void *dst, VfChunkFn
 									void *arg, VfError *err);
 const char *vf_checkpoint_plan_text(const VfCheckpointPlan *plan, int i, const char **file,
 									size_t *len);
+const char *vf_checkpoint_plan_file(const VfCheckpointPlan *plan, uint64_t *size);
+int			vf_checkpoint_plan_fill_range(const VfCheckpointPlan *plan, void *dst, uint64_t from,
+										  uint64_t to, VfChunkFn on_chunk, void *arg, VfError *err);
+uint64_t	vf_checkpoint_plan_split(const VfCheckpointPlan *plan, uint64_t at);
 void		vf_checkpoint_plan_free(VfCheckpointPlan *plan);
 
 /* Resolves an image (validating every offset against size) into a view; out->tensor malloc'd. */

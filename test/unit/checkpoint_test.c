@@ -4,6 +4,7 @@
  * message naming the problem; corrupt images must fail to open, never crash.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,63 @@ test_chunks(void)
 	CHECK(vf_checkpoint_plan_fill(plan, img, log_chunk, &l, &err) != 0 &&
 		  strstr(err.msg, "was stopped") != NULL);
 	CHECK(l.ends == 1 && l.calls == 2);
+
+	/*
+	 * Two ranges, the end of the file first (how load_model fills when the hashing thread
+	 * has read the beginning itself): at every offset's split, the same image, each range's
+	 * bytes in order with a final call of its own, and no converted element cut.
+	 */
+	{
+		uint64_t	fsize;
+		int			splits_ok = 0,
+					cut = 0;
+		uint64_t	cut_at = 0;
+
+		CHECK(strstr(vf_checkpoint_plan_file(plan, &fsize), "hf/model.safetensors") != NULL &&
+			  fsize == file_len);
+		CHECK(vf_checkpoint_plan_split(plan, fsize + 5) == fsize);
+		for (uint64_t at = 0; at <= fsize; at++)
+		{
+			uint64_t	s = vf_checkpoint_plan_split(plan, at);
+			bool		ok = true;
+
+			if (s != at)
+			{
+				cut++;
+				cut_at = at;
+			}
+			ok &= s <= at && at - s < 8 && vf_checkpoint_plan_split(plan, s) == s;
+			memset(img, 0xA5, size);
+			l.n = 0;
+			l.calls = l.ends = 0;
+			l.prev = NULL;
+			l.stop_at = 0;
+			ok &= vf_checkpoint_plan_fill_range(plan, img, s, fsize, log_chunk, &l, &err) == 0;
+			ok &= l.ends == 1 && l.n == fsize - s && memcmp(l.all, file + s, l.n) == 0;
+			l.n = 0;
+			l.ends = 0;
+			l.prev = NULL;
+			ok &= vf_checkpoint_plan_fill_range(plan, img, 0, s, log_chunk, &l, &err) == 0;
+			ok &= l.ends == 1 && l.n == s && memcmp(l.all, file, l.n) == 0;
+			ok &= memcmp(img, ref, size) == 0;
+			splits_ok += ok;
+			if (!ok)
+				printf("FAIL filling [%llu, end) then [0, %llu)\n", (unsigned long long) s,
+					   (unsigned long long) s);
+		}
+		CHECK(splits_ok == (int) fsize + 1);
+		/* inside an element: 5 offsets of the F16 tensor, 2 of the BF16, 7 of the F64 */
+		CHECK(cut == 5 + 2 + 7);
+		/* a range that cuts an element is refused */
+		l.ends = 0;
+		l.prev = NULL;
+		CHECK(vf_checkpoint_plan_fill_range(plan, img, cut_at, fsize, log_chunk, &l, &err) != 0 &&
+			  strstr(err.msg, "alone") != NULL && l.ends == 0);
+		CHECK(vf_checkpoint_plan_fill_range(plan, img, 0, cut_at, log_chunk, &l, &err) != 0 &&
+			  l.ends == 0);
+		printf("ok   chunks: filled in two ranges at all %d split points, the same image\n",
+			   splits_ok);
+	}
 
 	vf_checkpoint_plan_free(plan);
 	free(img);
