@@ -8,16 +8,14 @@
  * the sha256 of `sha256sum config.json model.safetensors tokenizer.json vocab.txt` output
  * (the files present, in that order); for an ensemble, of its options text.
  *
- * A checkpoint is read once: its headers are validated and the image sized first, then the
- * safetensors file streams through the hash and straight into a new DSM segment that the
- * store adopts (no private copy, no second pass). The hash runs on a second core, behind
- * the reader, over the very bytes in the segment (sha256_thread.c says why a thread
- * is safe there).
- *
- * Creating the segment zero-fills all of it (PostgreSQL's posix_fallocate), which takes
- * about as long as hashing a third of the file, so the hashing thread starts first and
- * reads the file's first bytes itself meanwhile; fill_checkpoint says how those are proved
- * to be the bytes then loaded.
+ * A checkpoint is loaded in one pass: its headers are validated and the image sized first,
+ * then the safetensors file streams through the hash and straight into a new DSM segment
+ * that the store adopts (no private copy). The hash runs on a second core, behind the
+ * reader, over the very bytes in the segment (sha256_thread.c says why a thread is safe
+ * there). Only the file's first bytes are read twice: creating the segment zero-fills all
+ * of it (PostgreSQL's posix_fallocate), which takes about as long as hashing a third of
+ * the file, so the hashing thread starts first and reads and hashes them itself meanwhile;
+ * fill_checkpoint says how they are proved to be the bytes then loaded.
  */
 #include "postgres.h"
 
