@@ -229,15 +229,16 @@ vf_sha256_thread_push(VfSha256Thread *t, pg_cryptohash_ctx *ctx, const void *dat
 	return ok;
 }
 
-bool
-vf_sha256_thread_wait(VfSha256Thread *t)
+/* Waits until the queue is empty, or (unstable_only) until no buffer about to be reused is in it. */
+static bool
+drain(VfSha256Thread *t, bool unstable_only)
 {
 	bool		ok;
 
 	if (!t->running)
 		return !t->failed;
 	pthread_mutex_lock(&t->mu);
-	while (t->tail != t->head)
+	while ((!unstable_only || t->last_unstable) && t->tail != t->head)
 		pthread_cond_wait(&t->cv, &t->mu);
 	ok = !t->failed;
 	pthread_mutex_unlock(&t->mu);
@@ -245,18 +246,15 @@ vf_sha256_thread_wait(VfSha256Thread *t)
 }
 
 bool
+vf_sha256_thread_wait(VfSha256Thread *t)
+{
+	return drain(t, false);
+}
+
+bool
 vf_sha256_thread_release(VfSha256Thread *t)
 {
-	bool		ok;
-
-	if (!t->running)
-		return !t->failed;
-	pthread_mutex_lock(&t->mu);
-	while (t->last_unstable && t->tail != t->head)
-		pthread_cond_wait(&t->cv, &t->mu);
-	ok = !t->failed;
-	pthread_mutex_unlock(&t->mu);
-	return ok;
+	return drain(t, true);
 }
 
 void
