@@ -192,7 +192,7 @@ vf_model_catalog_get(const char *name, VfCatalogEntry *out)
 
 void
 vf_model_catalog_store(const char *name, const char *path, const VfModelBinding *bind,
-					   const VfModelBuild *b)
+					   bool copy_annotation, const VfModelBuild *b)
 {
 	CatalogAccess ca;
 	Oid			types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
@@ -234,15 +234,19 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 				   ca.table);
 	if (SPI_execute_with_args(sql, 12, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record model \"%s\" in the catalog", name);
-	/* the annotation copy follows the catalog row; the gene table is locked since binding */
-	if (SPI_execute_with_args(psprintf("DELETE FROM %s.model_gene WHERE model OPERATOR(pg_catalog.=) $1", ca.schema),
-							  1, types, values, NULL, false, 0) != SPI_OK_DELETE ||
-		(bind->reference &&
+	/*
+	 * The annotation copy follows the catalog row (the gene table is locked since binding);
+	 * when the catalog already holds this very annotation, its copy stays as it is.
+	 */
+	if (copy_annotation &&
+		(SPI_execute_with_args(psprintf("DELETE FROM %s.model_gene WHERE model OPERATOR(pg_catalog.=) $1", ca.schema),
+							   1, types, values, NULL, false, 0) != SPI_OK_DELETE ||
+		 (bind->reference &&
 		 SPI_execute_with_args(psprintf("INSERT INTO %s.model_gene (model, gene_id, gene_name, chrom, start, \"end\", "
 										"strand, tss, gene_type, gene_id_unversioned) "
 										"SELECT $1, gene_id, gene_name, chrom, start, \"end\", strand, tss, gene_type, "
 										"gene_id_unversioned FROM %s.gene", ca.schema, ca.schema),
-							   1, types, values, NULL, false, 0) != SPI_OK_INSERT))
+							   1, types, values, NULL, false, 0) != SPI_OK_INSERT)))
 		elog(ERROR, "could not record the gene annotation of model \"%s\"", name);
 	catalog_end(&ca);
 }

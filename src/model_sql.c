@@ -60,13 +60,16 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 	VfCatalogEntry cat;
 	VfModelBinding bind;
 	bool		exists,
-				in_catalog;
+				in_catalog,
+				copy_annotation;
 	VfModelBuild b;
 	volatile VfRegisterResult res = VF_REGISTER_LOADED;
 
 	vf_model_binding_resolve(name, options, &bind);
 	exists = vf_model_store_lookup(name, &cur);
 	in_catalog = vf_model_catalog_get(name, &cat);
+	/* the catalog's gene copy is written with its sha256: equal sha256, nothing to copy */
+	copy_annotation = !(in_catalog && same_text(cat.annotation_sha256, bind.annotation_sha256));
 
 	/*
 	 * A new name is hashed while it is read (one pass). A known one (in shared memory, or only
@@ -115,7 +118,7 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 			b.parameters = cur.parameters;
 			b.size = (size_t) cur.bytes;
 			memcpy(b.sha256, cur.sha256, VF_SHA256_LEN);
-			vf_model_catalog_store(name, path, &bind, &b);
+			vf_model_catalog_store(name, path, &bind, copy_annotation, &b);
 			return diff.len == 0 ? VF_REGISTER_UNCHANGED : VF_REGISTER_REPLACED;
 		}
 	}
@@ -125,7 +128,7 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 	PG_TRY();
 	{
 		/* catalog first: if registering fails, the transaction takes the row back */
-		vf_model_catalog_store(name, path, &bind, &b);
+		vf_model_catalog_store(name, path, &bind, copy_annotation, &b);
 		res = vf_model_store_register(name, &b, replace, true);
 	}
 	PG_FINALLY();

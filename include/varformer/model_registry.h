@@ -96,8 +96,10 @@ typedef struct VfCatalogEntry
 extern void vf_model_binding_resolve(const char *name, const char *options_json,
 									 VfModelBinding *out);
 extern bool vf_model_catalog_get(const char *name, VfCatalogEntry *out);
+/* copy_annotation: (re)write model_gene from the gene table, false when it is bind's already */
 extern void vf_model_catalog_store(const char *name, const char *path,
-								   const VfModelBinding *bind, const VfModelBuild *b);
+								   const VfModelBinding *bind, bool copy_annotation,
+								   const VfModelBuild *b);
 extern bool vf_model_catalog_delete(const char *name);
 extern bool vf_model_catalog_reload(const char *name);
 
