@@ -1,17 +1,29 @@
 # varformer: PGXS build for PostgreSQL 15.
 #
-# Targets: all, install, check (the README's test command), demo, bench.
-# Module fragments in mk/*.mk add their own rules (unit tests, benchmarks, fuzzers)
-# so that concerns stay in their own files.
+# Targets: all, install, check (the README's test command), installcheck, demo, bench.
+#
+# Two layers, found by folder (README "Layout"):
+#   src/lib/**        plain C, never includes a PostgreSQL header; archived as the static PIC
+#                     library build/libvarformer.a, which the extension, the unit tests, the
+#                     parity drivers and the benchmarks all link: they test the shipped code.
+#   src/extension/**  the SQL layer (fmgr functions, shared memory, catalogs): varformer.so.
+# Rules for tests, fuzzers and benchmarks are in mk/*.mk.
 
 EXTVERSION   = 0.1
 MODULE_big   = varformer
-SRCS        := $(sort $(wildcard src/*.c))
-OBJS         = $(SRCS:.c=.o)
+VF_LIB_SRCS := $(sort $(shell find src/lib -name '*.c'))
+VF_EXT_SRCS := $(sort $(shell find src/extension -name '*.c'))
+VF_LIB_OBJS  = $(VF_LIB_SRCS:.c=.o)
+OBJS         = $(VF_EXT_SRCS:.c=.o)
+VF_LIB       = build/libvarformer.a
 MODULEDIR    = extension
 DATA         = extension/varformer.control
 DATA_built   = extension/varformer--$(EXTVERSION).sql
-EXTRA_CLEAN  = build .deps
+EXTRA_CLEAN  = build .deps $(VF_LIB_OBJS) $(VF_LIB_OBJS:.o=.d)
+
+# pg_regress (`make installcheck` against an installed server; `make check` runs it too).
+REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=varformer
 
 # Rebuild objects when a header they include changes (PGXS's own -MMD tracking, off by default).
 override autodepend = yes
@@ -21,26 +33,28 @@ PG_CONFIG   ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_c
 
 # OpenBLAS is deliberately NOT linked: its library constructor starts threads, and
 # the postmaster (which preloads us) must never own threads before it forks.
-# src/blas.c dlopen()s it lazily inside a backend instead; we only need its header.
+# src/lib/kernels/blas.c dlopen()s it lazily inside a backend instead; we only need its header.
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 HTS_LIBS    := $(shell pkg-config --libs htslib 2>/dev/null || echo -lhts)
+VF_SYS_LIBS  = $(HTS_LIBS) -lsqlite3 -ldl -lm -lpthread
 
-PG_CPPFLAGS  = -I$(CURDIR)/include $(BLAS_CFLAGS)
-PG_CFLAGS    = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-               -Wno-declaration-after-statement -ftree-vectorize $(if $(WERROR),-Werror)
-SHLIB_LINK   = $(HTS_LIBS) -lsqlite3 -ldl -lm
+VF_WARN      = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+               -Wno-declaration-after-statement $(if $(WERROR),-Werror)
+PG_CPPFLAGS  = -I$(CURDIR)/include -I$(CURDIR)/src/extension $(BLAS_CFLAGS)
+PG_CFLAGS    = -std=gnu11 $(VF_WARN) -ftree-vectorize
+SHLIB_LINK   = $(VF_LIB) $(VF_SYS_LIBS)
 
-# Hot numeric kernels: allow the compiler to reassociate float sums so the loops
-# vectorize (same trade pgvector makes); runtime dispatch comes from target_clones.
-VF_KERNEL_OBJS = $(filter %_kernels.o,$(OBJS))
-# (PGXS folds PG_CFLAGS into CFLAGS with `override` at parse time, so a target-specific
-# PG_CFLAGS would be ignored: the flags must go on CFLAGS, with override.)
-$(VF_KERNEL_OBJS): override CFLAGS += -fassociative-math -fno-signed-zeros -fno-trapping-math
+# Hot numeric kernels (everything in src/lib/kernels/): the compiler may reassociate float
+# sums so the loops vectorize (the trade pgvector makes); runtime dispatch comes from
+# target_clones. Written once here; every build of the library (shipped, sanitized, fuzzed)
+# applies it the same way.
+VF_KERNEL_CFLAGS = -fassociative-math -fno-signed-zeros -fno-trapping-math
+vf_kernel_flags  = $(if $(findstring /kernels/,$(1)),$(VF_KERNEL_CFLAGS))
 
 # The driver goals (check, bench, demo, deps) run their own sub-makes and must work on a
 # fresh machine where pg_config is not there yet, so they do not read PGXS (which would
 # also bring its own `check` recipe). Everything else needs PGXS.
-VF_DRIVER_GOALS = check bench demo deps
+VF_DRIVER_GOALS = check check-asan bench demo deps train-demo
 ifneq ($(filter $(VF_DRIVER_GOALS),$(MAKECMDGOALS)),)
 PGXS :=
 else
@@ -48,8 +62,23 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 endif
 ifneq ($(PGXS),)
 include $(PGXS)
+
+# The library is compiled with PGXS's optimisation and PIC flags but without the server's
+# include directories, so a PostgreSQL header included by mistake does not even compile
+# (test/checks/00_layers.sh also checks it by reading the sources).
+VF_LIB_CFLAGS = $(CFLAGS) -Iinclude $(BLAS_CFLAGS)
+src/lib/%.o: src/lib/%.c
+	$(CC) $(VF_LIB_CFLAGS) $(call vf_kernel_flags,$@) -MMD -MP -c -o $@ $<
+-include $(VF_LIB_OBJS:.o=.d)
+
+$(VF_LIB): $(VF_LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(MODULE_big)$(DLSUFFIX): $(VF_LIB)
 else ifeq ($(filter $(VF_DRIVER_GOALS),$(MAKECMDGOALS)),)
-all install:
+all install installcheck:
 	@echo "PostgreSQL 15 server headers not found: run 'make deps' (or 'make check', which installs them)." >&2
 	@exit 1
 endif

@@ -18,7 +18,7 @@ bin=build/bench/embedding
 mkdir -p "$bin" "$VF_GENERATED/embedding_bench"
 KFLAGS="-O2 -ftree-vectorize -std=gnu11 -Wall -Wextra -Iinclude -fassociative-math -fno-signed-zeros -fno-trapping-math -pthread"
 gcc $KFLAGS test/bench/membw.c -o "$bin/membw"
-gcc $KFLAGS test/bench/embedding_kernel_bench.c src/embedding_kernels.c -lm -o "$bin/kernel_bench"
+make -s build/bench/embedding_kernel_bench && cp build/bench/embedding_kernel_bench "$bin/kernel_bench"
 
 declare -A M
 collect() { while IFS='=' read -r k v; do [ -n "$k" ] && M[$k]=$v; done; }

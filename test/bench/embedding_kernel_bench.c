@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "varformer/embedding.h"
+#include "varformer/kernels/embedding_kernels.h"
 
 #include "bench_memory.h"
 

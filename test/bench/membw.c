@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "varformer/simd.h"
+#include "varformer/common/simd.h"
 
 #include "bench_memory.h"
 

@@ -2,9 +2,9 @@
 # The embedding kernels must be vectorized: the AVX2 and AVX-512 clones that
 # VF_TARGET_CLONES emits for each reduction must contain packed FMA instructions on
 # ymm/zmm registers. This fails if the kernel flags (-fassociative-math, see the Makefile)
-# stop reaching src/embedding_kernels.o, which silently leaves scalar in-order sums.
+# stop reaching src/lib/kernels/embedding_kernels.o, which silently leaves scalar in-order sums.
 set -euo pipefail
-obj="$VF_ROOT/src/embedding_kernels.o"
+obj="$VF_ROOT/src/lib/kernels/embedding_kernels.o"
 [ -f "$obj" ] || { echo "missing $obj (make all first)"; exit 1; }
 case "$(uname -m)" in x86_64) ;; *) echo "not x86_64: no target clones to check"; exit 0;; esac
 dis=$(objdump -d --no-show-raw-insn "$obj")

@@ -2,6 +2,6 @@
 # Safetensors parsing, dtype conversion and the checkpoint image (ASan/UBSan), outside the server.
 set -euo pipefail
 cd "$VF_ROOT"
-make -s build/unit/checkpoint_test build/unit/checkpoint_test_tiny_reads
+make -s build/unit/checkpoint_test
 build/unit/checkpoint_test
-build/unit/checkpoint_test_tiny_reads | tail -n1
+build/unit/checkpoint_test 3 | tail -n1

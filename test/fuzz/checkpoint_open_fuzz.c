@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/checkpoint.h"
+#include "varformer/checkpoint/checkpoint.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "varformer/checkpoint.h"
+#include "varformer/checkpoint/checkpoint.h"
 
 int
 main(int argc, char **argv)

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "varformer/safetensors.h"
+#include "varformer/checkpoint/safetensors.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

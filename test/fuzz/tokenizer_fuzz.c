@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/tokenizer.h"
+#include "varformer/tokenizers/tokenizer.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

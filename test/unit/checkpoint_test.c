@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "varformer/checkpoint.h"
-#include "varformer/safetensors.h"
+#include "varformer/checkpoint/checkpoint.h"
+#include "varformer/checkpoint/safetensors.h"
 
 static int	failures = 0;
 static char dir[256];
@@ -445,9 +445,12 @@ test_chunks(void)
 	free(l.prev_copy);
 }
 
+/* "checkpoint_test 3" reads 3 bytes at a time: every tensor and element is split across reads. */
 int
-main(void)
+main(int argc, char **argv)
 {
+	if (argc > 1)
+		vf_checkpoint_read_chunk = (size_t) atoi(argv[1]);
 	snprintf(dir, sizeof(dir), "/tmp/vf_ckpt_test_XXXXXX");
 	if (mkdtemp(dir) == NULL)
 	{

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/blas.h"
-#include "varformer/checkpoint.h"
-#include "varformer/encoder.h"
-#include "varformer/json.h"
+#include "varformer/kernels/blas.h"
+#include "varformer/checkpoint/checkpoint.h"
+#include "varformer/models/encoder.h"
+#include "varformer/common/json.h"
 
 static char *
 slurp(const char *path, size_t *len)

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/blas.h"
-#include "varformer/checkpoint.h"
-#include "varformer/encoder.h"
-#include "varformer/json.h"
-#include "varformer/tensor_kernels.h"
+#include "varformer/kernels/blas.h"
+#include "varformer/checkpoint/checkpoint.h"
+#include "varformer/models/encoder.h"
+#include "varformer/common/json.h"
+#include "varformer/kernels/tensor_kernels.h"
 
 static int	failures = 0;
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/contig_names.h"
-#include "varformer/genotype_codec.h"
-#include "varformer/genotype_text.h"
-#include "varformer/region.h"
+#include "varformer/common/contig_names.h"
+#include "varformer/types/genotype_codec.h"
+#include "varformer/types/genotype_text.h"
+#include "varformer/common/region.h"
 
 static int	failures = 0;
 

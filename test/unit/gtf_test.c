@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "varformer/gtf.h"
+#include "varformer/genomics/gtf.h"
 
 static int	failures = 0;
 

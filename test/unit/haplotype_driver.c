@@ -17,7 +17,7 @@
 #include <htslib/faidx.h>
 #include <htslib/vcf.h>
 
-#include "varformer/haplotype.h"
+#include "varformer/genomics/haplotype.h"
 
 int
 main(int argc, char **argv)

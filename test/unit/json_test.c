@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "varformer/json.h"
+#include "varformer/common/json.h"
 
 static int	failures = 0;
 

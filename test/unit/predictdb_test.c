@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/predictdb.h"
+#include "varformer/scoring/predictdb.h"
 
 static int	failures = 0;
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/tokenizer.h"
+#include "varformer/tokenizers/tokenizer.h"
 
 static char *
 slurp(const char *path, size_t *len)

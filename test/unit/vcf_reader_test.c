@@ -11,8 +11,8 @@
 
 #include <htslib/hts_log.h>
 
-#include "varformer/calls.h"
-#include "varformer/vcf_reader.h"
+#include "varformer/types/calls.h"
+#include "varformer/genomics/vcf_reader.h"
 
 static int	failures = 0;
 

@@ -1,0 +1,205 @@
+/*
+ * gtf_import.c: import_gtf(path) -> rows of the gene table. Reads plain or gzipped GTF
+ * through htslib BGZF (which reads both), parses with gtf.c, upserts through one prepared
+ * SPI plan.
+ */
+#include "postgres.h"
+
+#include <htslib/bgzf.h>
+#include <htslib/kstring.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "varformer/common/contig_names.h"
+#include "common/error_report.h"
+#include "common/extension_schema.h"
+#include "common/file_access.h"
+#include "varformer/genomics/gtf.h"
+#include "genomics/reference_registry.h"
+
+PG_FUNCTION_INFO_V1(vf_import_gtf);
+
+/*
+ * The commonest annotation mistake is a GTF named "chr22" beside a FASTA named "22" (or the
+ * reverse): the import succeeds and every later lookup fails. Say so at import, against the
+ * default reference when there is one.
+ */
+static void
+warn_contig_naming(const char *path, List *chroms)
+{
+	char	   *rname;
+	VfReference *ref = vf_reference_default_if_any(&rname);
+	int			n,
+				mismatched = 0;
+	const char **names;
+	const char *example = NULL,
+			   *example_alias = NULL;
+	ListCell   *lc;
+
+	if (ref == NULL)
+		return;
+	n = vf_reference_n_contigs(ref);
+	names = palloc(sizeof(char *) * (n + 1));
+	for (int i = 0; i < n; i++)
+		names[i] = vf_reference_contig_name(ref, i);
+	foreach(lc, chroms)
+	{
+		const char *c = lfirst(lc);
+		bool		found = false;
+		const char *alias;
+
+		for (int i = 0; i < n && !found; i++)
+			found = strcmp(names[i], c) == 0;
+		if (found || (alias = vf_contig_alias(c, names, n)) == NULL)
+			continue;
+		if (mismatched++ == 0)
+		{
+			example = c;
+			example_alias = alias;
+		}
+	}
+	if (mismatched > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("GTF \"%s\" names contigs like \"%s\" but the default reference genome \"%s\" names them like \"%s\"",
+						path, example, rname, example_alias),
+				 errdetail("%d of the GTF's %d contigs are named the other way.", mismatched, list_length(chroms)),
+				 errhint("Genes imported from it will not be found in the reference; use an annotation with the reference's naming.")));
+}
+
+Datum
+vf_import_gtf(PG_FUNCTION_ARGS)
+{
+	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *abs;
+	BGZF	   *fp;
+	/* on the heap: a local changed inside PG_TRY is indeterminate in PG_FINALLY */
+	kstring_t  *line = palloc0(sizeof(kstring_t));
+	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID};
+	SPIPlanPtr	plan;
+	MemoryContext rowcxt,
+				old;
+	int64		n_genes = 0,
+				lineno = 0;
+	List	   *chroms = NIL;
+	MemoryContext callercxt = CurrentMemoryContext;
+	int			rc;
+
+	vf_require_read_server_files("import_gtf");
+	abs = vf_check_readable_file(path, false);
+
+	fp = bgzf_open(abs, "r");
+	if (fp == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open GTF \"%s\": %m", path)));
+
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "import_gtf row", ALLOCSET_SMALL_SIZES);
+	PG_TRY();
+	{
+		SPI_connect();
+		plan = SPI_prepare(psprintf("INSERT INTO %s (gene_id, gene_name, chrom, start, \"end\", strand, tss, gene_type) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (gene_id) DO UPDATE SET "
+									"gene_name = EXCLUDED.gene_name, chrom = EXCLUDED.chrom, start = EXCLUDED.start, "
+									"\"end\" = EXCLUDED.\"end\", strand = EXCLUDED.strand, tss = EXCLUDED.tss, "
+									"gene_type = EXCLUDED.gene_type",
+									vf_extension_relation("gene")),
+						   8, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the gene insert: %s", SPI_result_code_string(SPI_result));
+
+		for (;;)
+		{
+			int			got;
+			VfGtfGene	g;
+			VfError		err;
+			Datum		values[8];
+			char		nulls[8] = "        ";
+			char		strand[2];
+
+			CHECK_FOR_INTERRUPTS();
+			line->l = 0;
+			got = bgzf_getline(fp, '\n', line);
+			if (got == -1)
+				break;
+			if (got < -1)
+				ereport(ERROR,
+						(errcode(ERRCODE_IO_ERROR),
+						 errmsg("could not read GTF \"%s\" after line %lld", path, (long long) lineno),
+						 errdetail("The file is truncated or its compression is damaged.")));
+			lineno++;
+			if (line->l > VF_GTF_MAX_LINE)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("GTF \"%s\" line %lld is longer than %d bytes", path, (long long) lineno,
+								VF_GTF_MAX_LINE)));
+			if (memchr(line->s, '\0', line->l) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("GTF \"%s\" line %lld contains a NUL byte; is this a GTF text file?",
+								path, (long long) lineno)));
+			rc = vf_gtf_parse_line(line->s, &g, &err);
+			if (rc < 0)
+			{
+				/* name the line, keep the parser's words */
+				ereport(ERROR,
+						(errcode(vf_sqlstate(err.code)),
+						 errmsg("GTF \"%s\" line %lld: %s", path, (long long) lineno, err.msg)));
+			}
+			if (rc == 0)
+				continue;
+
+			if (chroms == NIL || strcmp(llast(chroms), g.chrom) != 0)
+			{
+				ListCell   *lc;
+				bool		seen = false;
+
+				foreach(lc, chroms)
+					seen = seen || strcmp(lfirst(lc), g.chrom) == 0;
+				if (!seen)
+				{
+					/* SPI's context ends at SPI_finish; the list must outlive it */
+					old = MemoryContextSwitchTo(callercxt);
+					chroms = lappend(chroms, pstrdup(g.chrom));
+					MemoryContextSwitchTo(old);
+				}
+			}
+
+			old = MemoryContextSwitchTo(rowcxt);
+			strand[0] = g.strand;
+			strand[1] = '\0';
+			values[0] = CStringGetTextDatum(g.gene_id);
+			values[1] = g.gene_name ? CStringGetTextDatum(g.gene_name) : (Datum) 0;
+			nulls[1] = g.gene_name ? ' ' : 'n';
+			values[2] = CStringGetTextDatum(g.chrom);
+			values[3] = Int64GetDatum(g.start);
+			values[4] = Int64GetDatum(g.end);
+			values[5] = CStringGetTextDatum(strand);
+			values[6] = Int64GetDatum(g.tss);
+			values[7] = g.gene_type ? CStringGetTextDatum(g.gene_type) : (Datum) 0;
+			nulls[7] = g.gene_type ? ' ' : 'n';
+			rc = SPI_execute_plan(plan, values, nulls, false, 0);
+			if (rc != SPI_OK_INSERT)
+				elog(ERROR, "gene insert failed: %s", SPI_result_code_string(rc));
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+			n_genes++;
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		bgzf_close(fp);
+		free(line->s);
+	}
+	PG_END_TRY();
+	MemoryContextDelete(rowcxt);
+	warn_contig_naming(path, chroms);
+	PG_RETURN_INT64(n_genes);
+}

@@ -1,0 +1,519 @@
+/*
+ * model_load.c: turning load_model's (path, options) into a model image and its sha256.
+ *
+ * Dispatch: options {"ensemble": ...} build an ensemble; a file that starts with the
+ * SQLite magic is a PredictDB database; anything else is a safetensors checkpoint (a file or
+ * a Hugging Face style directory) whose config.json decides encoder or seq2func.
+ * The sha256 identifies the content: for a file, what sha256sum prints; for a directory,
+ * the sha256 of `sha256sum config.json model.safetensors tokenizer.json vocab.txt` output
+ * (the files present, in that order); for an ensemble, of its options text.
+ *
+ * A checkpoint is loaded in one pass: its headers are validated and the image sized first,
+ * then the safetensors file streams through the hash and straight into a new DSM segment
+ * that the store adopts (no private copy). The hash runs on a second core, behind the
+ * reader, over the very bytes in the segment (sha256_thread.c says why a thread is safe
+ * there). Only the file's first bytes are read twice: creating the segment zero-fills all
+ * of it (PostgreSQL's posix_fallocate), which takes about as long as hashing a third of
+ * the file, so the hashing thread starts first and reads and hashes them itself meanwhile;
+ * fill_checkpoint says how they are proved to be the bytes then loaded.
+ */
+#include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cryptohash.h"
+#include "common/string.h"
+#include "miscadmin.h"
+#include "port/pg_crc32c.h"
+#include "storage/dsm.h"
+#include "storage/fd.h"
+
+#include "varformer/checkpoint/checkpoint.h"
+#include "common/error_report.h"
+#include "varformer/common/json.h"
+#include "varformer/checkpoint/model_arch.h"
+#include "store/model_registry.h"
+#include "varformer/scoring/predictdb.h"
+#include "store/sha256.h"
+#include "store/sha256_thread.h"
+
+static void
+sha256_path(const char *path, uint8 *out)
+{
+	struct stat st;
+	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	pg_cryptohash_ctx *ctx;
+
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file or directory", path)));
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+	{
+		if (!vf_sha256_file(path, out, NULL))
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not open file \"%s\": %m", path)));
+		return;
+	}
+	ctx = vf_sha256_begin();
+	for (size_t i = 0; i < lengthof(files); i++)
+	{
+		char	   *p = psprintf("%s/%s", path, files[i]);
+		uint8		h[VF_SHA256_LEN];
+
+		if (vf_sha256_file(p, h, NULL))
+		{
+			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), files[i]);
+
+			vf_sha256_update(ctx, line, strlen(line));
+		}
+	}
+	vf_sha256_end(ctx, out);
+}
+
+/*
+ * A PredictDB file is hashed first and read afterwards; a stat fingerprint taken before hashing and
+ * again after reading catches a file rewritten in between (the hash would not match the
+ * weights loaded).
+ */
+static uint64
+path_fingerprint(const char *path)
+{
+	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	struct stat st;
+	uint64		h = UINT64CONST(1469598103934665603);
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	{
+		for (size_t i = 0; i < lengthof(files); i++)
+		{
+			char	   *p = psprintf("%s/%s", path, files[i]);
+
+			h = (h ^ path_fingerprint(p)) * UINT64CONST(1099511628211);
+			pfree(p);
+		}
+		return h;
+	}
+	if (stat(path, &st) != 0)
+		return 0;
+	{
+		uint64		f[5] = {(uint64) st.st_ino, (uint64) st.st_size, (uint64) st.st_mtim.tv_sec,
+		(uint64) st.st_mtim.tv_nsec, (uint64) st.st_ctim.tv_nsec};
+
+		for (int i = 0; i < 5; i++)
+			h = (h ^ f[i]) * UINT64CONST(1099511628211);
+	}
+	return h;
+}
+
+static bool
+is_sqlite_file(const char *path)
+{
+	char		magic[16];
+	int			fd = OpenTransientFile(path, O_RDONLY | PG_BINARY);
+	bool		yes = false;
+
+	if (fd < 0)
+		return false;
+	if (read(fd, magic, 16) == 16 && memcmp(magic, "SQLite format 3\0", 16) == 0)
+		yes = true;
+	CloseTransientFile(fd);
+	return yes;
+}
+
+typedef struct HashFeed
+{
+	pg_cryptohash_ctx *ctx;
+	VfSha256Thread *hasher;
+	const char *image;			/* chunks in here stay put; others are the fill's buffers */
+	size_t		size;
+	uint64		ahead;			/* the file's first bytes, already hashed by the read-ahead */
+	pg_crc32c	ahead_crc;		/* their CRC-32C as the read-ahead read them */
+	uint64		split;			/* the fill reads [split, end), then [0, split) */
+	uint64		pos;			/* file offset of the next byte passed */
+	pg_crc32c	crc;			/* CRC-32C of [0, split) as the fill reads them */
+	uint8		tail[8];		/* [split, ahead): less than one element */
+	bool		last_range;		/* the second fill, or the only one */
+	bool		interrupted;
+	bool		failed;
+} HashFeed;
+
+/*
+ * Per chunk of the file, queued for the hashing thread, which runs behind the reader: a
+ * chunk read into the image stays there, one in the fill's buffer until the next call
+ * returns, and the last call (data NULL) waits for the thread (after the first of two
+ * fills only until the buffers are free, so that it hashes on during the second). Bytes
+ * the read-ahead hashed already are not queued, only checksummed. Never throws: the
+ * plain-C reader has a file and buffers open.
+ */
+static int
+hash_chunk(void *arg, const void *data, size_t len)
+{
+	HashFeed   *f = arg;
+	bool		stable;
+
+	if (data == NULL)
+	{
+		if (!(f->last_range ? vf_sha256_thread_wait(f->hasher) : vf_sha256_thread_release(f->hasher)))
+			f->failed = true;
+		return 0;
+	}
+	if (InterruptPending)
+	{
+		f->interrupted = true;
+		return 1;
+	}
+	stable = (const char *) data >= f->image && (const char *) data + len <= f->image + f->size;
+	if (f->pos < f->ahead)
+	{
+		size_t		n = (size_t) Min((uint64) len, f->ahead - f->pos);
+
+		if (f->pos < f->split)
+			COMP_CRC32C(f->crc, data, n);	/* a range ends at split */
+		else
+			memcpy(f->tail + (f->pos - f->split), data, n);
+		f->pos += n;
+		data = (const char *) data + n;
+		len -= n;
+		if (len == 0)
+			return 0;
+	}
+	f->pos += len;
+	if (!vf_sha256_thread_push(f->hasher, f->ctx, data, len, stable))
+	{
+		f->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+hash_line(pg_cryptohash_ctx *dir, const uint8 *h, const char *file)
+{
+	char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), file);
+
+	vf_sha256_update(dir, line, strlen(line));
+	pfree(line);
+}
+
+/*
+ * The image, built in a new DSM segment while the safetensors file is hashed in the same
+ * pass; out->sha256 is the content sha256 as defined at the top of this file.
+ *
+ * The hashing thread reads the file's first bytes itself while dsm_create runs, so those
+ * are hashed from a read of their own, not from the segment. The fill then reads the rest
+ * first, for the thread to hash on at once, and the read-ahead's part last, with a CRC-32C
+ * only: every byte is hashed exactly once and in order. The fill's CRC-32C of the
+ * read-ahead's bytes, as it reads them from the file (before any conversion), must equal
+ * the read-ahead's, or the load fails, so the digest is that of the bytes loaded. What
+ * the check catches is the file being written between the two reads; it does not defend
+ * against a writer who aims for a CRC collision, and need not: whoever can write the file
+ * can change it before the load.
+ */
+static void
+fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
+{
+	VfError		err;
+	VfCheckpointPlan *plan;
+	size_t		size;
+	bool		is_dir;
+	struct stat sb;
+	VfSha256Thread *volatile hasher = NULL;
+	pg_cryptohash_ctx *volatile ahead_ctx = NULL;
+	volatile int ahead_fd = -1;
+
+	vf_error_clear(&err);
+	is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (vf_checkpoint_plan(path, (size_t) max_bytes, &plan, &size, &err) != 0)
+		vf_ereport(&err);
+	PG_TRY();
+	{
+		uint8		st_sha[VF_SHA256_LEN];
+		HashFeed	feed = {0};
+		int			rc;
+		uint64		file_size;
+		const char *st_path = vf_checkpoint_plan_file(plan, &file_size);
+
+		/* no read-ahead when the file cannot be opened: the fill reports why */
+		ahead_ctx = vf_sha256_begin();
+		ahead_fd = OpenTransientFile(st_path, O_RDONLY | PG_BINARY);
+		hasher = vf_sha256_thread_start(ahead_fd, file_size, ahead_ctx);
+		out->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
+		if (out->seg == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("too many dynamic shared memory segments to load \"%s\"", path)));
+		out->image = dsm_segment_address(out->seg);
+		out->size = size;
+		feed.ahead = vf_sha256_thread_stop_reading(hasher, &feed.ahead_crc);
+		/* the fill maps the segment's pages chunk by chunk, just ahead of each read */
+		feed.hasher = hasher;
+		feed.image = out->image;
+		feed.size = size;
+		feed.ctx = ahead_ctx;
+		ahead_ctx = NULL;
+		for (;;)
+		{
+			if (feed.ctx == NULL)
+				feed.ctx = vf_sha256_begin();
+			/* fewer than 8 bytes from ahead: an element that F16/BF16/F64 convert whole */
+			feed.split = vf_checkpoint_plan_split(plan, feed.ahead);
+			Assert(feed.ahead - feed.split <= sizeof(feed.tail));
+			INIT_CRC32C(feed.crc);
+			feed.interrupted = feed.failed = false;
+			feed.pos = feed.split;
+			feed.last_range = feed.split == 0;
+			rc = vf_checkpoint_plan_fill_range(plan, out->image, feed.split, file_size,
+											   hash_chunk, &feed, &err);
+			if (rc == 0 && !feed.last_range)
+			{
+				feed.pos = 0;
+				feed.last_range = true;
+				rc = vf_checkpoint_plan_fill_range(plan, out->image, 0, feed.split,
+												   hash_chunk, &feed, &err);
+			}
+			if (rc == 0 || !feed.interrupted)
+				break;
+			/*
+			 * A cancel throws here; any other interrupt is served and the pass starts over,
+			 * hashing everything from the segment (the read-ahead's digest went with ctx).
+			 */
+			if (!feed.last_range)
+				(void) vf_sha256_thread_wait(hasher);
+			pg_cryptohash_free(feed.ctx);
+			feed.ctx = NULL;
+			feed.ahead = 0;
+			CHECK_FOR_INTERRUPTS();
+		}
+		vf_sha256_thread_stop(hasher);
+		if (feed.failed)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("could not compute SHA-256: %s", pg_cryptohash_error(feed.ctx))));
+		if (rc == 0 && feed.ahead > 0)
+		{
+			COMP_CRC32C(feed.crc, feed.tail, feed.ahead - feed.split);
+			FIN_CRC32C(feed.crc);
+		}
+		if (rc == 0 && feed.ahead > 0 && !EQ_CRC32C(feed.crc, feed.ahead_crc))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("\"%s\" changed while it was being loaded", st_path),
+					 errhint("Load it again once the file is complete.")));
+		if (rc != 0)
+			vf_ereport(&err);
+		vf_sha256_end(feed.ctx, st_sha);
+		if (!is_dir)
+			memcpy(out->sha256, st_sha, VF_SHA256_LEN);
+		else
+		{
+			/* sha256sum's lines for config.json model.safetensors tokenizer.json vocab.txt */
+			pg_cryptohash_ctx *dir = vf_sha256_begin();
+
+			for (int i = 0; i < 3; i++)
+			{
+				const char *file;
+				size_t		len;
+				const char *text = vf_checkpoint_plan_text(plan, i, &file, &len);
+
+				if (text != NULL)
+				{
+					uint8		h[VF_SHA256_LEN];
+					pg_cryptohash_ctx *ctx = vf_sha256_begin();
+
+					vf_sha256_update(ctx, text, len);
+					vf_sha256_end(ctx, h);
+					hash_line(dir, h, file);
+				}
+				if (i == 0)
+					hash_line(dir, st_sha, "model.safetensors");
+			}
+			vf_sha256_end(dir, out->sha256);
+		}
+	}
+	PG_FINALLY();
+	{
+		/* joined before an error unwinds past the segment it may be reading */
+		if (hasher != NULL)
+			vf_sha256_thread_stop(hasher);
+		if (ahead_fd >= 0)
+			CloseTransientFile(ahead_fd);
+		if (ahead_ctx != NULL)
+			pg_cryptohash_free(ahead_ctx);
+		vf_checkpoint_plan_free(plan);
+	}
+	PG_END_TRY();
+}
+
+static void
+build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelBuild *out)
+{
+	VfError		err;
+	VfCheckpoint ckpt;
+	const char *arch = NULL;
+	VfModelKind kind = VF_KIND_ENCODER;
+	int			rc;
+
+	vf_error_clear(&err);
+	fill_checkpoint(path, max_bytes, out);
+	if (vf_checkpoint_open(out->image, out->size, &ckpt, &err) != 0)
+	{
+		vf_model_build_free(out);
+		vf_ereport(&err);
+	}
+	if (ckpt.config_json)
+		rc = vf_model_arch_detect(ckpt.config_json, ckpt.config_len, &arch, &kind, &err);
+	else
+	{
+		/* a bare .safetensors file: the options may say what it is */
+		const char *k = vf_json_get_string(opts, "architecture", NULL);
+		char		cfg[160];
+
+		rc = 0;
+		if (k)
+		{
+			snprintf(cfg, sizeof(cfg), "{\"model_type\": \"%.100s\"}", k);
+			rc = vf_model_arch_detect(cfg, strlen(cfg), &arch, &kind, &err);
+		}
+	}
+	if (rc == 0 && arch)
+		rc = vf_model_arch_check(arch, &ckpt, &err);
+	out->parameters = vf_checkpoint_parameters(&ckpt);
+	vf_checkpoint_close(&ckpt);
+	if (rc != 0)
+	{
+		vf_model_build_free(out);
+		vf_ereport(&err);
+	}
+	out->kind = kind;
+	strlcpy(out->arch, arch ? arch : "unknown", VF_ARCH_LEN);
+}
+
+void
+vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
+						uint64 *fingerprint)
+{
+	VfError		err;
+	VfJsonDoc  *doc;
+	bool		ensemble;
+
+	vf_error_clear(&err);
+	doc = vf_json_parse(options_json, strlen(options_json), &err);
+	if (doc == NULL)
+		vf_ereport(&err);
+	ensemble = vf_json_get(vf_json_root(doc), "ensemble") != NULL;
+	vf_json_free(doc);
+	*fingerprint = (path && !ensemble) ? path_fingerprint(path) : 0;
+	if (ensemble)
+	{
+		pg_cryptohash_ctx *ctx = vf_sha256_begin();
+
+		vf_sha256_update(ctx, options_json, strlen(options_json));
+		vf_sha256_end(ctx, out);
+	}
+	else if (path != NULL)
+		sha256_path(path, out);
+	else
+		memset(out, 0, VF_SHA256_LEN);
+}
+
+void
+vf_model_build(const char *name, const char *path, const char *options_json, int64 max_bytes,
+			   const uint8 *known_sha, uint64 known_fingerprint, VfModelBuild *out)
+{
+	VfError		err;
+	VfJsonDoc  *doc;
+	const VfJson *opts;
+
+	memset(out, 0, sizeof(*out));
+	vf_error_clear(&err);
+	doc = vf_json_parse(options_json, strlen(options_json), &err);
+	if (doc == NULL)
+		vf_ereport(&err);
+	opts = vf_json_root(doc);
+
+	PG_TRY();
+	{
+		if (vf_json_get(opts, "ensemble") != NULL)
+		{
+			pg_cryptohash_ctx *ctx;
+
+			if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
+				vf_ereport(&err);
+			out->kind = VF_KIND_ENSEMBLE;
+			strlcpy(out->arch, "ensemble", VF_ARCH_LEN);
+			if (known_sha)
+				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
+			else
+			{
+				ctx = vf_sha256_begin();
+				vf_sha256_update(ctx, options_json, strlen(options_json));
+				vf_sha256_end(ctx, out->sha256);
+			}
+		}
+		else
+		{
+			if (path == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("load_model needs a path for model \"%s\"", name),
+						 errhint("Only ensembles ({\"ensemble\": ...} in options) are loaded without a file.")));
+			bool		changed;
+			struct stat sb;
+
+			/* before opening anything: opening a FIFO would block, a device might never end */
+			if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+				ereport(ERROR,
+						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+						 errmsg("\"%s\" is not a regular file or directory", path)));
+			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
+			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
+			{
+				if (known_sha)
+					memcpy(out->sha256, known_sha, VF_SHA256_LEN);
+				else
+					sha256_path(path, out->sha256);
+				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
+											 (size_t) max_bytes, &err) != 0)
+					vf_ereport(&err);
+				out->kind = VF_KIND_PREDICTDB;
+				strlcpy(out->arch, "elastic_net", VF_ARCH_LEN);
+				changed = known_sha && path_fingerprint(path) != known_fingerprint;
+			}
+			else
+			{
+				/* hashed while read: the sha256 is that of the very bytes loaded */
+				build_checkpoint(path, opts, max_bytes, out);
+				changed = known_sha && memcmp(out->sha256, known_sha, VF_SHA256_LEN) != 0;
+			}
+			if (changed)
+			{
+				vf_model_build_free(out);
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_IN_USE),
+						 errmsg("\"%s\" changed while model \"%s\" was being loaded", path, name),
+						 errhint("Load it again once the file is complete.")));
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		vf_json_free(doc);
+	}
+	PG_END_TRY();
+}
+
+void
+vf_model_build_free(VfModelBuild *b)
+{
+	if (b->seg != NULL)
+		dsm_detach(b->seg);
+	else
+		free(b->image);
+	b->seg = NULL;
+	b->image = NULL;
+	b->size = 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * model_registry.h: the model store's own interfaces between its files (server side).
+ *
+ *   model_store.c    shared control block, DSM segments, backend attachments
+ *   model_load.c     (path, options) -> kind, architecture, image, sha256
+ *   model_catalog.c  the persisted catalog table and reload after a shared-memory reset
+ *   model_sql.c      load_model, unload_model, the models view, model_checksum
+ * Other modules use model_store.h only.
+ */
+#ifndef VARFORMER_MODEL_REGISTRY_H
+#define VARFORMER_MODEL_REGISTRY_H
+
+#include "postgres.h"
+
+#include "store/model_store.h"
+#include "store/sha256.h"
+
+#define VF_ARCH_LEN 32
+
+/* What load_model / the catalog know about a model before it is in shared memory. */
+typedef struct VfModelBuild
+{
+	VfModelKind kind;
+	char		arch[VF_ARCH_LEN];
+	int64		parameters;
+	void	   *image;			/* in seg when seg is set, else malloc'd (aligned_alloc) */
+	size_t		size;
+	struct dsm_segment *seg;	/* built in place in a new DSM segment; register adopts it */
+	uint8		sha256[VF_SHA256_LEN];
+} VfModelBuild;
+
+typedef enum VfRegisterResult
+{
+	VF_REGISTER_LOADED,
+	VF_REGISTER_UNCHANGED,		/* same name, same bytes: nothing to do */
+	VF_REGISTER_REPLACED
+} VfRegisterResult;
+
+/* One row of the live registry (current database). */
+typedef struct VfModelStatus
+{
+	char		name[NAMEDATALEN];
+	VfModelKind kind;
+	char		arch[VF_ARCH_LEN];
+	int64		parameters;
+	int64		bytes;
+	uint8		sha256[VF_SHA256_LEN];
+	uint64		generation;
+	int32		backends;
+	int64		calls;
+} VfModelStatus;
+
+/* model_store.c */
+extern void vf_model_store_require(void);
+extern int64 vf_model_store_available(const char *replacing);
+extern VfRegisterResult vf_model_store_register(const char *name, VfModelBuild *b,
+												bool replace, bool undo_on_abort);
+extern void vf_model_name_lock(const char *name, bool lock);
+extern bool vf_model_store_unregister(const char *name);
+extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
+extern int	vf_model_store_list(VfModelStatus **out);
+extern int	vf_model_max_memory_mb;
+
+/* model_load.c */
+extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
+									uint64 *fingerprint);
+extern void vf_model_build(const char *name, const char *path, const char *options_json,
+						   int64 max_bytes, const uint8 *known_sha, uint64 known_fingerprint,
+						   VfModelBuild *out);
+extern void vf_model_build_free(VfModelBuild *b);
+
+/*
+ * What load_model records besides the image: the options as stored (canonical jsonb text,
+ * without "replace", with the reference resolved) and, for a model with a "window" option,
+ * the reference and gene annotation it is bound to (model_catalog.c explains why).
+ */
+typedef struct VfModelBinding
+{
+	char	   *options;
+	char	   *reference;		/* NULL: nothing bound */
+	char	   *reference_sha256;
+	char	   *annotation_sha256;
+	int64		genes;
+} VfModelBinding;
+
+/* The catalog's record of a model, for comparing a new load against it (NULL: not bound). */
+typedef struct VfCatalogEntry
+{
+	char	   *sha256;
+	char	   *options;
+	char	   *reference_sha256;
+	char	   *annotation_sha256;
+} VfCatalogEntry;
+
+/* model_catalog.c */
+extern void vf_model_binding_resolve(const char *name, const char *options_json,
+									 VfModelBinding *out);
+extern bool vf_model_catalog_get(const char *name, VfCatalogEntry *out);
+/* copy_annotation: (re)write model_gene from the gene table, false when it is bind's already */
+extern void vf_model_catalog_store(const char *name, const char *path,
+								   const VfModelBinding *bind, bool copy_annotation,
+								   const VfModelBuild *b);
+extern bool vf_model_catalog_delete(const char *name);
+extern bool vf_model_catalog_reload(const char *name);
+
+#endif

@@ -1,0 +1,581 @@
+/*
+ * predictdb_score.c: PrediXcan allele matching and GReX over one sample's calls (plain C).
+ *
+ * A sample is matched against the whole model once (vf_pdb_scratch_set_calls: every call is
+ * looked up in the image's variant hash), after which each gene is a short dot product of
+ * its weights with the per-variant dosages. A query scoring many genes per genotype (the
+ * usual cohort x genes join) therefore decodes and matches each genotype once.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "varformer/scoring/predictdb.h"
+#include "predictdb_image.h"
+
+/* per-variant status beyond VfPdbMatch: listed, but its call is missing (./. and no DS) */
+#define STATUS_MISSING_CALL 5
+
+typedef struct PdbVarState
+{
+	uint32_t	stamp;			/* == gen: set for the current sample; else "not present" */
+	uint8_t		status;			/* VfPdbMatch or STATUS_MISSING_CALL */
+	double		dosage;			/* effect-allele dosage after matching */
+} PdbVarState;
+
+/* What the per-sample merge reads of each variant, packed (the image's variants are wider). */
+typedef struct PdbVarLite
+{
+	int64_t		pos;
+	float		homref_dosage;
+	uint8_t		homref_match;
+	char		ref1;			/* the model's alleles when both are single bases, else 0 */
+	char		eff1;
+} PdbVarLite;
+
+struct VfPdbScratch
+{
+	uint32_t	n_variant;
+	uint32_t	gen;			/* stamp of the current sample; stale stamps mean "not listed" */
+	struct PdbVarState *var;	/* per model variant, interleaved: scoring reads all three */
+	PdbVarLite *lite;
+	double	   *dose;			/* varID keys: every variant of the sample's chromosome, its
+								 * dosage as scored (hom-ref inside the region, 0 when unused),
+								 * so a gene's prediction is a plain dot product */
+	uint8_t    *one_chrom;		/* per gene: all its variants on one chromosome */
+	bool		have_calls;
+	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
+	uint32_t	var_lo,			/* variants on that chromosome: [var_lo, var_hi) */
+				var_hi;
+	char		chrom[64];		/* normalized */
+	char		chrom_copy[64];
+	int64_t		start,
+				end;
+};
+
+static const char comp_base[256] = {['A'] = 'T',['C'] = 'G',['G'] = 'C',['T'] = 'A'};
+
+/* a == complement of b, base by base (not reversed, as MetaXcan translates alleles) */
+static bool
+is_complement(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (comp_base[(unsigned char) *b] == 0 || *a != comp_base[(unsigned char) *b])
+			return false;
+	return *a == '\0' && *b == '\0';
+}
+
+/* The rules for four single bases (the common case), without string calls. */
+static inline VfPdbMatch
+match_snv(char r, char a, char m0, char m1)
+{
+	char		c0 = comp_base[(unsigned char) m0],
+				c1 = comp_base[(unsigned char) m1];
+
+	if (r == m0 && a == m1)
+		return VF_PDB_MATCH_EXACT;
+	if (r == m1 && a == m0)
+		return VF_PDB_MATCH_SWAP;
+	if (c0 && c1 && r == c0 && a == c1)
+		return VF_PDB_MATCH_COMP;
+	if (c0 && c1 && r == c1 && a == c0)
+		return VF_PDB_MATCH_COMP_SWAP;
+	return VF_PDB_MATCH_NONE;
+}
+
+VfPdbMatch
+vf_pdb_match_alleles(const char *gt_ref, const char *gt_alt,
+					 const char *model_ref, const char *model_eff)
+{
+	/* swaps are only trusted for single-base pairs: an indel's "swap" is another variant */
+	bool		snv = gt_ref[0] && !gt_ref[1] && gt_alt[0] && !gt_alt[1];
+
+	if (snv && model_ref[0] && !model_ref[1] && model_eff[0] && !model_eff[1])
+		return match_snv(gt_ref[0], gt_alt[0], model_ref[0], model_eff[0]);
+
+	if (strcmp(gt_ref, model_ref) == 0 && strcmp(gt_alt, model_eff) == 0)
+		return VF_PDB_MATCH_EXACT;
+	if (snv && strcmp(gt_ref, model_eff) == 0 && strcmp(gt_alt, model_ref) == 0)
+		return VF_PDB_MATCH_SWAP;
+	if (is_complement(gt_ref, model_ref) && is_complement(gt_alt, model_eff))
+		return VF_PDB_MATCH_COMP;
+	if (snv && is_complement(gt_ref, model_eff) && is_complement(gt_alt, model_ref))
+		return VF_PDB_MATCH_COMP_SWAP;
+	return VF_PDB_MATCH_NONE;
+}
+
+/* MetaXcan's test: the reverse complement of REF is ALT (A/T, C/G, and e.g. AT/AT). */
+static bool
+is_palindromic(const char *ref, const char *alt)
+{
+	size_t		n = strlen(ref);
+
+	if (strlen(alt) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (comp_base[(unsigned char) ref[n - 1 - i]] != alt[i])
+			return false;
+	return true;
+}
+
+int
+vf_pdb_image_check(const void *image, size_t size, VfError *err)
+{
+	const VfPdbHeader *h = image;
+
+	if (image == NULL || size < sizeof(VfPdbHeader) || memcmp(h->magic, VF_PDB_MAGIC, 8) != 0)
+		return vf_error(err, VF_ERR_CORRUPT, "model image is not a PredictDB image");
+	if (h->total_size > size ||
+		h->off_gene + (uint64_t) h->n_gene * sizeof(VfPdbGene) > size ||
+		h->off_weight + (uint64_t) h->n_weight * sizeof(VfPdbWeight) > size ||
+		h->off_variant + (uint64_t) h->n_variant * sizeof(VfPdbVariant) > size ||
+		h->off_gene_hash + (uint64_t) h->gene_slots * 4 > size ||
+		h->off_base_hash + (uint64_t) h->gene_slots * 4 > size ||
+		h->off_var_hash + (uint64_t) h->var_slots * 4 > size ||
+		h->off_strings + h->size_strings > size || h->size_strings == 0 ||
+		((const char *) image)[h->off_strings + h->size_strings - 1] != '\0' ||
+		(h->gene_slots & (h->gene_slots - 1)) || (h->var_slots & (h->var_slots - 1)))
+		return vf_error(err, VF_ERR_CORRUPT, "PredictDB model image is truncated or corrupt");
+	return 0;
+}
+
+void
+vf_pdb_image_info(const void *image, VfPdbInfo *info)
+{
+	const VfPdbHeader *h = image;
+
+	info->key = (VfPdbKey) h->key;
+	info->skip_palindromic = h->skip_palindromic != 0;
+	info->n_gene = h->n_gene;
+	info->n_variant = h->n_variant;
+	info->n_weight = h->n_weight;
+	info->n_null_weight = h->n_null_weight;
+	info->n_bad_allele = h->n_bad_allele;
+	info->n_duplicate = h->n_duplicate;
+	info->n_no_extra = h->n_no_extra;
+}
+
+void
+vf_pdb_gene_info(const void *image, uint32_t gene, VfPdbGeneInfo *info)
+{
+	const VfPdbGene *g = &VF_PDB_GENES(image)[gene];
+
+	info->gene = VF_PDB_STR(image, g->id);
+	info->genename = VF_PDB_STR(image, g->name);
+	info->n_weight = g->n_weight;
+	info->n_snps_in_model = g->n_snps_in_model;
+	info->pred_perf_r2 = g->r2;
+	info->pred_perf_pval = g->pval;
+	info->pred_perf_qval = g->qval;
+}
+
+int64_t
+vf_pdb_find_gene(const void *image, const char *gene, VfError *err)
+{
+	const VfPdbHeader *h = image;
+	const VfPdbGene *genes = VF_PDB_GENES(image);
+	const uint32_t *gtab = VF_PDB_TABLE(image, h->off_gene_hash);
+	const uint32_t *btab = VF_PDB_TABLE(image, h->off_base_hash);
+	uint32_t	mask = h->gene_slots - 1;
+	size_t		bl = vf_pdb_gene_base_len(gene);
+
+	for (uint32_t j = vf_pdb_hash(gene, 0) & mask; gtab[j]; j = (j + 1) & mask)
+		if (strcmp(VF_PDB_STR(image, genes[gtab[j] - 1].id), gene) == 0)
+			return gtab[j] - 1;
+
+	/* ENSG00000100030 finds ENSG00000100030.14, and ENSG00000100030.15 does too */
+	for (uint32_t j = vf_pdb_hash_n(gene, bl) & mask; btab[j]; j = (j + 1) & mask)
+	{
+		uint32_t	g = (btab[j] & ~VF_PDB_AMBIG_BIT) - 1;
+		const char *id = VF_PDB_STR(image, genes[g].id);
+
+		if (vf_pdb_gene_base_len(id) != bl || strncmp(id, gene, bl) != 0)
+			continue;
+		if (btab[j] & VF_PDB_AMBIG_BIT)
+		{
+			vf_error(err, VF_ERR_INVALID, "gene id \"%.*s\" matches several versioned genes of the model (e.g. \"%s\")",
+					 (int) bl, gene, id);
+			vf_error_hint(err, "Give the gene id with its version suffix.");
+			return -2;
+		}
+		return g;
+	}
+	return -1;
+}
+
+VfPdbScratch *
+vf_pdb_scratch_new(const void *image, VfError *err)
+{
+	const VfPdbHeader *h = image;
+	VfPdbScratch *s = calloc(1, sizeof(VfPdbScratch));
+	size_t		n = h->n_variant ? h->n_variant : 1;
+
+	if (s)
+	{
+		s->n_variant = h->n_variant;
+		s->var = calloc(n, sizeof(PdbVarState));
+		s->lite = malloc(n * sizeof(PdbVarLite));
+		s->dose = calloc(n, sizeof(double));
+		s->one_chrom = calloc(h->n_gene ? h->n_gene : 1, 1);
+	}
+	if (!s || !s->var || !s->lite || !s->dose || !s->one_chrom)
+	{
+		vf_pdb_scratch_free(s);
+		vf_error(err, VF_ERR_NOMEM, "out of memory preparing a PredictDB model");
+		return NULL;
+	}
+	for (uint32_t v = 0; v < h->n_variant; v++)
+	{
+		const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];
+
+		s->lite[v].pos = var->pos;
+		s->lite[v].homref_dosage = var->homref_dosage;
+		s->lite[v].homref_match = var->homref_match;
+		{
+			const char *r = VF_PDB_STR(image, var->ref),
+					   *e = VF_PDB_STR(image, var->eff);
+			bool		single = r[0] && !r[1] && e[0] && !e[1];
+
+			s->lite[v].ref1 = single ? r[0] : 0;
+			s->lite[v].eff1 = single ? e[0] : 0;
+		}
+	}
+	for (uint32_t g = 0; g < h->n_gene; g++)
+	{
+		const VfPdbGene *gene = &VF_PDB_GENES(image)[g];
+		const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + gene->first_weight;
+		bool		one = true;
+
+		for (uint32_t i = 1; i < gene->n_weight && one; i++)
+			one = VF_PDB_VARIANTS(image)[w[i].variant].chrom == VF_PDB_VARIANTS(image)[w[0].variant].chrom;
+		s->one_chrom[g] = one;
+	}
+	return s;
+}
+
+void
+vf_pdb_scratch_free(VfPdbScratch *s)
+{
+	if (s == NULL)
+		return;
+	free(s->var);
+	free(s->lite);
+	free(s->dose);
+	free(s->one_chrom);
+	free(s);
+}
+
+/* Dosage of ALT number a: DS when present and not missing, else counted from GT. */
+static double
+call_dosage(const VfCall *c, int a)
+{
+	if (c->ds && isfinite(c->ds[a - 1]))
+		return c->ds[a - 1];
+	if (c->gt[0] == VF_ALLELE_MISSING || c->gt[1] == VF_ALLELE_MISSING)
+		return NAN;
+	return (double) ((c->gt[0] == a) + (c->gt[1] == a));	/* branch-free: GTs are random */
+}
+
+static inline void
+match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
+{
+	const PdbVarLite *lt = &s->lite[v];
+	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
+
+	/* an earlier call (e.g. another record at the same position) already matched */
+	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE)
+		return;
+	for (int a = 1; a < c->n_allele; a++)
+	{
+		VfPdbMatch	m;
+		double		d;
+
+		if (skip_pal && is_palindromic(c->allele[0], c->allele[a]))
+			continue;
+		if (lt->ref1 && c->allele[0][0] && !c->allele[0][1] && c->allele[a][0] && !c->allele[a][1])
+			m = match_snv(c->allele[0][0], c->allele[a][0], lt->ref1, lt->eff1);
+		else
+		{
+			const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];
+
+			m = vf_pdb_match_alleles(c->allele[0], c->allele[a], VF_PDB_STR(image, var->ref),
+									 VF_PDB_STR(image, var->eff));
+		}
+		if (m == VF_PDB_MATCH_NONE)
+			continue;
+		d = call_dosage(c, a);
+		s->var[v].stamp = s->gen;
+		if (isnan(d))
+		{
+			s->var[v].status = STATUS_MISSING_CALL;
+			s->var[v].dosage = 0;
+			s->dose[v] = 0;
+			return;
+		}
+		s->var[v].status = (uint8_t) m;
+		s->var[v].dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
+		s->dose[v] = s->var[v].dosage;
+		return;
+	}
+	s->var[v].stamp = s->gen;
+	s->var[v].status = VF_PDB_MATCH_NONE;
+	s->var[v].dosage = 0;
+	s->dose[v] = 0;
+}
+
+static void
+match_run(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t first)
+{
+	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+
+	for (uint32_t v = first; v < first + vars[first].run; v++)
+		match_call(s, image, c, v);
+}
+
+int
+vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *calls, VfError *err)
+{
+	const VfPdbHeader *h = image;
+	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+	const uint32_t *vtab = VF_PDB_TABLE(image, h->off_var_hash);
+	uint32_t	mask = h->var_slots - 1;
+
+	if (s->n_variant != h->n_variant)
+		return vf_error(err, VF_ERR_INVALID, "PredictDB scratch does not belong to this model");
+	if (++s->gen == 0)
+	{
+		for (uint32_t v = 0; v < s->n_variant; v++)
+			s->var[v].stamp = 0;
+		s->gen = 1;
+	}
+	vf_pdb_chrom_norm(calls->chrom ? calls->chrom : "", s->chrom, sizeof(s->chrom));
+	snprintf(s->chrom_copy, sizeof(s->chrom_copy), "%s", calls->chrom ? calls->chrom : "");
+	s->start = calls->start;
+	s->end = calls->end;
+	s->have_calls = true;
+
+	/* the variants on the sample's chromosome: sorted by (chromosome, position) */
+	{
+		uint32_t	lo = 0,
+					hi = h->n_variant;
+
+		while (lo < hi)
+		{
+			uint32_t	mid = lo + (hi - lo) / 2;
+
+			if (strcmp(VF_PDB_STR(image, vars[mid].chrom), s->chrom) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		s->var_lo = s->var_hi = lo;
+		s->chrom_off = UINT32_MAX;
+		if (h->key == VF_PDB_KEY_VARID && lo < h->n_variant &&
+			strcmp(VF_PDB_STR(image, vars[lo].chrom), s->chrom) == 0)
+		{
+			uint32_t	top = h->n_variant;
+
+			s->chrom_off = vars[lo].chrom;	/* interned: one offset per chromosome */
+			/* its end by search too: walking a chromosome's variants per sample added up */
+			hi = lo + 1;
+			while (hi < top)
+			{
+				uint32_t	mid = hi + (top - hi) / 2;
+
+				if (vars[mid].chrom == s->chrom_off)
+					hi = mid + 1;
+				else
+					top = mid;
+			}
+			s->var_hi = hi;
+		}
+	}
+
+	if (h->key == VF_PDB_KEY_VARID)
+	{
+		/*
+		 * Calls and variants are both sorted by position: walk the calls, moving through
+		 * the chromosome's variants by galloping search, so a sample costs about its calls,
+		 * whatever the model's size. Variants with no call are left unstamped; scoring
+		 * reads them as homozygous reference inside the region, missing outside.
+		 */
+		uint32_t	v = s->var_lo,
+					hi = s->var_hi;
+
+		/* what scoring reads where no call matches: hom-ref inside the region, else unused */
+		for (uint32_t u = v; u < hi; u++)
+			s->dose[u] = s->lite[u].pos >= s->start && s->lite[u].pos <= s->end ?
+				(double) s->lite[u].homref_dosage : 0.0;
+
+		for (int i = 0; i < calls->n_call && v < hi; i++)
+		{
+			const VfCall *c = &calls->call[i];
+
+			/*
+			 * a few steps first: in a dense cohort the next call is usually a handful of
+			 * variants on, where a plain scan mispredicts less than a search
+			 */
+			for (int k = 0; k < 8 && v < hi && s->lite[v].pos < c->pos; k++)
+				v++;
+			if (v < hi && s->lite[v].pos < c->pos)
+			{
+				uint32_t	step = 1,
+							lo = v,
+							top;
+
+				while (v + step < hi && s->lite[v + step].pos < c->pos)
+				{
+					lo = v + step;
+					step *= 2;
+				}
+				/* lite[lo].pos < c->pos; the first pos >= c->pos is in (lo, top] */
+				top = v + step < hi ? v + step : hi;
+				v = lo + 1;
+				while (v < top)
+				{
+					uint32_t	mid = v + (top - v) / 2;
+
+					if (s->lite[mid].pos < c->pos)
+						v = mid + 1;
+					else
+						top = mid;
+				}
+			}
+			for (uint32_t w = v; w < hi && s->lite[w].pos == c->pos; w++)
+				match_call(s, image, c, w);
+		}
+		return 0;
+	}
+
+	for (int i = 0; i < calls->n_call; i++)
+	{
+		const VfCall *c = &calls->call[i];
+
+		if (c->id != NULL && c->id[0] != '\0')
+		{
+			/* a VCF ID may list several names: rs1;rs2 */
+			const char *p = c->id;
+
+			while (*p)
+			{
+				const char *e = strchr(p, ';');
+				size_t		n = e ? (size_t) (e - p) : strlen(p);
+
+				for (uint32_t j = vf_pdb_hash_n(p, n) & mask; vtab[j]; j = (j + 1) & mask)
+				{
+					const char *rs = VF_PDB_STR(image, vars[vtab[j] - 1].rsid);
+
+					if (strncmp(rs, p, n) == 0 && rs[n] == '\0')
+					{
+						match_run(s, image, c, vtab[j] - 1);
+						break;
+					}
+				}
+				if (!e)
+					break;
+				p = e + 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
+				  VfPdbResult *out, VfError *err)
+{
+	const VfPdbHeader *h = image;
+	const VfPdbGene *g = &VF_PDB_GENES(image)[gene];
+	const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + g->first_weight;
+	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+	double		sum = 0;
+	bool		varid = h->key == VF_PDB_KEY_VARID;
+
+	memset(out, 0, sizeof(*out));
+	out->n_snps_in_model = g->n_weight;
+	if (!s->have_calls)
+		return vf_error(err, VF_ERR_INVALID, "no genotype given to the PredictDB scorer");
+	if (varid && g->n_weight > 0 && vars[w[0].variant].chrom != s->chrom_off)
+	{
+		const char *gc = VF_PDB_STR(image, vars[w[0].variant].chrom);
+
+		{
+			vf_error(err, VF_ERR_INVALID, "gene \"%s\" is on chromosome %s, but the genotype covers %s:%lld-%lld",
+					 VF_PDB_STR(image, g->id), gc, s->chrom_copy, (long long) s->start, (long long) s->end);
+			vf_error_hint(err, "Score each gene with a genotype read over its chromosome (read_genotypes with a region on %s).", gc);
+			return -1;
+		}
+	}
+	/*
+	 * Statuses are tallied by index, and a variant that is not used carries dosage 0
+	 * (match_call and the load-time hom-ref precomputation store it so).
+	 */
+	{
+		uint32_t	tally[STATUS_MISSING_CALL + 1] = {0};
+		uint32_t	absent = 0;
+
+		for (uint32_t i = 0; i < g->n_weight; i++)
+		{
+				uint32_t	v = w[i].variant;
+			const PdbVarState *st = &s->var[v];
+
+			if (st->stamp == s->gen)
+			{
+				tally[st->status]++;
+				sum += w[i].weight * st->dosage;
+			}
+			else if (varid && s->lite[v].pos >= s->start && s->lite[v].pos <= s->end)
+			{
+				/* no call here, inside the region: homozygous for the varID's REF */
+				tally[s->lite[v].homref_match]++;
+				sum += w[i].weight * s->lite[v].homref_dosage;
+			}
+			else
+				absent++;
+		}
+		out->n_used = tally[VF_PDB_MATCH_EXACT] + tally[VF_PDB_MATCH_SWAP] +
+			tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
+		out->n_flipped = tally[VF_PDB_MATCH_SWAP] + tally[VF_PDB_MATCH_COMP_SWAP];
+		out->n_complemented = tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
+		out->n_skipped = tally[VF_PDB_MATCH_NONE];
+		out->n_missing = absent + tally[STATUS_MISSING_CALL];
+	}
+	out->grex = sum;
+	return 0;
+}
+
+int
+vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene, double *grex,
+				  VfError *err)
+{
+	const VfPdbGene *g = &VF_PDB_GENES(image)[gene];
+	const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + g->first_weight;
+	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+	double		sum = 0;
+
+	/*
+	 * rsID keys, an empty gene, one off the sample's chromosome or (odd, but a model may say
+	 * so) spanning chromosomes: the general path decides
+	 */
+	if (VF_PDB_HDR(image)->key != VF_PDB_KEY_VARID || !s->have_calls || g->n_weight == 0 ||
+		vars[w[0].variant].chrom != s->chrom_off || !s->one_chrom[gene])
+	{
+		VfPdbResult res;
+
+		if (vf_pdb_score_gene(image, s, gene, &res, err) < 0)
+			return -1;
+		*grex = res.grex;
+		return 0;
+	}
+
+	/*
+	 * Same terms in the same order as vf_pdb_score_gene (an unused variant adds w x 0), so
+	 * both give the same double. A varID gene's variants all lie on its chromosome, which
+	 * set_calls filled in dose[].
+	 */
+	for (uint32_t i = 0; i < g->n_weight; i++)
+		sum += w[i].weight * s->dose[w[i].variant];
+	*grex = sum;
+	return 0;
+}

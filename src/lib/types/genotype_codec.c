@@ -1,0 +1,864 @@
+/*
+ * genotype_codec.c: VfCalls <-> the compact genotype encoding (layout in genotype_codec.h).
+ * Plain C. The decoder treats its input as hostile: it arrives through binary recv.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "varformer/types/genotype_codec.h"
+#include "varformer/common/region.h"
+
+#define F_GENERAL	0x01
+#define F_PHASED	0x02
+#define F_ID		0x04
+#define F_ID_RS		0x08
+#define F_DS_SHIFT	4
+#define F_DS_MASK	0x30
+#define DS_NONE		0
+#define DS_MILLI	1
+#define DS_FLOAT	2
+#define F_RLEN		0x40		/* general only */
+#define F_WIDE_GT	0x80		/* general only */
+
+static const char *const snv_base[5] = {"A", "C", "G", "T", "N"};
+
+/* ---------- buffer ---------- */
+
+void
+vf_buf_init(VfBuf *b, VfReallocFn fn)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->realloc_fn = fn;
+}
+
+int
+vf_buf_reserve(VfBuf *b, size_t extra, VfError *err)
+{
+	size_t		need = b->len + extra;
+	size_t		ncap;
+	void	   *p;
+
+	if (need <= b->cap)
+		return 0;
+	if (need > VF_GENOTYPE_MAX_BYTES + 1024)
+		return vf_error(err, VF_ERR_LIMIT, "genotype value would exceed %zu MB",
+						VF_GENOTYPE_MAX_BYTES >> 20);
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > VF_GENOTYPE_MAX_BYTES + 1024)
+		ncap = VF_GENOTYPE_MAX_BYTES + 1024;	/* stays under palloc's 1 GB */
+	p = b->realloc_fn ? b->realloc_fn(b->data, ncap) : realloc(b->data, ncap);
+	if (p == NULL)
+		return vf_error(err, VF_ERR_NOMEM, "out of memory encoding a genotype");
+	b->data = p;
+	b->cap = ncap;
+	return 0;
+}
+
+int
+vf_buf_append(VfBuf *b, const void *p, size_t n, VfError *err)
+{
+	if (vf_buf_reserve(b, n, err) != 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void
+vf_buf_free(VfBuf *b)
+{
+	free(b->data);
+	vf_buf_init(b, b->realloc_fn);
+}
+
+static inline void
+put_u8(VfBuf *b, uint8_t v)
+{
+	b->data[b->len++] = v;
+}
+
+static inline void
+put_varint(VfBuf *b, uint64_t v)
+{
+	while (v >= 0x80)
+	{
+		b->data[b->len++] = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	b->data[b->len++] = (uint8_t) v;
+}
+
+/* ---------- validation ---------- */
+
+static int
+is_base(char c)
+{
+	return c == 'A' || c == 'C' || c == 'G' || c == 'T' || c == 'N';
+}
+
+int
+vf_allele_valid(const char *a, int is_ref)
+{
+	size_t		n = 0;
+
+	if (!is_ref && (strcmp(a, "*") == 0 || strcmp(a, "<DEL>") == 0 ||
+					strcmp(a, "<*>") == 0 || strcmp(a, "<NON_REF>") == 0))
+		return 1;
+	for (; a[n]; n++)
+		if (!is_base(a[n]) || n >= VF_MAX_ALLELE_LEN)
+			return 0;
+	return n > 0;
+}
+
+static int
+id_valid(const char *id)
+{
+	size_t		n = 0;
+
+	if (strcmp(id, ".") == 0)
+		return 0;
+	for (; id[n]; n++)
+		if (n >= VF_MAX_ID_LEN || !isgraph((unsigned char) id[n]))
+			return 0;
+	return n > 0;
+}
+
+/* Per-call checks: position, allele indices, dosages. */
+static int
+validate_calls_part(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, VfError *err)
+{
+	if (c->pos < start || c->pos > end)
+	{
+		vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " is outside the genotype's region %" PRId64 "-%" PRId64,
+				 c->pos, start, end);
+		vf_error_hint(err, "Every call's position must lie inside the region the genotype covers.");
+		return -1;
+	}
+	if (c->pos < prev_pos)
+	{
+		vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " comes after position %" PRId64 ": calls must be sorted by position",
+				 c->pos, prev_pos);
+		return -1;
+	}
+	for (int h = 0; h < 2; h++)
+	{
+		int			g = c->gt[h];
+
+		if (g == VF_ALLELE_NONE && h == 0)
+			return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has no first allele", c->pos);
+		if (g < VF_ALLELE_NONE || g >= c->n_allele)
+		{
+			vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has allele index %d, but only %d allele%s",
+					 c->pos, g, c->n_allele, c->n_allele == 1 ? "" : "s");
+			vf_error_hint(err, "Allele indices count REF as 0 and ALTs from 1.");
+			return -1;
+		}
+	}
+	if (c->ds != NULL)
+		for (int i = 0; i < c->n_allele - 1; i++)
+			if (isinf(c->ds[i]))
+				return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an infinite dosage", c->pos);
+	return 0;
+}
+
+static int	base_code(const char *a);
+static int	rs_number(const char *id, uint64_t *out);
+
+int
+vf_site_prepare(const VfCall *c, VfSite *site, VfError *err)
+{
+	size_t		ref_len;
+
+	if (c->n_allele < 1 || c->n_allele > VF_MAX_ALLELES)
+		return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has %d alleles (1 to %d allowed)",
+						c->pos, c->n_allele, VF_MAX_ALLELES);
+	site->need = 10 + 2 + 20 + 20 + (size_t) c->n_allele * 10;
+	for (int i = 0; i < c->n_allele; i++)
+	{
+		if (c->allele[i] == NULL || !vf_allele_valid(c->allele[i], i == 0))
+		{
+			vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid %s allele \"%.40s\"",
+					 c->pos, i == 0 ? "REF" : "ALT", c->allele[i] ? c->allele[i] : "(null)");
+			vf_error_hint(err, i == 0 ? "REF must be A, C, G, T or N bases (upper case)."
+						  : "An ALT must be A, C, G, T or N bases (upper case), or one of *, <DEL>, <*>, <NON_REF>.");
+			return -1;
+		}
+		site->need += strlen(c->allele[i]);
+	}
+	if (c->id != NULL && !id_valid(c->id))
+	{
+		vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid ID \"%.40s\"", c->pos, c->id);
+		vf_error_hint(err, "An ID is 1 to %d bytes without whitespace, and not \".\" (omit it when there is none).",
+					  VF_MAX_ID_LEN);
+		return -1;
+	}
+	if (c->rlen < 0 || c->rlen > VF_POS_MAX)
+		return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an invalid reference length %" PRId64,
+						c->pos, c->rlen);
+
+	ref_len = strlen(c->allele[0]);
+	site->rlen = c->rlen == (int64_t) ref_len ? 0 : c->rlen;
+	site->snv = -1;
+	if (c->n_allele == 2 && site->rlen == 0)
+	{
+		int			rc = base_code(c->allele[0]),
+					ac = base_code(c->allele[1]);
+
+		if (rc >= 0 && ac >= 0)
+			site->snv = rc * 5 + ac;
+	}
+	site->is_rs = 0;
+	site->rs = 0;
+	site->id_len = 0;
+	if (c->id != NULL)
+	{
+		site->is_rs = rs_number(c->id, &site->rs);
+		site->id_len = strlen(c->id);
+		site->need += site->id_len;
+	}
+	site->need += (size_t) (c->n_allele - 1) * 10;	/* DS */
+	return 0;
+}
+
+int
+vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, VfError *err)
+{
+	VfSite		site;
+
+	if (vf_site_prepare(c, &site, err) != 0)
+		return -1;
+	return validate_calls_part(c, start, end, prev_pos, err);
+}
+
+/* ---------- encoder ---------- */
+
+static int
+base_code(const char *a)
+{
+	if (a[0] == '\0' || a[1] != '\0')
+		return -1;
+	switch (a[0])
+	{
+		case 'A': return 0;
+		case 'C': return 1;
+		case 'G': return 2;
+		case 'T': return 3;
+		case 'N': return 4;
+	}
+	return -1;
+}
+
+static inline unsigned
+gt_code(int g)
+{
+	return g == VF_ALLELE_NONE ? 0 : g == VF_ALLELE_MISSING ? 1 : (unsigned) g + 2;
+}
+
+/* "rs" followed by a decimal number without leading zeros that fits 62 bits. */
+static int
+rs_number(const char *id, uint64_t *out)
+{
+	uint64_t	v = 0;
+	const char *p = id + 2;
+
+	if (id[0] != 'r' || id[1] != 's' || *p < '1' || *p > '9')
+		return 0;
+	for (; *p; p++)
+	{
+		if (*p < '0' || *p > '9' || v > (UINT64_C(1) << 58))
+			return 0;
+		v = v * 10 + (uint64_t) (*p - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/* DS values that are exact thousandths round-trip through a varint. */
+static int
+ds_kind(const VfCall *c)
+{
+	if (c->ds == NULL || c->n_allele < 2)
+		return DS_NONE;
+	for (int i = 0; i < c->n_allele - 1; i++)
+	{
+		float		v = c->ds[i];
+		double		m;
+
+		if (isnan(v) || v < 0 || v > 1e6)
+			return DS_FLOAT;
+		m = nearbyint((double) v * 1000.0);
+		if ((float) (m / 1000.0) != v)
+			return DS_FLOAT;
+	}
+	return DS_MILLI;
+}
+
+void
+vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
+{
+	vf_buf_init(&e->body, fn);
+	e->start = start;
+	e->end = end;
+	e->prev_pos = start;
+	e->n_call = 0;
+}
+
+int
+vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
+{
+	VfSite		site;
+
+	if (vf_site_prepare(c, &site, err) != 0)
+		return -1;
+	return vf_encoder_add_site(e, c, &site, err);
+}
+
+int
+vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err)
+{
+	VfBuf	   *b = &e->body;
+	int			dsk;
+	unsigned	g0 = gt_code(c->gt[0]);
+	unsigned	g1 = gt_code(c->gt[1]);
+	uint8_t		flags = 0;
+
+	if (validate_calls_part(c, e->start, e->end, e->prev_pos, err) != 0)
+		return -1;
+	if (e->n_call >= VF_MAX_CALLS)
+		return vf_error(err, VF_ERR_LIMIT, "a genotype holds at most %d calls", VF_MAX_CALLS);
+	if (vf_buf_reserve(b, site->need, err) != 0)
+		return -1;
+
+	dsk = ds_kind(c);
+	put_varint(b, (uint64_t) (c->pos - e->prev_pos));
+	if (c->phased || c->gt[1] == VF_ALLELE_NONE)
+		flags |= F_PHASED;
+	if (c->id != NULL)
+		flags |= F_ID | (site->is_rs ? F_ID_RS : 0);
+	flags |= (uint8_t) (dsk << F_DS_SHIFT);
+
+	if (site->snv >= 0)
+	{
+		put_u8(b, flags | (uint8_t) (g0 << 6));
+		put_u8(b, (uint8_t) (site->snv | (g1 << 5)));
+	}
+	else
+	{
+		int			wide = g0 > 15 || g1 > 15;
+
+		flags |= F_GENERAL | (site->rlen ? F_RLEN : 0) | (wide ? F_WIDE_GT : 0);
+		put_u8(b, flags);
+		put_varint(b, (uint64_t) c->n_allele);
+		for (int i = 0; i < c->n_allele; i++)
+		{
+			size_t		n = strlen(c->allele[i]);
+
+			put_varint(b, n);
+			memcpy(b->data + b->len, c->allele[i], n);
+			b->len += n;
+		}
+		if (wide)
+		{
+			put_varint(b, g0);
+			put_varint(b, g1);
+		}
+		else
+			put_u8(b, (uint8_t) (g0 | (g1 << 4)));
+		if (site->rlen)
+			put_varint(b, (uint64_t) site->rlen);
+	}
+	if (site->is_rs)
+		put_varint(b, site->rs);
+	else if (c->id != NULL)
+	{
+		put_varint(b, site->id_len);
+		memcpy(b->data + b->len, c->id, site->id_len);
+		b->len += site->id_len;
+	}
+	if (dsk != DS_NONE)
+	{
+		for (int i = 0; i < c->n_allele - 1; i++)
+		{
+			if (dsk == DS_MILLI)
+				put_varint(b, (uint64_t) nearbyint((double) c->ds[i] * 1000.0));
+			else
+			{
+				uint32_t	u;
+
+				memcpy(&u, &c->ds[i], 4);
+				for (int k = 0; k < 4; k++)
+					put_u8(b, (uint8_t) (u >> (8 * k)));
+			}
+		}
+	}
+	e->prev_pos = c->pos;
+	e->n_call++;
+	return 0;
+}
+
+int
+vf_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err)
+{
+	size_t		n = strlen(chrom);
+
+	if (n == 0 || n > VF_CHROM_MAX)
+		return vf_error(err, VF_ERR_DATA, "contig name must be 1 to %d bytes", VF_CHROM_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!isgraph((unsigned char) chrom[i]))
+			return vf_error(err, VF_ERR_DATA, "contig name \"%.40s\" contains whitespace or a control character", chrom);
+	if (e->start < 1 || e->end < e->start || e->end > VF_POS_MAX)
+		return vf_error(err, VF_ERR_DATA, "invalid genotype region %" PRId64 "-%" PRId64, e->start, e->end);
+	if (vf_buf_reserve(out, 1 + 10 + n + 30 + e->body.len, err) != 0)
+		return -1;
+	put_u8(out, VF_GENOTYPE_VERSION);
+	put_varint(out, n);
+	memcpy(out->data + out->len, chrom, n);
+	out->len += n;
+	put_varint(out, (uint64_t) e->start);
+	put_varint(out, (uint64_t) (e->end - e->start));
+	put_varint(out, (uint64_t) e->n_call);
+	if (e->body.len)
+		memcpy(out->data + out->len, e->body.data, e->body.len);
+	out->len += e->body.len;
+	return 0;
+}
+
+int
+vf_calls_encode(const VfCalls *calls, VfBuf *out, VfError *err)
+{
+	VfCallsEncoder e;
+	int			rc = 0;
+
+	vf_encoder_init(&e, calls->start, calls->end, out->realloc_fn);
+	for (int i = 0; i < calls->n_call && rc == 0; i++)
+		rc = vf_encoder_add(&e, &calls->call[i], err);
+	if (rc == 0)
+		rc = vf_encoder_finish(&e, calls->chrom, out, err);
+	if (out->realloc_fn == NULL)
+		vf_buf_free(&e.body);
+	return rc;
+}
+
+/* ---------- decoder ---------- */
+
+typedef struct Cursor
+{
+	const uint8_t *p;
+	const uint8_t *end;
+	int			bad;
+} Cursor;
+
+static inline uint64_t
+get_varint(Cursor *c)
+{
+	uint64_t	v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7)
+	{
+		uint8_t		b;
+
+		if (c->p >= c->end)
+			break;
+		b = *c->p++;
+		v |= (uint64_t) (b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = 1;
+	return 0;
+}
+
+static inline uint8_t
+get_u8(Cursor *c)
+{
+	if (c->p >= c->end)
+	{
+		c->bad = 1;
+		return 0;
+	}
+	return *c->p++;
+}
+
+static inline const uint8_t *
+get_bytes(Cursor *c, uint64_t n)
+{
+	const uint8_t *s = c->p;
+
+	if (n > (uint64_t) (c->end - c->p))
+	{
+		c->bad = 1;
+		return NULL;
+	}
+	c->p += n;
+	return s;
+}
+
+static int
+corrupt(VfError *err, const char *what)
+{
+	vf_error(err, VF_ERR_CORRUPT, "invalid genotype bytes: %s", what);
+	return -1;
+}
+
+int
+vf_genotype_decode_header(const uint8_t *p, size_t len, VfGenotypeHeader *h, VfError *err)
+{
+	Cursor		c = {p, p + len, 0};
+	uint64_t	v,
+				span,
+				n;
+
+	if (len < 1 || p[0] != VF_GENOTYPE_VERSION)
+		return corrupt(err, "unknown format version");
+	c.p++;
+	n = get_varint(&c);
+	if (c.bad || n == 0 || n > VF_CHROM_MAX)
+		return corrupt(err, "bad contig name length");
+	h->chrom = (const char *) get_bytes(&c, n);
+	h->chrom_len = (size_t) n;
+	v = get_varint(&c);
+	span = get_varint(&c);
+	n = get_varint(&c);
+	if (c.bad)
+		return corrupt(err, "truncated header");
+	if (v < 1 || v > (uint64_t) VF_POS_MAX || span > (uint64_t) VF_POS_MAX - v)
+		return corrupt(err, "region out of range");
+	if (n > VF_MAX_CALLS)
+		return corrupt(err, "too many calls");
+	for (size_t i = 0; i < h->chrom_len; i++)
+		if (!isgraph((unsigned char) h->chrom[i]))
+			return corrupt(err, "contig name has a control character");
+	h->start = (int64_t) v;
+	h->end = (int64_t) (v + span);
+	h->n_call = (int) n;
+	h->body_off = (size_t) (c.p - p);
+	return 0;
+}
+
+/* Sizes pass 1 gathers so pass 2 can fill one block. */
+typedef struct DecodeSizes
+{
+	size_t		n_allele_ptr;
+	size_t		n_float;
+	size_t		n_char;
+} DecodeSizes;
+
+/*
+ * Walks every call. With out == NULL it only checks and measures; otherwise it fills
+ * out->call[], taking pointer arrays, floats and characters from the three arenas.
+ */
+static int
+walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
+		   DecodeSizes *sz, VfCall *out, const char **ptr_arena, float *float_arena,
+		   char *char_arena, bool with_ids, VfError *err)
+{
+	Cursor		c = {body, end, 0};
+	int64_t		pos = h->start;
+
+	for (int i = 0; i < h->n_call; i++)
+	{
+		uint64_t	delta = get_varint(&c);
+		uint8_t		flags = get_u8(&c);
+		int			n_allele;
+		unsigned	g0,
+					g1;
+		int64_t		rlen = 0;
+		const char **alleles = NULL;
+		int			dsk = (flags & F_DS_MASK) >> F_DS_SHIFT;
+
+		if (c.bad || delta > (uint64_t) (h->end - pos))
+			return corrupt(err, "call position outside the region");
+		pos += (int64_t) delta;
+		if (out)
+			alleles = ptr_arena + sz->n_allele_ptr;
+
+		if (!(flags & F_GENERAL))
+		{
+			uint8_t		b = get_u8(&c);
+			unsigned	code = b & 0x1f;
+
+			if (c.bad || code >= 25 || (b & 0x80))
+				return corrupt(err, "bad SNV alleles");
+			n_allele = 2;
+			rlen = 1;			/* strlen of the one-base REF, without calling strlen */
+			g0 = flags >> 6;
+			g1 = (b >> 5) & 0x3;
+			if (out)
+			{
+				alleles[0] = snv_base[code / 5];
+				alleles[1] = snv_base[code % 5];
+			}
+		}
+		else
+		{
+			uint64_t	na = get_varint(&c);
+
+			if (c.bad || na < 1 || na > VF_MAX_ALLELES)
+				return corrupt(err, "bad allele count");
+			n_allele = (int) na;
+			for (int a = 0; a < n_allele; a++)
+			{
+				uint64_t	n = get_varint(&c);
+				const uint8_t *s = c.bad ? NULL : get_bytes(&c, n);
+
+				if (s == NULL || n == 0 || n > VF_MAX_ALLELE_LEN)
+					return corrupt(err, "bad allele length");
+				if (out)
+				{
+					char	   *d = char_arena + sz->n_char;
+
+					memcpy(d, s, n);
+					d[n] = '\0';
+					alleles[a] = d;
+					if (!vf_allele_valid(d, a == 0))
+						return corrupt(err, "invalid allele");
+				}
+				sz->n_char += n + 1;
+			}
+			if (flags & F_WIDE_GT)
+			{
+				uint64_t	a = get_varint(&c),
+							b = get_varint(&c);
+
+				if (a > VF_MAX_ALLELES + 2 || b > VF_MAX_ALLELES + 2)
+					return corrupt(err, "bad GT");
+				g0 = (unsigned) a;
+				g1 = (unsigned) b;
+			}
+			else
+			{
+				uint8_t		b = get_u8(&c);
+
+				g0 = b & 0xf;
+				g1 = b >> 4;
+			}
+			if (flags & F_RLEN)
+			{
+				uint64_t	r = get_varint(&c);
+
+				if (r < 1 || r > (uint64_t) VF_POS_MAX)
+					return corrupt(err, "bad reference length");
+				rlen = (int64_t) r;
+			}
+			if (c.bad)
+				return corrupt(err, "truncated call");
+		}
+		if (g0 == 0 || (int64_t) g0 - 2 >= n_allele || (int64_t) g1 - 2 >= n_allele)
+			return corrupt(err, "allele index out of range");
+		if (dsk == 3 || (dsk != DS_NONE && n_allele < 2))
+			return corrupt(err, "bad dosage kind");
+
+		if (out)
+		{
+			VfCall	   *o = &out[i];
+
+			o->pos = pos;
+			o->n_allele = n_allele;
+			o->allele = alleles;
+			o->gt[0] = (int) g0 - 2;
+			o->gt[1] = g1 == 0 ? VF_ALLELE_NONE : (int) g1 - 2;
+			o->phased = (flags & F_PHASED) != 0;
+			o->rlen = rlen ? rlen : (int64_t) strlen(alleles[0]);
+			o->id = NULL;
+			o->ds = NULL;
+		}
+		sz->n_allele_ptr += (size_t) n_allele;
+
+		if (flags & F_ID)
+		{
+			if (flags & F_ID_RS)
+			{
+				uint64_t	rs = get_varint(&c);
+
+				if (c.bad || rs == 0)
+					return corrupt(err, "bad rsID");
+				if (out && with_ids)
+				{
+					char	   *d = char_arena + sz->n_char;
+
+					/* by hand: snprintf was a quarter of predict_expression's time */
+					char		digits[24];
+					int			nd = 0;
+
+					do
+						digits[nd++] = (char) ('0' + rs % 10);
+					while ((rs /= 10) != 0);
+					d[0] = 'r';
+					d[1] = 's';
+					for (int k = 0; k < nd; k++)
+						d[2 + k] = digits[nd - 1 - k];
+					d[2 + nd] = '\0';
+					out[i].id = d;
+				}
+				sz->n_char += 24;
+			}
+			else
+			{
+				uint64_t	n = get_varint(&c);
+				const uint8_t *s = c.bad ? NULL : get_bytes(&c, n);
+
+				if (s == NULL || n == 0 || n > VF_MAX_ID_LEN)
+					return corrupt(err, "bad ID");
+				if (out)
+				{
+					char	   *d = char_arena + sz->n_char;
+
+					memcpy(d, s, n);
+					d[n] = '\0';
+					out[i].id = with_ids ? d : NULL;
+					if (!id_valid(d))
+						return corrupt(err, "invalid ID");
+				}
+				sz->n_char += n + 1;
+			}
+		}
+		else if (flags & F_ID_RS)
+			return corrupt(err, "rsID flag without ID");
+
+		if (dsk != DS_NONE)
+		{
+			float	   *d = out ? float_arena + sz->n_float : NULL;
+
+			for (int a = 0; a < n_allele - 1; a++)
+			{
+				float		v;
+
+				if (dsk == DS_MILLI)
+				{
+					uint64_t	m = get_varint(&c);
+
+					if (m > 1000000000)
+						return corrupt(err, "bad dosage");
+					v = (float) ((double) m / 1000.0);
+				}
+				else
+				{
+					const uint8_t *s = get_bytes(&c, 4);
+					uint32_t	u;
+
+					if (s == NULL)
+						return corrupt(err, "truncated dosage");
+					u = (uint32_t) s[0] | (uint32_t) s[1] << 8 | (uint32_t) s[2] << 16 | (uint32_t) s[3] << 24;
+					memcpy(&v, &u, 4);
+					if (isinf(v))
+						return corrupt(err, "infinite dosage");
+				}
+				if (d)
+					d[a] = v;
+			}
+			if (out)
+				out[i].ds = d;
+			sz->n_float += (size_t) (n_allele - 1);
+		}
+		if (c.bad)
+			return corrupt(err, "truncated call");
+	}
+	if (c.p != c.end)
+		return corrupt(err, "trailing bytes");
+	return 0;
+}
+
+/* Lays out one block for sz and fills it by walking the calls; NULL (err set) on failure. */
+static VfCalls *
+decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const DecodeSizes *bound,
+			void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
+{
+	DecodeSizes sz;
+	size_t		total;
+	char	   *block;
+	VfCalls    *calls;
+	VfCall	   *call;
+	const char **ptrs;
+	float	   *floats;
+	char	   *chars;
+
+	total = sizeof(VfCalls) + (size_t) h->n_call * sizeof(VfCall) +
+		bound->n_allele_ptr * sizeof(char *) + bound->n_float * sizeof(float) +
+		bound->n_char + h->chrom_len + 1;
+	if (total >= ((size_t) 1 << 30))	/* PostgreSQL's palloc limit, and plenty for one sample */
+	{
+		vf_error(err, VF_ERR_LIMIT, "genotype with %d calls is too large to decode (%zu MB)", h->n_call, total >> 20);
+		return NULL;
+	}
+	block = alloc_fn ? alloc_fn(total) : malloc(total);
+	if (block == NULL)
+	{
+		vf_error(err, VF_ERR_NOMEM, "out of memory decoding a genotype");
+		return NULL;
+	}
+	calls = (VfCalls *) block;
+	call = (VfCall *) (calls + 1);
+	ptrs = (const char **) (call + h->n_call);
+	floats = (float *) (ptrs + bound->n_allele_ptr);
+	chars = (char *) (floats + bound->n_float);
+
+	memcpy(chars, h->chrom, h->chrom_len);
+	chars[h->chrom_len] = '\0';
+	calls->chrom = chars;
+	calls->start = h->start;
+	calls->end = h->end;
+	calls->n_call = h->n_call;
+	calls->call = call;
+
+	sz = (DecodeSizes) {0, 0, h->chrom_len + 1};
+	if (walk_calls(p + h->body_off, p + len, h, &sz, call, ptrs, floats, chars, with_ids, err) != 0)
+	{
+		if (!alloc_fn)
+			free(block);
+		return NULL;
+	}
+	return calls;
+}
+
+static VfCalls *
+calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
+{
+	VfGenotypeHeader h;
+	DecodeSizes sz = {0, 0, 0};
+
+	if (vf_genotype_decode_header(p, len, &h, err) != 0)
+		return NULL;
+
+	/*
+	 * One pass where the bytes bound the sizes: every call takes at least 2 bytes (position
+	 * delta, flags), a general allele at least 2 (length, a base) and so at most one pointer,
+	 * one float and its bytes in characters; an rsID expands to at most 24 characters. The
+	 * measuring pass below cost as much as the filling one (predict_expression decodes each
+	 * genotype of a cohort once), and the block is at most about twice the exact size.
+	 */
+	if ((uint64_t) h.n_call * 2 <= len - h.body_off)
+	{
+		size_t		body = len - h.body_off;
+		DecodeSizes bound;
+
+		bound.n_allele_ptr = (size_t) h.n_call * 2 + body / 2;
+		bound.n_float = bound.n_allele_ptr;
+		bound.n_char = (size_t) h.n_call * 24 + body;
+		if (bound.n_char < ((size_t) 1 << 28))
+			return decode_into(p, len, &h, &bound, alloc_fn, with_ids, err);
+	}
+	if (walk_calls(p + h.body_off, p + len, &h, &sz, NULL, NULL, NULL, NULL, with_ids, err) != 0)
+		return NULL;
+	return decode_into(p, len, &h, &sz, alloc_fn, with_ids, err);
+}
+
+VfCalls *
+vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return calls_decode(p, len, alloc_fn, true, err);
+}
+
+VfCalls *
+vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return calls_decode(p, len, alloc_fn, false, err);
+}
