@@ -21,8 +21,10 @@ running statistics.
 
 Input encoding (enformer_pytorch/data.py str_to_one_hot): channels A, C, G, T (in that order),
 either case; N and every other byte all zeros ('.' is 0.25 each there, a padding symbol that
-DNA never contains). Both libraries take one-hot input of shape (batch, length, 4); gReLU's
-take (batch, 4, length).
+DNA never contains). gReLU (grelu/sequence/format.py: ALLOWED_BASES A,C,G,T,N,
+indices_to_one_hot keeps the first 4 of 5 classes) has the same order, N all zeros, and looks
+bases up in upper case only. enformer-pytorch takes one-hot input of shape (batch, length, 4),
+gReLU (batch, 4, length).
 
 Verified details (source file in brackets; "ep" = enformer_pytorch/modeling_enformer.py):
 
@@ -115,7 +117,11 @@ UKBioFormer [UKBioLM models.py]: the trunk is EnformerModel's embedding with its
       beta = sigmoid(raw_beta); out = beta * head(trunk(x)) + (1 - beta) * mlp(e).  The released
       forward packs e into channel 0 of the last 768*2 input columns; here x and e are
       separate arguments.  A Lightning checkpoint (grelu.lightning.LightningModel.model)
-      prefixes every name with "model.".
+      prefixes every name with "model.".  Its notebooks (ukbioformer_application/*.ipynb) build
+      the input as (indices_to_one_hot(H1) + indices_to_one_hot(H2)) / 2 sliced to
+      [100000 - seq_len//2, 100000 + seq_len//2) (seq_len 49000), then append the stored
+      "<gene>_ukbiobert_emb_concat_49000_mean" vector (both haplotypes' mean-pooled UKBioBERT
+      embeddings, concatenated: 2 x 768 = ext_emb_len 1536), repeated on the 4 channels.
 """
 import math
 
