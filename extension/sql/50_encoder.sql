@@ -6,25 +6,25 @@
 
 CREATE FUNCTION encode_tokens(ids int[], model text) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_encode_tokens'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100000;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100000;
 COMMENT ON FUNCTION encode_tokens(int[], text) IS
     'mean of the encoder''s last hidden state over the given token ids (special tokens included)';
 
 CREATE FUNCTION encode_tokens(ids int[], model text, states int[]) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_encode_tokens_states'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100000;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100000;
 COMMENT ON FUNCTION encode_tokens(int[], text, int[]) IS
     'encode_tokens with one EBERT-style epigenetic state per token';
 
 CREATE FUNCTION encode_sequence(seq text, model text) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_encode_sequence'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100000;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100000;
 COMMENT ON FUNCTION encode_sequence(text, text) IS
     'mean of the encoder''s last hidden state over all tokens of seq (upper-cased first, special tokens included)';
 
 CREATE FUNCTION encode_sequence(seq text, model text, states int[]) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_encode_sequence_states'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100000;
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100000;
 COMMENT ON FUNCTION encode_sequence(text, text, int[]) IS
     'encode_sequence with one EBERT-style epigenetic state per token (see sequence_tokens)';
 

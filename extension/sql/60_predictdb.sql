@@ -5,13 +5,13 @@
 -- predict_expression dispatches on the model's kind: PredictDB models and ensembles here.
 -- COST covers the kinds it dispatches to (deep models take milliseconds per call).
 CREATE FUNCTION predict_expression(gt genotype, gene text, model text) RETURNS double precision
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 1000;
 
 CREATE FUNCTION predict_expression_detail(gt genotype, gene text, model text,
         OUT grex double precision, OUT n_snps_in_model integer, OUT n_snps_used integer,
         OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer)
     RETURNS record
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100;
 
 CREATE FUNCTION predictdb_genes(model text,
         OUT gene text, OUT genename text, OUT n_weights integer, OUT n_snps_in_model integer,

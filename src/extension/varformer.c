@@ -7,8 +7,11 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 
 #include "predict/engine.h"
+#include "predict/progress.h"
+#include "predict/row_parallel.h"
 #include "store/model_store.h"
 
 PG_MODULE_MAGIC;
@@ -20,4 +23,7 @@ _PG_init(void)
 {
 	vf_model_store_init();
 	vf_engine_init();
+	vf_row_parallel_init();
+	if (process_shared_preload_libraries_in_progress)
+		vf_progress_init();
 }

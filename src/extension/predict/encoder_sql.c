@@ -24,6 +24,7 @@
 #include "predict/engine.h"
 #include "common/error_report.h"
 #include "varformer/common/json.h"
+#include "predict/progress.h"
 #include "store/model_store.h"
 #include "varformer/tokenizers/tokenizer.h"
 
@@ -249,6 +250,7 @@ encode_tokens(ArrayType *ids, text *model_name, ArrayType *states)
 	int			max = vf_encoder_max_tokens(em->enc),
 				n;
 
+	vf_progress_call("encode_tokens", model, false);
 	encoder_model_reserve(em, max);
 	n = read_int_array(ids, "token ids", em->ids, max);
 	if (n > max)
@@ -308,7 +310,10 @@ encode_sequence(text *seq, text *model_name, ArrayType *states)
 {
 	char	   *model = text_to_cstring(model_name);
 	EncoderModel *em = encoder_model_get(model);
-	int			n = tokenize(em, seq, model);
+	int			n;
+
+	vf_progress_call("encode_sequence", model, false);
+	n = tokenize(em, seq, model);
 
 	if (states != NULL)
 		read_states(em, states, n, model);

@@ -21,6 +21,7 @@
 
 #include "common/error_report.h"
 #include "types/genotype.h"
+#include "predict/progress.h"
 #include "store/model_store.h"
 #include "varformer/scoring/predictdb.h"
 
@@ -246,6 +247,7 @@ predict_expression(PG_FUNCTION_ARGS)
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	double		v;
 
+	vf_progress_call("predict_expression", model, false);
 	if (!predict_any(model, PG_GETARG_DATUM(0), gene, 0, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(v);
