@@ -1161,6 +1161,23 @@ def selfcheck(a, P, D, out, layout, genes, ref, variants, G, samples, gv, mech):
 
 # --------------------------------------------------------------------------------------
 
+def recorded_args(argv, outdir):
+    """The command line as the manifest records it: without the self-check options and
+    with OUTDIR for the output directory, so the manifest does not depend on either."""
+    out, skip = [], False
+    for x in argv:
+        if skip:
+            skip = False
+            continue
+        if x == "--selfcheck" or x.startswith("--check-people="):
+            continue
+        if x == "--check-people":
+            skip = True
+            continue
+        out.append("OUTDIR" if x == outdir else x)
+    return out
+
+
 def main(argv=None):
     a, P = parse_args(argv if argv is not None else sys.argv[1:])
     D = derived(P)
@@ -1352,7 +1369,7 @@ def main(argv=None):
     )
     manifest = dict(
         generator="tools/simulate_cohort.py",
-        command="/usr/bin/python3 tools/simulate_cohort.py%s OUTDIR" % (" --small" if a.small else ""),
+        command=" ".join(["/usr/bin/python3", "tools/simulate_cohort.py"] + recorded_args(argv if argv is not None else sys.argv[1:], a.outdir)),
         seed=P["seed"],
         small=a.small,
         parameters=P,
