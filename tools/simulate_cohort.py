@@ -57,7 +57,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -1049,7 +1048,6 @@ def write_gtf(path, rng, genes):
 
 
 def write_vcf(path, P, layout, variants, G, samples):
-    n = len(samples)
     codes = np.array(["0|0", "0|1", "1|0", "1|1"])
     gt = codes[G[:, 0::2].astype(np.int64) * 2 + G[:, 1::2]]
     buf = io.StringIO()
