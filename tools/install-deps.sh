@@ -10,6 +10,7 @@ PKGS=(
   libipc-run-perl                           # TAP tests (PostgreSQL::Test::Cluster)
   bcftools tabix samtools plink2 sqlite3    # independent tools the parity tests run live
   python3 python3-torch python3-numpy       # PyTorch reference implementations
+  gnuplot-nox bc                            # make demo: the picture, timings
 )
 
 missing=()
