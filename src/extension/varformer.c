@@ -8,6 +8,7 @@
 
 #include "fmgr.h"
 
+#include "common/file_access.h"
 #include "predict/engine.h"
 #include "store/model_store.h"
 
@@ -20,4 +21,5 @@ _PG_init(void)
 {
 	vf_model_store_init();
 	vf_engine_init();
+	vf_file_access_init();
 }
