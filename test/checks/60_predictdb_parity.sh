@@ -68,6 +68,8 @@ def load(p):
     return {tuple(l.split("\t")[:2]): l.rstrip("\n").split("\t")[2:] for l in open(p) if l.strip()}
 x, y = load(a), load(b)
 bad = 0
+if not x:
+    print("%s: no predictions to compare" % what); sys.exit(1)
 if set(x) != set(y):
     print("%s: different (sample, gene) sets: %s" % (what, sorted(set(x) ^ set(y))[:5])); sys.exit(1)
 worst = 0.0
