@@ -27,7 +27,7 @@ vf_start || exit 1
 passed=0; failed=0; skipped=0; failures=()
 record() { # record NAME STATUS [SKIP-REASON]: 0 passed, 77 skipped, anything else failed
   if [ "$2" -eq 0 ]; then passed=$((passed+1)); echo "ok     $1"
-  elif [ "$2" -eq 77 ]; then skipped=$((skipped+1)); echo "SKIP   $1${3:+: $3}"
+  elif [ "$2" -eq 77 ]; then skipped=$((skipped+1)); echo "SKIP   $1${3:+: ${3#SKIP }}"
   else failed=$((failed+1)); failures+=("$1"); echo "FAILED $1"; fi
 }
 summary() { echo "$passed passed, $failed failed, $skipped skipped"; }
