@@ -69,6 +69,16 @@ SELECT * FROM read_vcf('build/generated/genotype/unreadable.vcf');              
 \set VERBOSITY default
 SELECT * FROM read_vcf('test/fixtures/genotype');                                        -- a directory
 SELECT * FROM read_vcf('test/fixtures/genotype/make_fixtures.sh');                       -- not a VCF
+-- varformer.file_root: an absolute directory or empty; empty means the data directory (as COPY)
+SET varformer.file_root = 'test/fixtures';
+SELECT current_setting('varformer.file_root') = :'abs_srcdir' AS unchanged;
+RESET varformer.file_root;
+\set VERBOSITY terse
+SELECT count(*) FROM read_vcf('test/fixtures/genotype/sample.vcf');                  -- not in the data directory
+\set VERBOSITY default
+SET varformer.file_root = '/nonexistent';
+SELECT count(*) FROM read_vcf(:'abs_srcdir' || '/test/fixtures/genotype/sample.vcf'); -- absolute: root not applied
+SET varformer.file_root = :'abs_srcdir';
 
 -- privilege: an unprivileged role may not read server files; pg_read_server_files may
 CREATE ROLE gt20_reader;
