@@ -1,6 +1,7 @@
 # varformer: PGXS build for PostgreSQL 15.
 #
-# Targets: all, install, check (the README's test command), installcheck, demo, bench.
+# Targets: all, install, check (the README's test command), installcheck, prove_installcheck,
+# fixtures, demo, bench.
 #
 # Two layers, found by folder (README "Layout"):
 #   src/lib/**        plain C, never includes a PostgreSQL header; archived as the static PIC
@@ -19,11 +20,18 @@ VF_LIB       = build/libvarformer.a
 MODULEDIR    = extension
 DATA         = extension/varformer.control
 DATA_built   = extension/varformer--$(EXTVERSION).sql
-EXTRA_CLEAN  = build .deps $(VF_LIB_OBJS) $(VF_LIB_OBJS:.o=.d)
+EXTRA_CLEAN  = build .deps $(VF_LIB_OBJS) $(VF_LIB_OBJS:.o=.d) tmp_check
 
-# pg_regress (`make installcheck` against an installed server; `make check` runs it too).
+# pg_regress: `make installcheck` runs every sql/NAME.sql against an installed server that
+# preloads varformer (shared_preload_libraries), as a superuser, in a fresh database
+# contrib_regression; `make check` runs the same through test/run.sh. Each test creates the
+# extension (IF NOT EXISTS) and everything else it needs, so any subset runs on its own:
+# `make installcheck REGRESS=50_encoder`. The inputs they read that are generated come from
+# `make fixtures` (mk/fixtures.mk); the server finds them through varformer.file_root, which
+# each test sets to the source tree (pg_regress's PG_ABS_SRCDIR).
 REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --load-extension=varformer
+REGRESS_OPTS = --inputdir=.
+REGRESS_PREP = fixtures
 
 # Rebuild objects when a header they include changes (PGXS's own -MMD tracking, off by default).
 override autodepend = yes
@@ -87,6 +95,19 @@ extension/varformer--$(EXTVERSION).sql: $(sort $(wildcard extension/sql/*.sql))
 	cat $^ > $@
 
 include $(sort $(wildcard mk/*.mk))
+
+# TAP against the installed server's binaries, as pgvector does: test/t/*.pl (or
+# PROVE_TESTS=...) with PostgreSQL::Test::Cluster, each script starting the clusters it needs
+# from $(bindir) (which must hold the installed extension). Run it as a user that may run
+# initdb (not root).
+ifneq ($(PGXS),)
+.PHONY: prove_installcheck
+prove_installcheck:
+	rm -rf '$(CURDIR)'/tmp_check
+	cd $(srcdir) && TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" PGPORT='6$(DEF_PGPORT)' \
+	  PG_REGRESS='$(top_builddir)/src/test/regress/pg_regress' \
+	  $(PROVE) $(PG_PROVE_FLAGS) -I test/t $(PROVE_FLAGS) $(if $(PROVE_TESTS),$(PROVE_TESTS),test/t/*.pl)
+endif
 
 ifeq ($(PGXS),)
 .PHONY: check bench demo deps

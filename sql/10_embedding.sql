@@ -98,35 +98,49 @@ SELECT '{-Infinity}'::float8[]::embedding;
 SELECT '{1,1e39}'::float8[]::embedding;
 \echo :LAST_ERROR_SQLSTATE
 
--- Binary: send's bytes; recv through COPY (FORMAT binary) from a file written by
--- test/checks/10_embedding_binary.sh; sending what was received gives the file's bytes back.
+-- Binary: send's bytes; recv through COPY (FORMAT binary) from files that `make fixtures`
+-- writes (test/fixtures/embedding/make_binary.sh) into build/generated/embedding; sending
+-- what was received gives the file's bytes back.
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set bin :abs_srcdir '/build/generated/embedding/'
 SELECT embedding_send('[1,-2.5]');
 CREATE TABLE emb10_bin (e embedding(3));
-COPY emb10_bin FROM 'generated/embedding/good.bin' (FORMAT binary);
-SELECT e, position(embedding_send(e) IN pg_read_binary_file('generated/embedding/good.bin')) > 0 AS send_matches_file
+\set f :bin 'good.bin'
+COPY emb10_bin FROM :'f' (FORMAT binary);
+SELECT e, position(embedding_send(e) IN pg_read_binary_file(:'bin' || 'good.bin')) > 0 AS send_matches_file
   FROM emb10_bin;
--- Malformed binary input (files written by test/checks/10_embedding_binary.sh).
+-- Malformed binary input, one file per defect.
 CREATE TABLE emb10_bin_any (e embedding);
-COPY emb10_bin_any FROM 'generated/embedding/short.bin' (FORMAT binary);
+\set f :bin 'short.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/long.bin' (FORMAT binary);
+\set f :bin 'long.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/header_only.bin' (FORMAT binary);
+\set f :bin 'header_only.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/dim_zero.bin' (FORMAT binary);
+\set f :bin 'dim_zero.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/dim_negative.bin' (FORMAT binary);
+\set f :bin 'dim_negative.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/dim_over.bin' (FORMAT binary);
+\set f :bin 'dim_over.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/unused.bin' (FORMAT binary);
+\set f :bin 'unused.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/nan.bin' (FORMAT binary);
+\set f :bin 'nan.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
-COPY emb10_bin_any FROM 'generated/embedding/inf.bin' (FORMAT binary);
+\set f :bin 'inf.bin'
+COPY emb10_bin_any FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
 CREATE TABLE emb10_bin2 (e embedding(2));
-COPY emb10_bin2 FROM 'generated/embedding/good.bin' (FORMAT binary);
+\set f :bin 'good.bin'
+COPY emb10_bin2 FROM :'f' (FORMAT binary);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS rows_after_bad_copies FROM emb10_bin_any;
 

@@ -1,10 +1,14 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS varformer;
 RESET client_min_messages;
+-- server files: relative paths resolve against the source tree (varformer.file_root), so
+-- the messages below do not depend on where it lives
+\getenv abs_srcdir PG_ABS_SRCDIR
+SET varformer.file_root = :'abs_srcdir';
 
 -- Random-weight checkpoints with the real tensor names and config.json keys, and their
 -- PyTorch goldens, written by test/checks/50_encoder_parity.sh (test/reference/).
-SELECT m AS model, load_model('enc50_' || m, 'generated/encoder/models/' || m) AS status
+SELECT m AS model, load_model('enc50_' || m, 'build/generated/encoder/models/' || m) AS status
 FROM unnest(ARRAY['nt_v1', 'nt_v2', 'dnabert2', 'grover', 'bert_gelu_tanh',
                   'bert_quick_gelu', 'ebert']) m
 ORDER BY m;
@@ -17,7 +21,7 @@ SELECT m AS model, c->>'name' AS name, c->>'seq' AS seq,
        ARRAY(SELECT jsonb_array_elements_text(c->'pooled')::real)::embedding AS pooled
 FROM unnest(ARRAY['nt_v1', 'nt_v2', 'dnabert2', 'grover', 'bert_gelu_tanh',
                   'bert_quick_gelu', 'ebert']) m,
-     jsonb_array_elements(pg_read_file('generated/encoder/goldens/' || m || '.json')::jsonb -> 'cases') c;
+     jsonb_array_elements(pg_read_file(:'abs_srcdir' || '/build/generated/encoder/goldens/' || m || '.json')::jsonb -> 'cases') c;
 
 -- max |varformer - PyTorch| / max |PyTorch| over the pooled embedding
 CREATE FUNCTION enc50_rel_err(a embedding, b embedding) RETURNS float8
@@ -113,9 +117,9 @@ SELECT encode_tokens(ARRAY[3, 4, 9], 'enc50_ebert') = encode_tokens(ARRAY[3, 4, 
 
 -- Checkpoints the encoder refuses at first use: the first missing tensor is named, and an
 -- unimplemented position scheme is an unsupported feature.
-SELECT load_model('enc50_missing', 'generated/encoder/models/broken_missing_tensor') AS status;
+SELECT load_model('enc50_missing', 'build/generated/encoder/models/broken_missing_tensor') AS status;
 SELECT enc50_try($$SELECT encode_tokens(ARRAY[3, 4], 'enc50_missing')$$) AS missing_tensor;
-SELECT load_model('enc50_relkey', 'generated/encoder/models/broken_relative_key') AS status;
+SELECT load_model('enc50_relkey', 'build/generated/encoder/models/broken_relative_key') AS status;
 SELECT enc50_try($$SELECT encode_tokens(ARRAY[3, 4], 'enc50_relkey')$$) AS relative_key;
 
 SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'enc50\_%';

@@ -1,17 +1,21 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS varformer;
 RESET client_min_messages;
+-- server files: relative paths resolve against the source tree (varformer.file_root), so
+-- the messages below do not depend on where it lives
+\getenv abs_srcdir PG_ABS_SRCDIR
+SET varformer.file_root = :'abs_srcdir';
 
 -- A person's haplotype through an encoder: the window centred on the gene's TSS after indels,
 -- reverse-complemented on the minus strand when the model asks for it.
-SELECT register_reference('enc50_ref', 'fixtures/haplotype/ref.fa') IS NOT NULL AS registered;
-SELECT import_gtf('fixtures/haplotype/genes.gtf') > 0 AS genes;
+SELECT register_reference('enc50_ref', 'test/fixtures/haplotype/ref.fa') IS NOT NULL AS registered;
+SELECT import_gtf('test/fixtures/haplotype/genes.gtf') > 0 AS genes;
 CREATE TABLE enc50h_people AS
-SELECT sample, gt FROM read_genotypes('fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200');
-SELECT load_model('enc50h_rc', 'generated/encoder/models/nt_v2',
+SELECT sample, gt FROM read_genotypes('test/fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200');
+SELECT load_model('enc50h_rc', 'build/generated/encoder/models/nt_v2',
                   '{"window": 60, "reverse_complement": true, "reference": "enc50_ref"}') AS status;
-SELECT load_model('enc50h_fwd', 'generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}') AS status;
-SELECT load_model('enc50h_nowin', 'generated/encoder/models/nt_v1') AS status;
+SELECT load_model('enc50h_fwd', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}') AS status;
+SELECT load_model('enc50h_nowin', 'build/generated/encoder/models/nt_v1') AS status;
 -- what each model is bound to (the reference as resolved, the gene table copied at load)
 SELECT m.name, m.options, m.reference, m.genes,
        c.reference_sha256 = (SELECT sha256 FROM reference_genome WHERE name = 'enc50_ref') AS same_sha
@@ -55,42 +59,42 @@ SELECT (find_gene('MAPK1')).tss AS table_tss, (model_find_gene('enc50h_fwd', 'MA
 SELECT b.sample, encode_haplotype(p.gt, 1, 'MAPK1', 'enc50h_fwd') = b.e AS unchanged
 FROM enc50h_before b JOIN enc50h_people p USING (sample) ORDER BY 1;
 -- ... and loading the same bytes again is now different content: refused, unless replace
-SELECT load_model('enc50h_fwd', 'generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}');
-SELECT load_model('enc50h_fwd', 'generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref", "replace": true}') AS status;
+SELECT load_model('enc50h_fwd', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}');
+SELECT load_model('enc50h_fwd', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref", "replace": true}') AS status;
 SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd')
        = encode_sequence(haplotype_window(gt, 1, 'chr22', 131, 60, 'enc50_ref'), 'enc50h_fwd') AS new_tss
 FROM enc50h_people WHERE sample = 'S1';
-SELECT import_gtf('fixtures/haplotype/genes.gtf') > 0 AS restored;
+SELECT import_gtf('test/fixtures/haplotype/genes.gtf') > 0 AS restored;
 -- same bytes, same options, same binding: nothing to do ("replace" is not part of the content)
-SELECT load_model('enc50h_rc', 'generated/encoder/models/nt_v2',
+SELECT load_model('enc50h_rc', 'build/generated/encoder/models/nt_v2',
                   '{"reverse_complement": true, "window": 60, "reference": "enc50_ref", "replace": false}') AS status;
 -- other options under the same name are other content
-SELECT load_model('enc50h_rc', 'generated/encoder/models/nt_v2', '{"window": 80, "reference": "enc50_ref"}');
+SELECT load_model('enc50h_rc', 'build/generated/encoder/models/nt_v2', '{"window": 80, "reference": "enc50_ref"}');
 
 -- the reference is bound by content: re-registered with other bytes (the bgzipped copy of
 -- the same bases), the model refuses rather than give an answer from other content
-SELECT register_reference('enc50_ref', 'fixtures/haplotype/ref.fa.gz') IS NOT NULL AS reregistered;
+SELECT register_reference('enc50_ref', 'test/fixtures/haplotype/ref.fa.gz') IS NOT NULL AS reregistered;
 SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_rc') FROM enc50h_people WHERE sample = 'S1';
 SELECT unregister_reference('enc50_ref');
 \set VERBOSITY terse
 SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_rc') FROM enc50h_people WHERE sample = 'S1';
 \set VERBOSITY default
-SELECT register_reference('enc50_ref', 'fixtures/haplotype/ref.fa') IS NOT NULL AS registered_again;
+SELECT register_reference('enc50_ref', 'test/fixtures/haplotype/ref.fa') IS NOT NULL AS registered_again;
 SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_rc')
        = encode_sequence(haplotype_window(gt, 1, 'chr22', 101, 60, 'enc50_ref'), 'enc50h_rc') AS works_again
 FROM enc50h_people WHERE sample = 'S1';
 
 -- a registered FASTA rewritten on disk (another size) is refused, not read
-SELECT register_reference('enc50_mutable', 'generated/haplotype/writable/mutable.fa') AS contigs;
+SELECT register_reference('enc50_mutable', 'build/generated/writable/mutable.fa') AS contigs;
 SELECT reference_sequence('chr22', 1, 10, 'enc50_mutable') AS before_rewrite;
 DO $$ BEGIN
   EXECUTE format('COPY (SELECT %L UNION ALL SELECT %L) TO %L', '>chr22', 'ACGTACGTAC',
-                 current_setting('data_directory') || '/generated/haplotype/writable/mutable.fa');
+                 current_setting('varformer.file_root') || '/build/generated/writable/mutable.fa');
 END $$;
 DO $$ BEGIN
   PERFORM reference_sequence('chr22', 1, 10, 'enc50_mutable');
 EXCEPTION WHEN object_not_in_prerequisite_state THEN
-  RAISE NOTICE '%: %', SQLSTATE, replace(SQLERRM, current_setting('data_directory'), '$PGDATA');
+  RAISE NOTICE '%: %', SQLSTATE, replace(SQLERRM, current_setting('varformer.file_root'), '$SRCDIR');
 END $$;
 SELECT unregister_reference('enc50_mutable');
 
@@ -100,13 +104,13 @@ SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_rc') FROM enc50h_people WHERE sa
 SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_nowin') FROM enc50h_people WHERE sample = 'S1';
 SELECT encode_haplotype(gt, 1, 'NO-SUCH-GENE', 'enc50h_rc') FROM enc50h_people WHERE sample = 'S1';
 SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_missing') FROM enc50h_people WHERE sample = 'S1';
-SELECT load_model('enc50h_bad', 'generated/encoder/models/nt_v1', '{"window": "60"}');
-SELECT load_model('enc50h_bad', 'generated/encoder/models/nt_v1', '{"window": 0}');
-SELECT load_model('enc50h_bad', 'generated/encoder/models/nt_v1', '{"window": 60, "reference": 7}');
-SELECT load_model('enc50h_bad', 'generated/encoder/models/nt_v1', '{"window": 60, "reference": "no-such-ref"}');
+SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": "60"}');
+SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 0}');
+SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": 7}');
+SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "no-such-ref"}');
 BEGIN;
 DELETE FROM gene;
-SELECT load_model('enc50h_bad', 'generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}');
+SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}');
 ROLLBACK;
 \set VERBOSITY default
 SELECT count(*) AS bad_not_loaded FROM models WHERE name = 'enc50h_bad';
@@ -115,3 +119,4 @@ SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'enc50h
 SELECT count(*) AS copies_left FROM model_gene WHERE model LIKE 'enc50h\_%';
 SELECT unregister_reference('enc50_ref');
 DROP TABLE enc50h_people, enc50h_before;
+DELETE FROM gene;

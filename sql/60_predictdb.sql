@@ -4,9 +4,13 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS varformer;
 RESET client_min_messages;
+-- server files: relative paths resolve against the source tree (varformer.file_root), so
+-- the messages below do not depend on where it lives
+\getenv abs_srcdir PG_ABS_SRCDIR
+SET varformer.file_root = :'abs_srcdir';
 
-SELECT load_model('pdb60_v8', 'fixtures/predictdb/rules_v8.db');
-SELECT load_model('pdb60_old', 'fixtures/predictdb/rules_old.db');
+SELECT load_model('pdb60_v8', 'test/fixtures/predictdb/rules_v8.db');
+SELECT load_model('pdb60_old', 'test/fixtures/predictdb/rules_old.db');
 SELECT name, kind, architecture FROM models WHERE name LIKE 'pdb60%' ORDER BY name;
 -- how each file was read: keys detected from the schema (varID column vs rsid only)
 SELECT * FROM predictdb_model_info('pdb60_v8');
@@ -46,30 +50,30 @@ FROM (SELECT predict_expression_detail(gt, 'ENSG00000000001.5', 'pdb60_old') AS 
 SELECT (predict_expression_detail('22:3000-4000'::genotype, 'ENSG00000000001.5', 'pdb60_v8')).*;
 
 -- options: palindromic sites skipped; variant_key forced
-SELECT load_model('pdb60_skip', 'fixtures/predictdb/rules_v8.db', '{"palindromic": "skip"}');
+SELECT load_model('pdb60_skip', 'test/fixtures/predictdb/rules_v8.db', '{"palindromic": "skip"}');
 SELECT (d).n_snps_used, (d).skipped, round((d).grex::numeric, 9) AS grex
 FROM (SELECT predict_expression_detail(gt, 'ENSG00000000002.3', 'pdb60_skip') AS d FROM pdb60_gt) x;
-SELECT load_model('pdb60_rs', 'fixtures/predictdb/rules_v8.db', '{"variant_key": "rsid"}');
+SELECT load_model('pdb60_rs', 'test/fixtures/predictdb/rules_v8.db', '{"variant_key": "rsid"}');
 SELECT variant_key FROM predictdb_model_info('pdb60_rs');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/rules_v8.db', '{"variant_key": "position"}');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/rules_old.db', '{"variant_key": "varID"}');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/rules_v8.db', '{"variant_key": "position"}');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/rules_old.db', '{"variant_key": "varID"}');
 
 -- bad input: clear errors
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_not_sqlite.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_no_tables.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_columns.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_view.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_text_weight.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_nan_weight.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_dup_conflict.db');
-SELECT load_model('pdb60_bad', 'fixtures/predictdb/bad_all_null.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_not_sqlite.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_no_tables.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_columns.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_view.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_text_weight.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_nan_weight.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_dup_conflict.db');
+SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/bad_all_null.db');
 -- ... or documented skips, counted: NULL weights, alleles that are not bases, repeated rows
-SELECT load_model('pdb60_null', 'fixtures/predictdb/null_weights.db');
+SELECT load_model('pdb60_null', 'test/fixtures/predictdb/null_weights.db');
 SELECT n_weights, skipped_null_weights, skipped_bad_alleles FROM predictdb_model_info('pdb60_null');
-SELECT load_model('pdb60_dup', 'fixtures/predictdb/dup_rows.db');
+SELECT load_model('pdb60_dup', 'test/fixtures/predictdb/dup_rows.db');
 SELECT n_weights, skipped_duplicates, genes_without_extra FROM predictdb_model_info('pdb60_dup');
 -- an unversioned id shared by two versions is refused, not guessed
-SELECT load_model('pdb60_versions', 'fixtures/predictdb/versions.db');
+SELECT load_model('pdb60_versions', 'test/fixtures/predictdb/versions.db');
 SELECT predict_expression(gt, 'ENSG00000000001', 'pdb60_versions') FROM pdb60_gt;
 SELECT predict_expression(gt, 'ENSG00000000009', 'pdb60_versions') FROM pdb60_gt;
 
@@ -93,7 +97,7 @@ SELECT load_model('pdb60_ens_missing', NULL, '{"ensemble": {"pdb60_nosuch": 1}}'
 SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens_missing') FROM pdb60_gt;
 SELECT predict_expression_detail(gt, 'ENSG00000000002.3', 'pdb60_ens') FROM pdb60_gt;
 -- other kinds are not scored by predict_expression yet
-SELECT load_model('pdb60_esm', 'generated/models/esm_f32');
+SELECT load_model('pdb60_esm', 'build/generated/models/esm_f32');
 SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_esm') FROM pdb60_gt;
 SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_nosuch') FROM pdb60_gt;
 

@@ -43,13 +43,12 @@ vf_test_user() {
   fi
 }
 
-# vf_start: initdb + start with varformer preloaded. Test inputs are reachable from SQL by
-# paths relative to the data directory (fixtures/..., generated/...), so expected outputs
-# and error messages do not depend on where the checkout lives.
+# vf_start: initdb + start with varformer preloaded. Tests reach their input files through
+# varformer.file_root (set by each test to the checkout), not through the data directory.
 vf_start() {
   rm -rf "$VF_RUN"
-  mkdir -p "$VF_RUN" "$VF_SOCK" "$VF_GENERATED"
-  [ "$(id -u)" -eq 0 ] && chown -R "$VF_TEST_USER" "$VF_RUN" "$VF_GENERATED"
+  mkdir -p "$VF_RUN" "$VF_SOCK"
+  [ "$(id -u)" -eq 0 ] && chown -R "$VF_TEST_USER" "$VF_RUN"
   as_test_user "$VF_BIN/initdb" -D "$VF_DATA" -A trust -U "$VF_OS_USER" -E UTF8 --locale=C -N >"$VF_RUN/initdb.log" 2>&1 \
     || { cat "$VF_RUN/initdb.log"; return 1; }
   cat >>"$VF_DATA/postgresql.conf" <<CONF
@@ -64,8 +63,6 @@ dynamic_shared_memory_type = posix
 lc_messages = 'C'
 CONF
   [ -f "$VF_ROOT/test/postgresql.conf" ] && cat "$VF_ROOT/test/postgresql.conf" >>"$VF_DATA/postgresql.conf"
-  ln -s "$VF_ROOT/test/fixtures" "$VF_DATA/fixtures"
-  ln -s "$VF_GENERATED" "$VF_DATA/generated"
   as_test_user "$VF_BIN/pg_ctl" -D "$VF_DATA" -l "$VF_RUN/server.log" -w start >/dev/null \
     || { cat "$VF_RUN/server.log"; return 1; }
   export PGHOST=$VF_SOCK PGPORT=$VF_PORT PGUSER=$VF_OS_USER PGDATABASE=postgres

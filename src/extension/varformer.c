@@ -9,6 +9,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 
+#include "common/file_access.h"
 #include "predict/engine.h"
 #include "predict/progress.h"
 #include "predict/row_parallel.h"
@@ -23,6 +24,7 @@ _PG_init(void)
 {
 	vf_model_store_init();
 	vf_engine_init();
+	vf_file_access_init();
 	vf_row_parallel_init();
 	if (process_shared_preload_libraries_in_progress)
 		vf_progress_init();

@@ -81,5 +81,7 @@ if not np.all(np.abs(s - ref) <= 1e-6 * scale) or not np.all(np.abs(m - ref / le
     fails += 1; print("sum/avg differ from numpy")
 
 print(f"{len(got)} pairs, {len(group)} rows aggregated, {fails} mismatches")
+if len(got) != len(pairs):
+    fails += 1; print(f"{len(got)} rows came back for {len(pairs)} pairs")
 sys.exit(1 if fails else 0)
 PY

@@ -7,6 +7,8 @@
 #   restricted to POS inside the region, without the records the genotype leaves out
 #   (symbolic <CN0>/<DUP>, the IUPAC REF), without plain hom-ref calls, alleles upper-cased.
 set -euo pipefail
+# the server resolves the relative paths below against the checkout (varformer.file_root)
+export PGOPTIONS="-c varformer.file_root=$VF_ROOT"
 cd "$VF_ROOT/test/fixtures/genotype"
 PSQL=("$VF_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At -F $'\t' -d postgres)
 "${PSQL[@]}" -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS varformer"
@@ -22,7 +24,7 @@ check_vcf() {
   got=$("${PSQL[@]}" -c "SELECT sample, chrom, pos, coalesce(id, '.'), ref,
             coalesce(nullif(array_to_string(alt, ','), ''), '.'), coalesce(gt, '.'),
             coalesce(array_to_string(dosages, ',', '.'), '.')
-          FROM read_vcf('fixtures/genotype/$file', $sql_region, $sql_samples)")
+          FROM read_vcf('test/fixtures/genotype/$file', $sql_region, $sql_samples)")
   if [ "$want" == "$got" ]; then
     echo "ok   read_vcf $file ${region:-(all)} ${samples:-(all)}: $(echo "$want" | wc -l) rows"
   else
@@ -55,7 +57,7 @@ check_genotypes() {
                print $1, toupper($2), ($3 == "." ? "." : toupper($3)), $4, $5 }')
     got=$("${PSQL[@]}" -c "SET client_min_messages = warning" -c "SELECT v.pos, v.ref, coalesce(nullif(array_to_string(v.alt, ','), ''), '.'), v.gt,
               coalesce(array_to_string(v.dosages, ',', '.'), '.')
-            FROM read_genotypes('fixtures/genotype/$file', '$chrom:$start-$end', ARRAY['$s']) g,
+            FROM read_genotypes('test/fixtures/genotype/$file', '$chrom:$start-$end', ARRAY['$s']) g,
                  genotype_variants(g.gt) v")
     if [ "$want" == "$got" ]; then
       echo "ok   read_genotypes $file $chrom:$start-$end $s: $(echo -n "$want" | grep -c . || true) calls"

@@ -10,6 +10,8 @@
 # Then the coordinate map: for the whole-contig windows, every reference base that no
 # record touches is found in the haplotype where haplotype_position() says.
 set -euo pipefail
+# the server resolves the relative paths below against the checkout (varformer.file_root)
+export PGOPTIONS="-c varformer.file_root=$VF_ROOT"
 cd "$VF_ROOT"
 F=test/fixtures/haplotype
 VCF=$F/cases.vcf.gz
@@ -20,8 +22,8 @@ PSQL=("$VF_BIN/psql" -X -q -At -F $'\t' -v ON_ERROR_STOP=1)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 trap '"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true' EXIT
 "${PSQL[@]}" -d $DB -c "SET client_min_messages = warning; CREATE EXTENSION varformer" \
-  -c "SELECT register_reference('fixture', 'fixtures/haplotype/ref.fa')" \
-  -c "SELECT register_reference('fixture_bgzf', 'fixtures/haplotype/ref.fa.gz')" >/dev/null
+  -c "SELECT register_reference('fixture', 'test/fixtures/haplotype/ref.fa')" \
+  -c "SELECT register_reference('fixture_bgzf', 'test/fixtures/haplotype/ref.fa.gz')" >/dev/null
 
 # what a registered name denotes: the FASTA's sha256 and size, as sha256sum and stat see them
 for pair in fixture:ref.fa fixture_bgzf:ref.fa.gz; do
@@ -60,9 +62,9 @@ SET client_min_messages = warning;
 CREATE TEMP TABLE w (chrom text, s bigint, e bigint);
 \copy w FROM '$out/windows.tsv'
 CREATE TEMP TABLE g AS
-  SELECT 'chr22' AS chrom, sample, gt FROM read_genotypes('fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200')
+  SELECT 'chr22' AS chrom, sample, gt FROM read_genotypes('test/fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200')
   UNION ALL
-  SELECT 'chrX', sample, gt FROM read_genotypes('fixtures/haplotype/cases.vcf.gz', 'chrX:1-300');
+  SELECT 'chrX', sample, gt FROM read_genotypes('test/fixtures/haplotype/cases.vcf.gz', 'chrX:1-300');
 SELECT w.chrom, w.s, w.e, g.sample, h, haplotype_sequence(g.gt, h, w.chrom, w.s, w.e)
   FROM w JOIN g USING (chrom) CROSS JOIN generate_series(1, 2) h
  ORDER BY 1, 2, 3, 4, 5;
@@ -105,7 +107,7 @@ zcat "$VCF" | awk -F'\t' '$1 == "chr22" {
 SET client_min_messages = warning;
 CREATE TEMP TABLE touched (p bigint);
 \copy touched FROM '$out/touched.tsv'
-WITH g AS (SELECT sample, gt FROM read_genotypes('fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200')),
+WITH g AS (SELECT sample, gt FROM read_genotypes('test/fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200')),
      hs AS (SELECT sample, h, haplotype_sequence(gt, h, 'chr22', 1, 1200) AS seq, gt
               FROM g CROSS JOIN generate_series(1, 2) h),
      ref AS (SELECT reference_sequence('chr22', 1, 1200) AS seq)

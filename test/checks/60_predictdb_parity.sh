@@ -9,6 +9,8 @@
 # GReX must agree within 1e-6; the per-gene counts (used, flipped, complemented, skipped,
 # missing) must agree exactly with the reference.
 set -euo pipefail
+# the server resolves the relative paths below against the checkout (varformer.file_root)
+export PGOPTIONS="-c varformer.file_root=$VF_ROOT"
 cd "$VF_ROOT"
 FIX=test/fixtures/predictdb
 OUT=$VF_GENERATED/predictdb_parity
@@ -34,16 +36,16 @@ done
 [ "$(id -u)" -eq 0 ] && chown -R varformer_test "$OUT"
 "${PSQL[@]}" <<SQL
 DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg;
-CREATE TABLE pdb60p_rules_rg AS SELECT * FROM read_genotypes('generated/predictdb_parity/rules.vcf.gz', '22:1-5000');
-CREATE TABLE pdb60p_plink_rg AS SELECT * FROM read_genotypes('generated/predictdb_parity/plink.vcf.gz', '22:9000-13000');
+CREATE TABLE pdb60p_rules_rg AS SELECT * FROM read_genotypes('build/generated/predictdb_parity/rules.vcf.gz', '22:1-5000');
+CREATE TABLE pdb60p_plink_rg AS SELECT * FROM read_genotypes('build/generated/predictdb_parity/plink.vcf.gz', '22:9000-13000');
 CREATE TABLE pdb60p_rules (sample text, gt genotype);
 CREATE TABLE pdb60p_plink (sample text, gt genotype);
 \copy pdb60p_rules FROM '$OUT/rules_gt.tsv'
 \copy pdb60p_plink FROM '$OUT/plink_gt.tsv'
-SELECT load_model('pdb60p_v8', 'fixtures/predictdb/rules_v8.db', '{"replace": true}');
-SELECT load_model('pdb60p_v8skip', 'fixtures/predictdb/rules_v8.db', '{"replace": true, "palindromic": "skip"}');
-SELECT load_model('pdb60p_old', 'fixtures/predictdb/rules_old.db', '{"replace": true}');
-SELECT load_model('pdb60p_plink', 'fixtures/predictdb/plink.db', '{"replace": true}');
+SELECT load_model('pdb60p_v8', 'test/fixtures/predictdb/rules_v8.db', '{"replace": true}');
+SELECT load_model('pdb60p_v8skip', 'test/fixtures/predictdb/rules_v8.db', '{"replace": true, "palindromic": "skip"}');
+SELECT load_model('pdb60p_old', 'test/fixtures/predictdb/rules_old.db', '{"replace": true}');
+SELECT load_model('pdb60p_plink', 'test/fixtures/predictdb/plink.db', '{"replace": true}');
 SQL
 
 # scores(model, table, exclude-gene) -> TSV like the reference prints
@@ -66,6 +68,8 @@ def load(p):
     return {tuple(l.split("\t")[:2]): l.rstrip("\n").split("\t")[2:] for l in open(p) if l.strip()}
 x, y = load(a), load(b)
 bad = 0
+if not x:
+    print("%s: no predictions to compare" % what); sys.exit(1)
 if set(x) != set(y):
     print("%s: different (sample, gene) sets: %s" % (what, sorted(set(x) ^ set(y))[:5])); sys.exit(1)
 worst = 0.0

@@ -2,6 +2,7 @@
 #include "postgres.h"
 
 #include "common/error_report.h"
+#include "common/file_access.h"
 
 int
 vf_sqlstate(VfErrCode code)
@@ -37,10 +38,16 @@ vf_sqlstate(VfErrCode code)
 void
 vf_ereport(const VfError *err)
 {
+	VfError		e = *err;
+
+	/* the library saw paths resolved against varformer.file_root; the user wrote them shorter */
+	vf_file_name_as_given(e.msg);
+	vf_file_name_as_given(e.detail);
+	vf_file_name_as_given(e.hint);
 	ereport(ERROR,
-			(errcode(vf_sqlstate(err->code)),
-			 errmsg("%s", err->msg),
-			 err->detail[0] ? errdetail("%s", err->detail) : 0,
-			 err->hint[0] ? errhint("%s", err->hint) : 0));
+			(errcode(vf_sqlstate(e.code)),
+			 errmsg("%s", e.msg),
+			 e.detail[0] ? errdetail("%s", e.detail) : 0,
+			 e.hint[0] ? errhint("%s", e.hint) : 0));
 	pg_unreachable();
 }

@@ -1,11 +1,18 @@
 /*
  * file_access.h: the checks every function that reads a server file makes first
- * (read_vcf, read_genotypes, register_reference, import_gtf, load_model), like COPY FROM.
+ * (read_vcf, read_genotypes, register_reference, import_gtf, load_model), like COPY FROM,
+ * and where a relative path leads (varformer.file_root).
  */
 #ifndef VARFORMER_FILE_ACCESS_H
 #define VARFORMER_FILE_ACCESS_H
 
 #include <stdbool.h>
+
+/* varformer.file_root: empty, or the directory relative server-file paths resolve against. */
+extern char *vf_file_root;
+
+/* Registers varformer.file_root (from _PG_init). */
+extern void vf_file_access_init(void);
 
 /*
  * ERROR unless the current user is superuser or a member of pg_read_server_files
@@ -14,10 +21,25 @@
 extern void vf_require_read_server_files(const char *what);
 
 /*
- * ERROR with a clear message when path does not exist, is a directory (unless allow_dir),
- * or cannot be read. Relative paths are relative to the data directory, as for COPY.
+ * The path to open for a path given to a server-file-reading function: unchanged when it is
+ * absolute or varformer.file_root is empty (a relative path then resolves against the
+ * backend's working directory, the data directory, as for COPY); else file_root/path.
+ * palloc'd. Error messages keep naming the file as it was given (vf_file_name_as_given).
+ */
+extern char *vf_server_path(const char *path);
+
+/*
+ * ERROR with a clear message when path (as vf_server_path resolves it) does not exist, is a
+ * directory (unless allow_dir), or cannot be read. Messages name path as given.
  * Returns the absolute path (palloc'd).
  */
 extern char *vf_check_readable_file(const char *path, bool allow_dir);
+
+/*
+ * Rewrites, in place, every occurrence of a path that vf_server_path recently resolved
+ * against varformer.file_root back to the path as the user gave it, so that messages from
+ * the plain-C library (which only sees the resolved path) read as the user's own words.
+ */
+extern void vf_file_name_as_given(char *buf);
 
 #endif

@@ -61,10 +61,12 @@ open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
 	vf_require_read_server_files(fname);
 	/*
 	 * htslib resolves a relative path against the backend's working directory, the data
-	 * directory, as vf_check_readable_file does; messages then name the path as given.
+	 * directory, as vf_check_readable_file does; vf_server_path applies varformer.file_root
+	 * first, and vf_ereport names the file as given again.
 	 */
 	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	(void) vf_check_readable_file(path, false);
+	path = vf_server_path(path);
 	if (!PG_ARGISNULL(1))
 		region = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	else if (region_required)

@@ -166,6 +166,11 @@ vf_load_model(PG_FUNCTION_ARGS)
 		vf_require_read_server_files("load_model");
 		path = text_to_cstring(PG_GETARG_TEXT_PP(1));
 		(void) vf_check_readable_file(path, true);
+		/*
+		 * What the catalog keeps for reloads after a restart, which may happen in a session
+		 * with another varformer.file_root: resolved here, absolute when the root applied.
+		 */
+		path = vf_server_path(path);
 	}
 
 	vf_model_name_lock(name, true);

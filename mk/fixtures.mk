@@ -1,0 +1,74 @@
+# Generated test inputs: `make fixtures` writes everything the pg_regress tests (sql/) and
+# the checks read but that cannot be committed as such (binary files made to be malformed,
+# files nobody may read, random-weight checkpoints and their PyTorch goldens). `installcheck`
+# and test/run.sh build it first. One rule per set, each rebuilt only when its generator
+# or input changes.
+#
+# The server reads these files as its own OS user, which may not be the user running make:
+# everything is made world-readable (a+rX) and build/generated/writable world-writable.
+# The path from / to the checkout must be searchable by the server's user as well.
+VF_GEN = build/generated
+VF_FIXTURE_SETS = embedding genotype haplotype models encoder
+
+.PHONY: fixtures fixtures-writable $(addprefix fixtures-,$(VF_FIXTURE_SETS))
+fixtures: $(addprefix fixtures-,$(VF_FIXTURE_SETS)) fixtures-writable
+$(foreach s,$(VF_FIXTURE_SETS),$(eval fixtures-$(s): $(VF_GEN)/$(s)/.done))
+
+$(VF_GEN):
+	mkdir -p $@ && chmod a+rx build $@
+
+# COPY ... (FORMAT binary) files for sql/10_embedding.sql.
+$(VF_GEN)/embedding/.done: test/fixtures/embedding/make_binary.sh | $(VF_GEN)
+	rm -rf $(@D)
+	bash $< $(@D)
+	chmod -R a+rX $(@D)
+	touch $@
+
+# sql/20_genotype_vcf.sql: a VCF nobody may read (mode 000: refused to every user but root,
+# and the server never runs as root).
+$(VF_GEN)/genotype/.done: test/fixtures/genotype/sample.vcf | $(VF_GEN)
+	rm -rf $(@D) && mkdir -p $(@D)
+	cp $< $(@D)/unreadable.vcf
+	chmod 000 $(@D)/unreadable.vcf
+	chmod a+rx $(@D)
+	touch $@
+
+# sql/30_haplotype.sql: an unreadable FASTA, and a FASTA without index in a directory nobody
+# may write (so its index cannot be built).
+$(VF_GEN)/haplotype/.done: test/fixtures/haplotype/ref.fa test/fixtures/haplotype/noindex.fa | $(VF_GEN)
+	if [ -d $(@D)/readonly ]; then chmod u+w $(@D)/readonly; fi
+	rm -rf $(@D) && mkdir -p $(@D)/readonly
+	cp test/fixtures/haplotype/noindex.fa $(@D)/readonly/noindex.fa
+	cp test/fixtures/haplotype/ref.fa $(@D)/unreadable.fa
+	chmod -R a+rX $(@D)
+	chmod 000 $(@D)/unreadable.fa
+	chmod 555 $(@D)/readonly
+	touch $@
+
+# Model-store checkpoints (F32/F16/BF16, malformed files) and their goldens (numpy sums,
+# hashlib digests; test/checks/40_model_digests.sh compares those with sha256sum).
+$(VF_GEN)/models/.done: test/fixtures/models/make_models.py | $(VF_GEN)
+	rm -rf $(@D)
+	$(PYTHON) $< $(@D)
+	chmod -R a+rX $(@D)
+	touch $@
+
+# Random-weight encoder checkpoints with the real tensor names and config.json keys, and
+# their PyTorch goldens (test/reference/); test/checks/50_encoder_parity.sh compares these
+# goldens with the committed ones and runs the plain-C encoder on them.
+$(VF_GEN)/encoder/.done: $(wildcard test/reference/*.py) $(wildcard test/fixtures/tokenizer/*) | $(VF_GEN)
+	rm -rf $(@D)
+	$(PYTHON) test/reference/make_encoder_fixtures.py $(@D)/models $(@D)/goldens
+	chmod -R a+rX $(@D)
+	touch $@
+
+# Files the tests make the server write or index (sql/30_haplotype.sql builds missing FASTA
+# indexes here, sql/50_encoder_haplotype.sql rewrites a registered FASTA): put back as new
+# before every run, or a second run would find the indexes already built and test nothing.
+fixtures-writable: | $(VF_GEN)
+	rm -rf $(VF_GEN)/writable && mkdir -p $(VF_GEN)/writable
+	cp test/fixtures/haplotype/noindex.fa $(VF_GEN)/writable/noindex.fa
+	bgzip -c test/fixtures/haplotype/ref.fa > $(VF_GEN)/writable/ref.fa.gz
+	cp test/fixtures/haplotype/ref.fa $(VF_GEN)/writable/mutable.fa
+	chmod 777 $(VF_GEN)/writable
+	chmod 666 $(VF_GEN)/writable/*
