@@ -5,7 +5,9 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS varformer;
 RESET client_min_messages;
-SELECT load_model('pdb70', 'fixtures/predictdb/rules_v8.db');
+\getenv abs_srcdir PG_ABS_SRCDIR
+SET varformer.file_root = :'abs_srcdir';
+SELECT load_model('pdb70', 'test/fixtures/predictdb/rules_v8.db');
 
 CREATE TABLE cohort70 AS
 SELECT i AS sample,
