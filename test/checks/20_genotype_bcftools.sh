@@ -40,6 +40,26 @@ check_vcf sample.bcf chrX S2
 check_vcf sample.bcf chrX:5050- ''
 check_vcf sample.vcf.gz chr22 S1,S2,S3
 
+# Sample names htslib's -s list would read as syntax ("^B" excludes, "-" means all, "a,b" is two
+# names) are still names: selected by a file (bcftools -S), they must give bcftools' rows.
+check_odd_samples() { # NAME... (one SQL array element each)
+  local list want got arr
+  list=$(mktemp); printf '%s\n' "$@" > "$list"
+  want=$(bcftools query -S "$list" -f '[%SAMPLE\t%POS\t%GT\n]' odd_samples.vcf)
+  arr=$(printf "'%s'," "$@"); arr="ARRAY[${arr%,}]"
+  got=$("${PSQL[@]}" -c "SELECT sample, pos, gt FROM read_vcf('test/fixtures/genotype/odd_samples.vcf', NULL, $arr)")
+  rm -f "$list"
+  if [ -n "$want" ] && [ "$want" == "$got" ]; then
+    echo "ok   read_vcf odd_samples.vcf $*: $(echo "$want" | wc -l) rows"
+  else
+    echo "FAIL read_vcf odd_samples.vcf $*"; diff <(echo "$want") <(echo "$got") || true; fail=1
+  fi
+}
+check_odd_samples '^B' C
+check_odd_samples -
+check_odd_samples 'a,b' A
+check_odd_samples C '^B' - 'a,b' A
+
 # check_genotypes FILE CHROM START END
 check_genotypes() {
   local file=$1 chrom=$2 start=$3 end=$4 s want got

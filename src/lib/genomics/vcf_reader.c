@@ -49,8 +49,9 @@ struct VfVcfReader
 	bool	   *has_ds;
 	float	   *ds_out;
 	size_t		ds_cap;
-	int			n_sample;
-	int		   *order;			/* output sample o is header sample order[o] */
+	int			n_sample;		/* samples returned */
+	int			n_cols;			/* samples in each record as htslib unpacks it */
+	int		   *order;			/* output sample o is the record's column order[o] */
 };
 
 static const char *
@@ -165,21 +166,40 @@ open_region(VfVcfReader *r, const char *region, const htsFormat *fmt, VfError *e
 	return 0;
 }
 
+/*
+ * A name htslib's sample list would read as syntax rather than as a name: a leading '^'
+ * (exclude the list), "-" (every sample) or a comma (separator). Such a name is valid in a
+ * VCF header, so it must still be selectable, just not through the list.
+ */
+static bool
+is_list_syntax(const char *s)
+{
+	return s[0] == '^' || strcmp(s, "-") == 0 || strchr(s, ',') != NULL;
+}
+
+/*
+ * Checks every requested name against the header (an unknown one is an error naming it),
+ * then lets htslib unpack only those samples' columns when their names can be written as its
+ * comma-separated list. Otherwise every column is unpacked and the reader picks the requested
+ * ones itself (vf_vcf_open's order[]): slower on wide files, never wrong.
+ */
 static int
 select_samples(VfVcfReader *r, const char *const *samples, int n_samples, VfError *err)
 {
 	kstring_t	list = {0, 0, NULL};
 	int			n_file = bcf_hdr_nsamples(r->hdr);
+	bool		as_list = true;
 	int			rc;
 
 	for (int i = 0; i < n_samples; i++)
 	{
 		const char *s = samples[i];
+		int			id;
 
 		if (s == NULL)
 			return vf_error(err, VF_ERR_INVALID, "samples must not contain NULL");
-		if (bcf_hdr_id2int(r->hdr, BCF_DT_SAMPLE, s) < 0 ||
-			bcf_hdr_id2int(r->hdr, BCF_DT_SAMPLE, s) >= n_file)
+		id = bcf_hdr_id2int(r->hdr, BCF_DT_SAMPLE, s);
+		if (id < 0 || id >= n_file)
 		{
 			kstring_t	some = {0, 0, NULL};
 
@@ -195,19 +215,21 @@ select_samples(VfVcfReader *r, const char *const *samples, int n_samples, VfErro
 			free(list.s);
 			return -1;
 		}
-		if (strchr(s, ',') != NULL)
-		{
-			free(list.s);
-			return vf_error(err, VF_ERR_UNSUPPORTED, "sample name \"%s\" contains a comma, which htslib's sample selection cannot express", s);
-		}
+		if (is_list_syntax(s))
+			as_list = false;
 		/* duplicates are harmless to htslib but would be to the caller's row count */
 		for (int k = 0; k < i; k++)
-			if (samples[k] && strcmp(samples[k], s) == 0)
+			if (strcmp(samples[k], s) == 0)
 				goto next;
 		if (list.l)
 			kputc(',', &list);
 		kputs(s, &list);
 next:	;
+	}
+	if (n_samples > 0 && !as_list)
+	{
+		free(list.s);
+		return 0;
 	}
 	rc = bcf_hdr_set_samples(r->hdr, n_samples == 0 ? NULL : list.s, 0);
 	free(list.s);
@@ -274,32 +296,37 @@ vf_vcf_open(const char *path, const char *region,
 	}
 	if (n_samples >= 0 && select_samples(r, samples, n_samples, err) != 0)
 		goto fail;
-	r->n_sample = bcf_hdr_nsamples(r->hdr);
-	r->order = malloc(sizeof(int) * (size_t) (r->n_sample + 1));
+	r->n_cols = bcf_hdr_nsamples(r->hdr);
+	r->order = malloc(sizeof(int) * (size_t) ((n_samples > 0 ? n_samples : r->n_cols) + 1));
 	if (r->order == NULL)
 	{
 		vf_error(err, VF_ERR_NOMEM, "out of memory opening \"%s\"", path);
 		goto fail;
 	}
 	/* samples come back in the order asked for, as bcftools query -s prints them */
+	r->n_sample = 0;
 	if (n_samples > 0)
 	{
-		int			o = 0;
-
-		for (int i = 0; i < n_samples && o < r->n_sample; i++)
+		for (int i = 0; i < n_samples; i++)
 		{
 			int			idx = bcf_hdr_id2int(r->hdr, BCF_DT_SAMPLE, samples[i]);
 			bool		seen = false;
 
-			for (int k = 0; k < o && !seen; k++)
+			/* select_samples checked every name: each maps to one of the record's columns */
+			if (idx < 0 || idx >= r->n_cols)
+			{
+				vf_error(err, VF_ERR_DATA, "sample \"%s\" lost its column in \"%s\"", samples[i], path);
+				goto fail;
+			}
+			for (int k = 0; k < r->n_sample && !seen; k++)
 				seen = r->order[k] == idx;
 			if (!seen)
-				r->order[o++] = idx;
+				r->order[r->n_sample++] = idx;
 		}
 	}
 	else
-		for (int i = 0; i < r->n_sample; i++)
-			r->order[i] = i;
+		for (int i = 0; i < r->n_cols; i++)
+			r->order[r->n_sample++] = i;
 	if (region != NULL && open_region(r, region, fmt, err) != 0)
 		goto fail;
 
@@ -441,7 +468,7 @@ decode_gt(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 	int			n = bcf_get_genotypes(r->hdr, r->rec, &r->gt_arr, &r->n_gt_arr);
 	int			ploidy;
 
-	out->has_gt = n > 0 && r->n_sample > 0;
+	out->has_gt = n > 0 && r->n_sample > 0 && r->n_cols > 0;
 	if (!out->has_gt)
 	{
 		for (int s = 0; s < r->n_sample; s++)
@@ -452,7 +479,7 @@ decode_gt(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 		}
 		return 0;
 	}
-	ploidy = n / r->n_sample;
+	ploidy = n / r->n_cols;
 	for (int s = 0; s < r->n_sample; s++)
 	{
 		const int  *p = r->gt_arr + (size_t) r->order[s] * ploidy;
@@ -508,7 +535,7 @@ decode_ds(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 	n = bcf_get_format_float(r->hdr, r->rec, "DS", &r->ds_arr, &r->n_ds_arr);
 	if (n <= 0)
 		return 0;
-	per = n / r->n_sample;
+	per = n / r->n_cols;
 	need = (size_t) n_alt * (size_t) r->n_sample;
 	if (need > r->ds_cap)
 	{
