@@ -270,6 +270,8 @@ add_items(Unpickler *u, int32_t c, const int32_t *items, uint32_t n)
 {
 	Obj		   *o = &u->obj[c];
 
+	if (n == 0)
+		return 0;
 	if (n > o->cap - o->n)
 	{
 		uint64_t	nc = (uint64_t) o->cap * 2;
@@ -299,7 +301,7 @@ make_tuple(Unpickler *u, int32_t base)
 {
 	int32_t		t = new_obj(u, T_TUPLE);
 
-	if (t < 0 || add_items(u, t, u->stack + base, (uint32_t) (u->sp - base)) != 0)
+	if (t < 0 || (u->sp > base && add_items(u, t, u->stack + base, (uint32_t) (u->sp - base)) != 0))
 		return -1;
 	u->sp = base;
 	return push(u, t);
