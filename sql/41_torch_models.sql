@@ -3,10 +3,10 @@ CREATE EXTENSION IF NOT EXISTS varformer;
 RESET client_min_messages;
 
 -- The same random-weight encoders (real tensor names and config.json keys) saved as
--- safetensors and with torch.save (pytorch_model.bin), written by
+-- safetensors and with torch.save (pytorch_model.bin, zip and legacy formats), written by
 -- test/checks/41_torch_checkpoint.sh (test/reference/make_torch_models.py).
 SELECT m || '_' || f AS model, load_model('t41_' || m || '_' || f, 'generated/torch_models/' || m || '_' || f) AS status
-FROM unnest(ARRAY['nt_v2', 'grover']) m, unnest(ARRAY['safetensors', 'torch']) f
+FROM unnest(ARRAY['nt_v2', 'grover']) m, unnest(ARRAY['safetensors', 'torch', 'legacy']) f
 ORDER BY 1;
 SELECT name, kind, architecture, parameters, path, loaded
 FROM models WHERE name LIKE 't41_%' ORDER BY name;
@@ -15,9 +15,10 @@ FROM models WHERE name LIKE 't41_%' ORDER BY name;
 SELECT m AS model, sha256 = trim(pg_read_file('generated/torch_models/' || m || '_torch.sha256'), E'\n') AS sha256_matches
 FROM unnest(ARRAY['nt_v2', 'grover']) m JOIN models ON name = 't41_' || m || '_torch' ORDER BY 1;
 
--- Both formats give the same weights, so the same embeddings, bit for bit.
+-- All formats give the same weights, so the same embeddings, bit for bit.
 SELECT m AS model, s AS seq,
-       encode_sequence(s, 't41_' || m || '_torch') = encode_sequence(s, 't41_' || m || '_safetensors') AS identical,
+       encode_sequence(s, 't41_' || m || '_torch') = encode_sequence(s, 't41_' || m || '_safetensors') AS torch_identical,
+       encode_sequence(s, 't41_' || m || '_legacy') = encode_sequence(s, 't41_' || m || '_safetensors') AS legacy_identical,
        dims(encode_sequence(s, 't41_' || m || '_torch')) AS dims
 FROM unnest(ARRAY['nt_v2', 'grover']) m,
      unnest(ARRAY['ACGTACGTNNACGTACGTACGTACGTTTGAN', 'acgtTGCAAGCTTGA', 'G']) s

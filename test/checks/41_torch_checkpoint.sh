@@ -34,6 +34,7 @@ rm -rf "$models"
 "$PYTHON" test/reference/make_torch_models.py "$models"
 for m in nt_v2 grover; do
   build/unit/torch_checkpoint_test dump "$models/${m}_torch" | cmp - <(build/unit/torch_checkpoint_test dump "$models/${m}_safetensors")
+  build/unit/torch_checkpoint_test dump "$models/${m}_legacy" | cmp - <(build/unit/torch_checkpoint_test dump "$models/${m}_safetensors")
   # a directory's digest: sha256sum over its files, piped to sha256sum
   ( cd "$models/${m}_torch" && sha256sum config.json pytorch_model.bin $(ls tokenizer.json vocab.txt 2>/dev/null) | sha256sum | cut -d' ' -f1 ) \
     > "$models/${m}_torch.sha256"

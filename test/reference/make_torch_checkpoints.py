@@ -301,7 +301,34 @@ bad("member_size_past_end", bytes(size), "runs past the archive's members")
 bad("deflated", make_zip(ok_pkl, {"0": f32}, method=zipfile.ZIP_DEFLATED), "is compressed or encrypted")
 bad("no_data_pkl", make_zip(ok_pkl, {"0": f32}, archive="a").replace(b"a/data.pkl", b"a/data.pkX"),
     "has no <archive>/data.pkl")
-buf = io.BytesIO()
-torch.save(sd, buf, _use_new_zipfile_serialization=False)
-bad("legacy_format", buf.getvalue(), "legacy (pre-1.6, non-zip) format")
+
+
+# ---- the legacy format (torch.save before 1.6) ---------------------------------------------
+def legacy(obj):
+    buf = io.BytesIO()
+    torch.save(obj, buf, _use_new_zipfile_serialization=False)
+    return buf.getvalue()
+
+
+good("legacy_f32", raw=legacy(sd))
+good("legacy_dtypes", raw=legacy(mixed))
+good("legacy_hf_state_dict", raw=legacy(hf))
+good("legacy_shared", raw=legacy(shared))
+good("legacy_parameters", raw=legacy(params))
+leg = legacy(sd)
+bad("legacy_truncated", leg[:-5], "runs past the end of the file")
+bad("legacy_truncated_pickle", leg[:200], "ends")
+# the prelude as torch writes it, then a pickle that would run code
+prelude_end = leg.index(b".", leg.index(b"type_sizes")) + 1
+bad("legacy_os_system", leg[:prelude_end] + pickle.dumps({"w": Evil()}, protocol=2),
+    'global "posix.system" is not allowed')
+le_at = leg.index(b"little_endianq") + len(b"little_endianq") + 1     # past BINPUT's index: NEWTRUE
+assert leg[le_at] == 0x88
+bad("legacy_big_endian", leg[:le_at] + b"\x89" + leg[le_at + 1:],
+    "big-endian")
+view = state_dict([("a", b"ctorch._utils\n_rebuild_tensor_v2\n((" + S("storage") + b"ctorch\nFloatStorage\n" +
+                    S("0") + S("cpu") + I(12) + b"(" + S("1") + I(0) + I(4) + b"ttQ" + I(0) + T((4,)) + T((1,)) +
+                    b"\x89" + ODICT + b"tR")])
+bad("legacy_storage_view", leg[:prelude_end] + view + pickle.dumps(["0"], protocol=2) + struct.pack("<Q", 12) + f32,
+    "persistent id")
 print(f"torch checkpoints written to {OUT}")

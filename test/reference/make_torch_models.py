@@ -6,6 +6,7 @@ sql/41_torch_models.sql (written by test/checks/41_torch_checkpoint.sh).
 
 OUT_DIR/<model>_safetensors/  config.json, model.safetensors, vocab.txt or tokenizer.json
 OUT_DIR/<model>_torch/        the same, with pytorch_model.bin = torch.save(model.state_dict())
+OUT_DIR/<model>_legacy/       the same in torch.save's legacy (pre-1.6) format
 OUT_DIR/<model>_both/         both weights files, pytorch_model.bin unreadable: safetensors wins
 OUT_DIR/nt_v2.bin             a bare torch.save state_dict; nt_v2.bin.sha256 what sha256sum prints
 OUT_DIR/evil/                 config.json and a pytorch_model.bin whose pickle would run os.system
@@ -53,6 +54,8 @@ for seed, name in enumerate(("nt_v2", "grover"), start=4100):
               lambda p: mef.write_safetensors(os.path.join(p, "model.safetensors"), sd))
     write_dir(os.path.join(out, name + "_torch"), config, name,
               lambda p: torch.save(sd, os.path.join(p, "pytorch_model.bin")))
+    write_dir(os.path.join(out, name + "_legacy"), config, name,
+              lambda p: torch.save(sd, os.path.join(p, "pytorch_model.bin"), _use_new_zipfile_serialization=False))
 
     def both(p):
         mef.write_safetensors(os.path.join(p, "model.safetensors"), sd)

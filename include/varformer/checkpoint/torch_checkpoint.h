@@ -20,6 +20,7 @@
 #ifndef VARFORMER_TORCH_CHECKPOINT_H
 #define VARFORMER_TORCH_CHECKPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,21 @@ typedef struct VfTorchDict
 
 /* Unpickles a state_dict from data.pkl's bytes. */
 int			vf_torch_unpickle(const unsigned char *pkl, size_t len, VfTorchDict *out, VfError *err);
+
+/*
+ * The legacy format (torch.save before 1.6, or _use_new_zipfile_serialization=False) is one
+ * stream: pickles of the magic number, the protocol version and sys_info (the prelude), the
+ * state_dict (legacy persistent ids), the list of storage keys, then each storage in that
+ * order as an 8-byte little-endian element count and its bytes. Each call parses the pickle
+ * at *pos of buf and advances *pos past it; *more is set when it failed only because buf
+ * ends before the pickle does (the caller may retry with more of the file).
+ */
+int			vf_torch_unpickle_at(const unsigned char *buf, size_t len, size_t *pos, bool legacy,
+								 VfTorchDict *out, bool *more, VfError *err);
+int			vf_torch_legacy_prelude(const unsigned char *buf, size_t len, size_t *pos, bool *more,
+									VfError *err);
+int			vf_torch_legacy_keys(const unsigned char *buf, size_t len, size_t *pos, char ***keys,
+								 int *n_keys, bool *more, VfError *err);
 void		vf_torch_dict_free(VfTorchDict *d);
 
 /* True when the first bytes are those of a ZIP (torch.save's format since 1.6). */

@@ -214,24 +214,26 @@ vf_checkpoint_plan_file(const VfCheckpointPlan *p, uint64_t *size)
 	return p->st_path;
 }
 
-/* Keep indices ordered by their bytes in the file, then by table order. */
-static const VfCheckpointPlan *tie_plan;
-
-static int
-cmp_keep_span(const void *a, const void *b)
+typedef struct TieKey
 {
-	int			i = *(const int *) a,
-				j = *(const int *) b;
-	const VfStTensor *x = tie_plan->keep[i],
-			   *y = tie_plan->keep[j];
+	const VfStTensor *t;
+	int			i;				/* index in keep */
+} TieKey;
 
-	if (x->begin != y->begin)
-		return x->begin < y->begin ? -1 : 1;
-	if (x->end != y->end)
-		return x->end < y->end ? -1 : 1;
-	if (x->dtype != y->dtype)
-		return x->dtype < y->dtype ? -1 : 1;
-	return i - j;
+/* Ordered by their bytes in the file, then by table order. */
+static int
+cmp_tie(const void *a, const void *b)
+{
+	const TieKey *x = a,
+			   *y = b;
+
+	if (x->t->begin != y->t->begin)
+		return x->t->begin < y->t->begin ? -1 : 1;
+	if (x->t->end != y->t->end)
+		return x->t->end < y->t->end ? -1 : 1;
+	if (x->t->dtype != y->t->dtype)
+		return x->t->dtype < y->t->dtype ? -1 : 1;
+	return x->i - y->i;
 }
 
 /*
@@ -243,32 +245,32 @@ cmp_keep_span(const void *a, const void *b)
 static int
 find_ties(VfCheckpointPlan *p, int **tie)
 {
-	int		   *ix;
+	TieKey	   *ix;
 	int			n = 0;
 
 	*tie = malloc(sizeof(int) * (size_t) (p->n_keep ? p->n_keep : 1));
-	ix = malloc(sizeof(int) * (size_t) (p->n_keep ? p->n_keep : 1));
+	ix = malloc(sizeof(TieKey) * (size_t) (p->n_keep ? p->n_keep : 1));
 	if (*tie == NULL || ix == NULL)
 	{
 		free(ix);
+		free(*tie);
+		*tie = NULL;
 		return -1;
 	}
 	for (int i = 0; i < p->n_keep; i++)
 	{
 		(*tie)[i] = i;
 		if (p->keep[i]->numel > 0)
-			ix[n++] = i;
+		{
+			ix[n].t = p->keep[i];
+			ix[n++].i = i;
+		}
 	}
-	tie_plan = p;
-	qsort(ix, (size_t) n, sizeof(int), cmp_keep_span);
+	qsort(ix, (size_t) n, sizeof(TieKey), cmp_tie);
 	for (int k = 1; k < n; k++)
-	{
-		const VfStTensor *x = p->keep[ix[k - 1]],
-				   *y = p->keep[ix[k]];
-
-		if (x->begin == y->begin && x->end == y->end && x->dtype == y->dtype)
-			(*tie)[ix[k]] = (*tie)[ix[k - 1]];
-	}
+		if (ix[k - 1].t->begin == ix[k].t->begin && ix[k - 1].t->end == ix[k].t->end &&
+			ix[k - 1].t->dtype == ix[k].t->dtype)
+			(*tie)[ix[k].i] = (*tie)[ix[k - 1].i];
 	free(ix);
 	return 0;
 }

@@ -71,25 +71,24 @@ member(const VfZip *zip, const char *prefix, const char *a, const char *b)
 	return e;
 }
 
-/* One tensor: its storage member, bounds, contiguity; fills t's shape, numel and offsets. */
+/*
+ * One tensor in its storage, whose bytes are [data_off, data_off + size) of the file: bounds,
+ * contiguity; fills t's shape, numel and offsets.
+ */
 static int
-place_tensor(const VfTorchSource *src, const VfZip *zip, const char *prefix,
+place_tensor(const VfTorchSource *src, uint64_t data_off, uint64_t size,
 			 const VfTorchTensor *tt, VfStTensor *t, VfError *err)
 {
-	const VfZipEntry *e = member(zip, prefix, "data/", tt->storage_key);
 	size_t		es = vf_dtype_size(tt->dtype);
 	int64_t		numel = 1;
 	int64_t		want = 1;
 
-	if (e == NULL)
-		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": tensor \"%s\" names storage \"%.100s\", which the archive lacks",
-						src->name, tt->name, tt->storage_key);
-	/* a storage is its member's bytes, exactly */
-	if ((uint64_t) tt->storage_numel > e->size / es || (uint64_t) tt->storage_numel * es != e->size)
+	/* a storage is its bytes, exactly */
+	if ((uint64_t) tt->storage_numel > size / es || (uint64_t) tt->storage_numel * es != size)
 		return vf_error(err, VF_ERR_CORRUPT,
 						"\"%s\": storage \"%.100s\" of %lld %s elements does not match its %llu bytes",
 						src->name, tt->storage_key, (long long) tt->storage_numel,
-						vf_dtype_name(tt->dtype), (unsigned long long) e->size);
+						vf_dtype_name(tt->dtype), (unsigned long long) size);
 	for (int d = 0; d < tt->ndim; d++)
 	{
 		if (tt->shape[d] != 0 && numel > tt->storage_numel / tt->shape[d] + 1)
@@ -121,7 +120,7 @@ place_tensor(const VfTorchSource *src, const VfZip *zip, const char *prefix,
 	t->ndim = tt->ndim;
 	memcpy(t->shape, tt->shape, sizeof(t->shape));
 	t->numel = numel;
-	t->begin = numel > 0 ? e->data_off + (uint64_t) tt->offset * es : e->data_off;
+	t->begin = numel > 0 ? data_off + (uint64_t) tt->offset * es : data_off;
 	t->end = t->begin + (uint64_t) numel * es;
 	return 0;
 }
@@ -188,6 +187,212 @@ check_layout(const VfTorchSource *src, VfSafetensors *st, VfError *err)
 	return rc;
 }
 
+static int
+cmp_tensor_key(const void *a, const void *b)
+{
+	return strcmp((*(const VfTorchTensor *const *) a)->storage_key,
+				  (*(const VfTorchTensor *const *) b)->storage_key);
+}
+
+typedef struct KeyIx
+{
+	const char *key;
+	int			i;				/* its place in the keys list: the storages' file order */
+} KeyIx;
+
+static int
+cmp_key_ix(const void *a, const void *b)
+{
+	return strcmp(((const KeyIx *) a)->key, ((const KeyIx *) b)->key);
+}
+
+/* Index into the keys list of key, by binary search over key_ix (sorted by key); -1 if absent. */
+static int
+find_key(const KeyIx *key_ix, int n, const char *key)
+{
+	int			lo = 0,
+				hi = n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int			r = strcmp(key_ix[mid].key, key);
+
+		if (r == 0)
+			return key_ix[mid].i;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* The pickles at the start of a legacy file; reads more of the file while they need it. */
+static int
+legacy_pickles(const VfTorchSource *src, VfTorchDict *dict, char ***keys, int *n_keys,
+			   uint64_t *end, VfError *err)
+{
+	uint64_t	cap = src->size < VF_TORCH_MAX_PICKLE ? src->size : VF_TORCH_MAX_PICKLE;
+	uint64_t	window = cap < ((uint64_t) 1 << 20) ? cap : ((uint64_t) 1 << 20);
+
+	for (;;)
+	{
+		unsigned char *buf = malloc(window ? (size_t) window : 1);
+		size_t		pos = 0;
+		bool		more = false;
+		int			rc;
+
+		if (buf == NULL)
+			return vf_error(err, VF_ERR_NOMEM, "out of memory reading \"%s\"", src->name);
+		rc = vf_torch_source_read(src, 0, buf, (size_t) window, err);
+		if (rc == 0)
+			rc = vf_torch_legacy_prelude(buf, (size_t) window, &pos, &more, err);
+		if (rc == 0)
+			rc = vf_torch_unpickle_at(buf, (size_t) window, &pos, true, dict, &more, err);
+		if (rc == 0)
+		{
+			rc = vf_torch_legacy_keys(buf, (size_t) window, &pos, keys, n_keys, &more, err);
+			if (rc != 0)
+				vf_torch_dict_free(dict);
+		}
+		free(buf);
+		if (rc == 0)
+		{
+			*end = pos;
+			return 0;
+		}
+		if (!more || window == cap)
+		{
+			char		m[sizeof(err->msg)];
+
+			snprintf(m, sizeof(m), "%s", err->msg);
+			if (more && cap < src->size)
+				vf_error(err, VF_ERR_LIMIT, "\"%s\": the legacy checkpoint's pickles exceed %llu bytes",
+						 src->name, (unsigned long long) cap);
+			else
+				vf_error(err, err->code, "\"%s\": %s", src->name, m);
+			return -1;
+		}
+		window = window * 4 < cap ? window * 4 : cap;
+	}
+}
+
+/*
+ * PyTorch's legacy format: the pickles, then every storage in the order of the keys list,
+ * each as an 8-byte element count and its bytes.
+ */
+static int
+read_legacy(const VfTorchSource *src, VfSafetensors *out, VfError *err)
+{
+	VfTorchDict dict = {0};
+	char	  **keys = NULL;
+	int			n_keys = 0;
+	uint64_t	off = 0;
+	uint64_t   *st_off = NULL,
+			   *st_size = NULL;
+	const VfTorchTensor **by_key = NULL;
+	KeyIx	   *key_ix = NULL;
+	int			rc = -1;
+
+	if (legacy_pickles(src, &dict, &keys, &n_keys, &off, err) != 0)
+		return -1;
+	st_off = calloc((size_t) n_keys + 1, sizeof(uint64_t));
+	st_size = calloc((size_t) n_keys + 1, sizeof(uint64_t));
+	out->tensor = calloc(dict.n_tensor ? (size_t) dict.n_tensor : 1, sizeof(VfStTensor));
+	by_key = malloc(sizeof(*by_key) * (size_t) (dict.n_tensor + 1));
+	key_ix = malloc(sizeof(KeyIx) * (size_t) (n_keys + 1));
+	if (st_off == NULL || st_size == NULL || out->tensor == NULL || by_key == NULL || key_ix == NULL)
+	{
+		vf_error(err, VF_ERR_NOMEM, "out of memory reading \"%s\"", src->name);
+		goto done;
+	}
+	/* lookups by key: tensors sorted by storage key, key indices sorted by key */
+	for (int i = 0; i < dict.n_tensor; i++)
+		by_key[i] = &dict.tensor[i];
+	qsort(by_key, (size_t) dict.n_tensor, sizeof(*by_key), cmp_tensor_key);
+	for (int k = 0; k < n_keys; k++)
+	{
+		key_ix[k].key = keys[k];
+		key_ix[k].i = k;
+	}
+	qsort(key_ix, (size_t) n_keys, sizeof(KeyIx), cmp_key_ix);
+	for (int k = 1; k < n_keys; k++)
+		if (strcmp(key_ix[k - 1].key, key_ix[k].key) == 0)
+		{
+			vf_error(err, VF_ERR_CORRUPT, "\"%s\": storage key \"%.100s\" is listed twice",
+					 src->name, key_ix[k].key);
+			goto done;
+		}
+	/* each storage's dtype comes from the tensors that view it (the unpickler made them agree) */
+	for (int k = 0; k < n_keys; k++)
+	{
+		VfTorchTensor probe = {.storage_key = keys[k]};
+		const VfTorchTensor *pp = &probe;
+		const VfTorchTensor **found = bsearch(&pp, by_key, (size_t) dict.n_tensor, sizeof(*by_key),
+											  cmp_tensor_key);
+		const VfTorchTensor *user = found ? *found : NULL;
+		unsigned char nb[8];
+		uint64_t	numel = 0;
+		size_t		es;
+
+		if (user == NULL)
+		{
+			vf_error(err, VF_ERR_CORRUPT, "\"%s\": storage \"%.100s\" is viewed by no tensor",
+					 src->name, keys[k]);
+			goto done;
+		}
+		es = vf_dtype_size(user->dtype);
+		if (vf_torch_source_read(src, off, nb, 8, err) != 0)
+			goto done;
+		for (int b = 7; b >= 0; b--)
+			numel = (numel << 8) | nb[b];
+		off += 8;
+		if (numel > (src->size - off) / es)
+		{
+			vf_error(err, VF_ERR_CORRUPT, "\"%s\": storage \"%.100s\" of %llu elements runs past the end of the file",
+					 src->name, keys[k], (unsigned long long) numel);
+			vf_error_hint(err, "The file is truncated or corrupt.");
+			goto done;
+		}
+		st_off[k] = off;
+		st_size[k] = numel * es;
+		off += numel * es;
+	}
+	for (int i = 0; i < dict.n_tensor; i++)
+	{
+		VfStTensor *t = &out->tensor[i];
+		int			k = find_key(key_ix, n_keys, dict.tensor[i].storage_key);
+
+		if (k < 0)
+		{
+			vf_error(err, VF_ERR_CORRUPT, "\"%s\": tensor \"%s\" names storage \"%.100s\", which the file lacks",
+					 src->name, dict.tensor[i].name, dict.tensor[i].storage_key);
+			goto done;
+		}
+		if (place_tensor(src, st_off[k], st_size[k], &dict.tensor[i], t, err) != 0)
+			goto done;
+		t->name = dict.tensor[i].name;
+		dict.tensor[i].name = NULL;
+		out->n_tensor++;
+	}
+	out->data_start = 0;
+	out->data_len = src->size;
+	rc = check_layout(src, out, err);
+done:
+	for (int k = 0; k < n_keys; k++)
+		free(keys[k]);
+	free(keys);
+	free(st_off);
+	free(st_size);
+	free(by_key);
+	free(key_ix);
+	vf_torch_dict_free(&dict);
+	if (rc != 0)
+		vf_safetensors_free(out);
+	return rc;
+}
+
 int
 vf_torch_read(const VfTorchSource *src, VfSafetensors *out, VfError *err)
 {
@@ -206,14 +411,9 @@ vf_torch_read(const VfTorchSource *src, VfSafetensors *out, VfError *err)
 	if (!vf_torch_is_zip(head, sizeof(head)))
 	{
 		if (memcmp(head, legacy_magic, sizeof(head)) == 0)
-		{
-			vf_error(err, VF_ERR_UNSUPPORTED, "\"%s\" is in PyTorch's legacy (pre-1.6, non-zip) format",
-					 src->name);
-			vf_error_hint(err, "Re-save it with torch.save(torch.load(f), f) under PyTorch 1.6 or later, "
-						  "or convert it to safetensors.");
-		}
-		else
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\" is not a PyTorch checkpoint (no zip header)", src->name);
+			return read_legacy(src, out, err);
+		vf_error(err, VF_ERR_CORRUPT, "\"%s\" is not a PyTorch checkpoint (no zip header, no legacy magic)",
+				 src->name);
 		return -1;
 	}
 	if (vf_zip_open(src, &zip, err) != 0 || find_archive(src, &zip, &prefix, err) != 0)
@@ -265,8 +465,15 @@ vf_torch_read(const VfTorchSource *src, VfSafetensors *out, VfError *err)
 	for (int i = 0; i < dict.n_tensor; i++)
 	{
 		VfStTensor *t = &out->tensor[i];
+		const VfZipEntry *se = member(&zip, prefix, "data/", dict.tensor[i].storage_key);
 
-		if (place_tensor(src, &zip, prefix, &dict.tensor[i], t, err) != 0)
+		if (se == NULL)
+		{
+			vf_error(err, VF_ERR_CORRUPT, "\"%s\": tensor \"%s\" names storage \"%.100s\", which the archive lacks",
+					 src->name, dict.tensor[i].name, dict.tensor[i].storage_key);
+			goto done;
+		}
+		if (place_tensor(src, se->data_off, se->size, &dict.tensor[i], t, err) != 0)
 			goto done;
 		/* the name moves over */
 		t->name = dict.tensor[i].name;

@@ -108,10 +108,14 @@ typedef struct Unpickler
 	Storage    *storage;
 	int32_t		n_storage,
 				cap_storage;
+	int32_t    *by_key;			/* open-addressing hash of storage keys: index or -1 */
+	uint32_t	cap_by_key;		/* a power of two, at least twice n_storage */
 	Tensor	   *tensor;
 	int32_t		n_tensor,
 				cap_tensor;
 	size_t		n_items;		/* container slots allocated, capped */
+	bool		legacy;			/* persistent ids of the legacy format (6 fields) */
+	bool		out_of_bytes;	/* failed only for want of more input */
 	VfError    *err;
 } Unpickler;
 
@@ -170,7 +174,10 @@ static int
 need(Unpickler *u, size_t n)
 {
 	if (n > u->len - u->pos)
+	{
+		u->out_of_bytes = true;
 		return corrupt(u, "the pickle ends inside an opcode's argument");
+	}
 	return 0;
 }
 
@@ -382,7 +389,77 @@ is_global(Unpickler *u, int32_t o, GlobalId g)
 	return is(u, o, T_GLOBAL) && u->obj[o].u.i == g;
 }
 
-/* ('storage', StorageClass, key, location, numel): a storage, shared by key */
+static uint32_t
+key_hash(const unsigned char *k, size_t n)
+{
+	uint32_t	h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+/* The storage of that key, or n_storage when there is none yet (-1 on failure). */
+static int32_t
+find_storage(Unpickler *u, const unsigned char *k, size_t n)
+{
+	if (u->cap_by_key == 0)
+		return u->n_storage;
+	for (uint32_t h = key_hash(k, n) & (u->cap_by_key - 1);; h = (h + 1) & (u->cap_by_key - 1))
+	{
+		int32_t		s = u->by_key[h];
+
+		if (s < 0)
+			return u->n_storage;
+		if (u->storage[s].key_len == n && memcmp(u->pkl + u->storage[s].key_off, k, n) == 0)
+			return s;
+	}
+}
+
+/* Adds storage s to the key hash, growing it to stay at most half full. */
+static int
+index_storage(Unpickler *u, int32_t s)
+{
+	if ((uint64_t) u->n_storage * 2 > u->cap_by_key)
+	{
+		uint32_t	nc = u->cap_by_key ? u->cap_by_key * 2 : 64;
+		int32_t    *nb = malloc(sizeof(int32_t) * nc);
+
+		if (nb == NULL)
+			return fail(u, VF_ERR_NOMEM, "out of memory");
+		for (uint32_t i = 0; i < nc; i++)
+			nb[i] = -1;
+		free(u->by_key);
+		u->by_key = nb;
+		u->cap_by_key = nc;
+		/* every storage but s is re-added below; s last */
+		for (int32_t j = 0; j < u->n_storage; j++)
+			if (j != s)
+			{
+				const Storage *t = &u->storage[j];
+				uint32_t	h = key_hash(u->pkl + t->key_off, t->key_len) & (nc - 1);
+
+				while (u->by_key[h] >= 0)
+					h = (h + 1) & (nc - 1);
+				u->by_key[h] = j;
+			}
+	}
+	{
+		const Storage *t = &u->storage[s];
+		uint32_t	h = key_hash(u->pkl + t->key_off, t->key_len) & (u->cap_by_key - 1);
+
+		while (u->by_key[h] >= 0)
+			h = (h + 1) & (u->cap_by_key - 1);
+		u->by_key[h] = s;
+	}
+	return 0;
+}
+
+/*
+ * ('storage', StorageClass, key, location, numel): a storage, shared by key. The legacy
+ * format adds a sixth field, view metadata, None unless the tensor views a storage view
+ * (a feature removed from PyTorch long ago, refused here).
+ */
 static int
 persistent_load(Unpickler *u)
 {
@@ -396,13 +473,14 @@ persistent_load(Unpickler *u)
 	if (pop(u, &pid) != 0)
 		return -1;
 	t = &u->obj[pid];
-	if (t->type != T_TUPLE || t->n != 5 || !is(u, t->u.items[0], T_STR) ||
+	if (t->type != T_TUPLE || t->n != (u->legacy ? 6u : 5u) || !is(u, t->u.items[0], T_STR) ||
 		u->obj[t->u.items[0]].u.s.len != 7 ||
 		memcmp(u->pkl + u->obj[t->u.items[0]].u.s.off, "storage", 7) != 0)
 		return fail(u, VF_ERR_UNSUPPORTED,
 					"persistent id is not ('storage', type, key, location, numel)");
 	if (!is_global(u, t->u.items[1], G_STORAGE) || !is(u, t->u.items[2], T_STR) ||
-		!is(u, t->u.items[3], T_STR) || !is(u, t->u.items[4], T_INT) || u->obj[t->u.items[4]].u.i < 0)
+		!is(u, t->u.items[3], T_STR) || !is(u, t->u.items[4], T_INT) || u->obj[t->u.items[4]].u.i < 0 ||
+		(u->legacy && !is(u, t->u.items[5], T_NONE)))
 		return corrupt(u, "storage persistent id has fields of the wrong types");
 	dt = (VfDtype) u->obj[t->u.items[1]].dtype;
 	key = &u->obj[t->u.items[2]];
@@ -410,10 +488,9 @@ persistent_load(Unpickler *u)
 	if (key->u.s.len == 0 || key->u.s.len > 256 || memchr(u->pkl + key->u.s.off, '/', key->u.s.len) ||
 		memchr(u->pkl + key->u.s.off, '\0', key->u.s.len))
 		return corrupt(u, "storage key is empty, too long, or holds '/' or NUL");
-	for (s = 0; s < u->n_storage; s++)
-		if (u->storage[s].key_len == key->u.s.len &&
-			memcmp(u->pkl + u->storage[s].key_off, u->pkl + key->u.s.off, key->u.s.len) == 0)
-			break;
+	s = find_storage(u, u->pkl + key->u.s.off, key->u.s.len);
+	if (s < 0)
+		return -1;
 	if (s < u->n_storage)
 	{
 		if (u->storage[s].dtype != dt || u->storage[s].numel != numel)
@@ -439,6 +516,8 @@ persistent_load(Unpickler *u)
 		u->storage[s].dtype = dt;
 		u->storage[s].numel = numel;
 		u->n_storage++;
+		if (index_storage(u, s) != 0)
+			return -1;
 	}
 	{
 		int32_t		o = new_obj(u, T_STORAGE);
@@ -604,7 +683,10 @@ push_str(Unpickler *u, uint64_t len)
 	int32_t		o = 0;
 
 	if (len > u->len - u->pos)
+	{
+		u->out_of_bytes = true;
 		return corrupt(u, "string runs past the end of the pickle");
+	}
 	o = new_obj(u, T_STR);
 	if (o < 0)
 		return -1;
@@ -637,7 +719,10 @@ run(Unpickler *u, int32_t *result)
 					base = 0;
 
 		if (u->pos >= u->len)
+		{
+			u->out_of_bytes = true;
 			return corrupt(u, "the pickle ends without STOP");
+		}
 		u->op_pos = u->pos;
 		op = u->pkl[u->pos++];
 		switch (op)
@@ -786,7 +871,10 @@ run(Unpickler *u, int32_t *result)
 
 					if (e1 == NULL ||
 						(e2 = memchr(e1 + 1, '\n', u->len - (size_t) (e1 + 1 - u->pkl))) == NULL)
-						return corrupt(u, "GLOBAL without two newline-terminated names");
+					{
+						u->out_of_bytes = true;
+						return corrupt(u, "the pickle ends inside a GLOBAL's two newline-terminated names");
+					}
 					u->pos = (size_t) (e2 + 1 - u->pkl);
 					if (global(u, m, (size_t) (e1 - m), e1 + 1, (size_t) (e2 - e1 - 1)) != 0)
 						return -1;
@@ -949,10 +1037,25 @@ collect(Unpickler *u, int32_t root, VfTorchDict *out)
 	return 0;
 }
 
-int
-vf_torch_unpickle(const unsigned char *pkl, size_t len, VfTorchDict *out, VfError *err)
+static void
+unpickler_free(Unpickler *u)
 {
-	Unpickler	u = {.pkl = pkl, .len = len, .err = err};
+	for (int32_t i = 0; i < u->n_obj; i++)
+		if (u->obj[i].type == T_TUPLE || u->obj[i].type == T_LIST || u->obj[i].type == T_DICT)
+			free(u->obj[i].u.items);
+	free(u->obj);
+	free(u->stack);
+	free(u->memo);
+	free(u->storage);
+	free(u->by_key);
+	free(u->tensor);
+}
+
+int
+vf_torch_unpickle_at(const unsigned char *buf, size_t len, size_t *pos, bool legacy,
+					 VfTorchDict *out, bool *more, VfError *err)
+{
+	Unpickler	u = {.pkl = buf, .len = len, .pos = *pos, .legacy = legacy, .err = err};
 	int32_t		root;
 	int			rc;
 
@@ -962,13 +1065,144 @@ vf_torch_unpickle(const unsigned char *pkl, size_t len, VfTorchDict *out, VfErro
 		rc = collect(&u, root, out);
 	if (rc != 0)
 		vf_torch_dict_free(out);
-	for (int32_t i = 0; i < u.n_obj; i++)
-		if (u.obj[i].type == T_TUPLE || u.obj[i].type == T_LIST || u.obj[i].type == T_DICT)
-			free(u.obj[i].u.items);
-	free(u.obj);
-	free(u.stack);
-	free(u.memo);
-	free(u.storage);
-	free(u.tensor);
+	*pos = u.pos;
+	if (more)
+		*more = rc != 0 && u.out_of_bytes;
+	unpickler_free(&u);
+	return rc;
+}
+
+int
+vf_torch_unpickle(const unsigned char *pkl, size_t len, VfTorchDict *out, VfError *err)
+{
+	size_t		pos = 0;
+
+	return vf_torch_unpickle_at(pkl, len, &pos, false, out, NULL, err);
+}
+
+/* torch.save's legacy magic number, 0x1950a86a20f9469cfc6c, as pickled: PROTO 2, LONG1 10, STOP */
+static const unsigned char legacy_magic[] = {
+	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.'
+};
+
+/* and its protocol version, 1001: PROTO 2, BININT2 1001, STOP */
+static const unsigned char legacy_protocol[] = {0x80, 0x02, 'M', 0xe9, 0x03, '.'};
+
+static const Obj *
+dict_get(Unpickler *u, const Obj *d, const char *key)
+{
+	size_t		n = strlen(key);
+
+	for (uint32_t i = 0; i + 1 < d->n; i += 2)
+	{
+		const Obj  *k = &u->obj[d->u.items[i]];
+
+		if (k->type == T_STR && k->u.s.len == n && memcmp(u->pkl + k->u.s.off, key, n) == 0)
+			return &u->obj[d->u.items[i + 1]];
+	}
+	return NULL;
+}
+
+int
+vf_torch_legacy_prelude(const unsigned char *buf, size_t len, size_t *pos, bool *more, VfError *err)
+{
+	Unpickler	u = {.pkl = buf, .len = len, .err = err};
+	int32_t		root;
+	const Obj  *le_flag;
+	int			rc = -1;
+
+	*more = false;
+	if (len < sizeof(legacy_magic) + sizeof(legacy_protocol))
+	{
+		*more = true;
+		return vf_error(err, VF_ERR_CORRUPT, "the legacy checkpoint is truncated before its header");
+	}
+	if (memcmp(buf, legacy_magic, sizeof(legacy_magic)) != 0)
+		return vf_error(err, VF_ERR_CORRUPT, "not a legacy PyTorch checkpoint (no magic number)");
+	if (memcmp(buf + sizeof(legacy_magic), legacy_protocol, sizeof(legacy_protocol)) != 0)
+		return vf_error(err, VF_ERR_UNSUPPORTED, "legacy PyTorch checkpoint of a protocol version other than 1001");
+	/* sys_info: {'protocol_version': 1001, 'little_endian': True, 'type_sizes': {...}} */
+	u.pos = sizeof(legacy_magic) + sizeof(legacy_protocol);
+	if (run(&u, &root) != 0)
+	{
+		*more = u.out_of_bytes;
+		goto done;
+	}
+	if (u.obj[root].type != T_DICT)
+	{
+		vf_error(err, VF_ERR_CORRUPT, "legacy PyTorch checkpoint: sys_info is not a dict");
+		goto done;
+	}
+	le_flag = dict_get(&u, &u.obj[root], "little_endian");
+	if (le_flag == NULL || le_flag->type != T_BOOL || le_flag->u.i != 1)
+	{
+		vf_error(err, VF_ERR_UNSUPPORTED, "legacy PyTorch checkpoint written on a big-endian machine");
+		goto done;
+	}
+	*pos = u.pos;
+	rc = 0;
+done:
+	unpickler_free(&u);
+	return rc;
+}
+
+int
+vf_torch_legacy_keys(const unsigned char *buf, size_t len, size_t *pos, char ***keys, int *n_keys,
+					 bool *more, VfError *err)
+{
+	Unpickler	u = {.pkl = buf, .len = len, .pos = *pos, .err = err};
+	int32_t		root;
+	int			rc = -1;
+	const Obj  *l;
+
+	*keys = NULL;
+	*n_keys = 0;
+	*more = false;
+	if (run(&u, &root) != 0)
+	{
+		*more = u.out_of_bytes;
+		goto done;
+	}
+	l = &u.obj[root];
+	if (l->type != T_LIST || l->n > VF_TORCH_MAX_TENSORS)
+	{
+		vf_error(err, VF_ERR_CORRUPT, "legacy PyTorch checkpoint: the storage keys are not a list");
+		goto done;
+	}
+	*keys = calloc(l->n ? l->n : 1, sizeof(char *));
+	if (*keys == NULL)
+	{
+		vf_error(err, VF_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (uint32_t i = 0; i < l->n; i++)
+	{
+		const Obj  *k = &u.obj[l->u.items[i]];
+
+		if (k->type != T_STR)
+		{
+			vf_error(err, VF_ERR_CORRUPT, "legacy PyTorch checkpoint: storage key %u is not a string", i);
+			goto done;
+		}
+		(*keys)[i] = copy_str(u.pkl + k->u.s.off, k->u.s.len);
+		(*n_keys)++;
+		if ((*keys)[i] == NULL)
+		{
+			vf_error(err, VF_ERR_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	*pos = u.pos;
+	rc = 0;
+done:
+	if (rc != 0 && *keys != NULL)
+	{
+		for (int i = 0; i < *n_keys; i++)
+			free((*keys)[i]);
+		free(*keys);
+		*keys = NULL;
+		*n_keys = 0;
+	}
+	unpickler_free(&u);
 	return rc;
 }
