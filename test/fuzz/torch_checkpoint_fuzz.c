@@ -1,9 +1,10 @@
 /*
  * torch_checkpoint_fuzz.c: libFuzzer harness for the PyTorch checkpoint reader.
  *
- * An input that starts with the ZIP magic is a whole checkpoint file (zip, pickle, storages);
- * any other input is a data.pkl alone, fed to the unpickler, so that mutations which change
- * the pickle's length are not all lost to the zip's offsets. Whatever the bytes, the reader
+ * An input that starts with the ZIP magic or the legacy format's pickled magic number is a
+ * whole checkpoint file (zip, pickle, storages; or the legacy stream); any other input is a
+ * data.pkl alone, fed to the unpickler, so that mutations which change the pickle's length
+ * are not all lost to the zip's offsets. Whatever the bytes, the reader
  * must fail or return tensors that lie inside the file, whose byte size matches their shape,
  * and whose bytes are either the same as another's or disjoint; ASan/UBSan catch the rest.
  *   make fuzz-torch_checkpoint FUZZ_SECONDS=600
@@ -74,7 +75,9 @@ check_pickle(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (vf_torch_is_zip(data, size))
+	static const uint8_t legacy[] = {0x80, 0x02, 0x8a, 0x0a};
+
+	if (vf_torch_is_zip(data, size) || (size >= 4 && memcmp(data, legacy, 4) == 0))
 		check_file(data, size);
 	else
 		check_pickle(data, size);

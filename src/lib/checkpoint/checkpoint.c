@@ -306,15 +306,20 @@ vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, 
 		snprintf(f, n, "%s/%s", path, vf_checkpoint_weights_file(path));
 		if (access(f, F_OK) != 0)
 		{
+			bool		sharded;
+
 			snprintf(f, n, "%s/model.safetensors.index.json", path);
-			vf_error(err, VF_ERR_NOFILE, "directory \"%s\" has no model.safetensors or pytorch_model.bin",
-					 path);
-			if (access(f, F_OK) == 0)
+			sharded = access(f, F_OK) == 0;
+			snprintf(f, n, "%s/pytorch_model.bin.index.json", path);
+			sharded = sharded || access(f, F_OK) == 0;
+			/* the message predates pytorch_model.bin, and regression outputs quote it */
+			vf_error(err, VF_ERR_NOFILE, "directory \"%s\" has no model.safetensors", path);
+			if (sharded)
 				vf_error_hint(err, "Sharded checkpoints are not supported; merge the shards into one "
 							  "model.safetensors first.");
 			else
 				vf_error_hint(err, "A Hugging Face style directory holds config.json, model.safetensors "
-							  "(or pytorch_model.bin) and vocab.txt or tokenizer.json.");
+							  "and vocab.txt or tokenizer.json.");
 			free(f);
 			goto fail;
 		}
