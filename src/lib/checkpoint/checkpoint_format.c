@@ -1,10 +1,12 @@
 /*
  * checkpoint_format.c: choosing the safetensors or the PyTorch reader for a weights file.
  *
- * The content decides before the name: a renamed checkpoint still loads, and a safetensors
- * file never starts with "PK\3\4" (its first 8 bytes are a header length far below 2^32 for
- * real files, but a zip's would read as 0x04034b50 + ...). The extension only sends files
- * that are neither (a truncated download, say) to the reader whose error message fits.
+ * The content decides first, so a renamed checkpoint still loads; the name only sends a file
+ * whose first bytes say neither (a truncated download, an HTML error page saved as
+ * pytorch_model.bin) to the reader whose error message fits. The magics cannot be mistaken:
+ * a safetensors file starts with its header length, and PyTorch's legacy magic read as one is
+ * far beyond the 100 MB cap; "PK\3\4" would be a header of exactly 67,324,752 bytes only if
+ * the next 4 bytes were zero, where a zip has its version and flags.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,7 +49,9 @@ ends_with(const char *s, const char *suffix)
 bool
 vf_checkpoint_is_torch(const char *path)
 {
-	unsigned char head[3] = {0};
+	/* legacy torch.save: PROTO 2, LONG1 of 10 bytes, the magic number's first bytes */
+	static const unsigned char legacy[8] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46};
+	unsigned char head[8] = {0};
 	int			fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0)
@@ -55,9 +59,8 @@ vf_checkpoint_is_torch(const char *path)
 		ssize_t		r = read(fd, head, sizeof(head));
 
 		close(fd);
-		/* "PK\3" (zip) or PROTO 2 + LONG1 (legacy torch.save's pickled magic number) */
-		if (r == 3 && ((head[0] == 'P' && head[1] == 'K' && head[2] == 3) ||
-					   (head[0] == 0x80 && head[1] == 0x02 && head[2] == 0x8a)))
+		if (r == 8 && (memcmp(head, legacy, 8) == 0 ||
+					   (vf_torch_is_zip(head, 8) && (head[4] | head[5] | head[6] | head[7]) != 0)))
 			return true;
 	}
 	return ends_with(path, ".bin") || ends_with(path, ".pt") || ends_with(path, ".pth");
