@@ -6,7 +6,8 @@
  * data.pkl alone, fed to the unpickler, so that mutations which change the pickle's length
  * are not all lost to the zip's offsets. Whatever the bytes, the reader
  * must fail or return tensors that lie inside the file, whose byte size matches their shape,
- * and whose bytes are either the same as another's or disjoint; ASan/UBSan catch the rest.
+ * and, for the floating-point ones the image keeps, whose bytes are either the same as
+ * another's or disjoint; ASan/UBSan catch the rest.
  *   make fuzz-torch_checkpoint FUZZ_SECONDS=600
  */
 #include <stdint.h>
@@ -16,6 +17,12 @@
 #include "varformer/checkpoint/torch_checkpoint.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int
+is_float(VfDtype dt)
+{
+	return dt == VF_DT_F32 || dt == VF_DT_F16 || dt == VF_DT_BF16 || dt == VF_DT_F64;
+}
 
 static void
 check_file(const uint8_t *data, size_t size)
@@ -40,10 +47,11 @@ check_file(const uint8_t *data, size_t size)
 		{
 			const VfStTensor *u = &st.tensor[j];
 			int			same = t->begin == u->begin && t->end == u->end && t->dtype == u->dtype;
+			int			floats = is_float(t->dtype) && is_float(u->dtype);
 
 			if (strcmp(t->name, u->name) == 0)
 				abort();		/* duplicate name slipped through */
-			if (!same && t->begin < t->end && u->begin < u->end && t->begin < u->end && u->begin < t->end)
+			if (floats && !same && t->begin < t->end && u->begin < u->end && t->begin < u->end && u->begin < t->end)
 				abort();		/* partial overlap slipped through */
 		}
 	}

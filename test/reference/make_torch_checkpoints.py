@@ -255,6 +255,12 @@ bad("storage_dtype_clash", legal_file([("a", tensor("FloatStorage", "0", 12, 0, 
 bad("overlapping_views", legal_file([("a", tensor("FloatStorage", "0", 12, 0, (8,), (1,))),
                                      ("b", tensor("FloatStorage", "0", 12, 4, (8,), (1,)))], {"0": f32}),
     "view overlapping parts of one storage")
+# integer tensors are not loaded: how they overlap does not matter
+i64 = struct.pack("<6q", *range(6))
+good("overlapping_int_views", raw=make_zip(
+    state_dict([("a", tensor("FloatStorage", "0", 12, 0, (12,), (1,))),
+                ("ids", tensor("LongStorage", "1", 6, 0, (1, 6), (6, 1))),
+                ("ids_tail", tensor("LongStorage", "1", 6, 2, (4,), (1,)))]), {"0": f32, "1": i64}))
 bad("non_contiguous", legal_file([("a", tensor("FloatStorage", "0", 12, 0, (4, 3), (1, 4)))], {"0": f32}),
     "is not contiguous")
 nc = collections.OrderedDict(wt=torch.randn(3, 5).t())

@@ -142,7 +142,10 @@ cmp_span(const void *a, const void *b)
 	return x->end < y->end ? -1 : (x->end > y->end ? 1 : 0);
 }
 
-/* Names unique; the bytes of two tensors the same (a tied weight) or disjoint. */
+/*
+ * Names unique; the bytes of two floating-point tensors the same (a tied weight) or disjoint.
+ * Integer tensors (position_ids buffers) are not loaded, so how they share bytes is no concern.
+ */
 static int
 check_layout(const VfTorchSource *src, VfSafetensors *st, VfError *err)
 {
@@ -168,7 +171,8 @@ check_layout(const VfTorchSource *src, VfSafetensors *st, VfError *err)
 	{
 		const VfStTensor *t = ix[i];
 
-		if (t->begin == t->end)
+		if (t->begin == t->end || !(t->dtype == VF_DT_F32 || t->dtype == VF_DT_F16 ||
+									 t->dtype == VF_DT_BF16 || t->dtype == VF_DT_F64))
 			continue;
 		if (last != NULL && t->begin == last->begin && t->end == last->end && t->dtype == last->dtype)
 			continue;
