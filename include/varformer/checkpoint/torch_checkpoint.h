@@ -30,7 +30,7 @@
 /* Caps (hostile input): data.pkl size, zip entries, unpickler objects, memo slots, tensors. */
 #define VF_TORCH_MAX_PICKLE ((uint64_t) 64 << 20)
 #define VF_TORCH_MAX_ENTRIES (1 << 20)
-#define VF_TORCH_MAX_OBJECTS (1 << 24)
+#define VF_TORCH_MAX_OBJECTS (1 << 22)
 #define VF_TORCH_MAX_MEMO (1 << 22)
 #define VF_TORCH_MAX_TENSORS (1 << 20)
 
