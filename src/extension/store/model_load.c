@@ -2,11 +2,12 @@
  * model_load.c: turning load_model's (path, options) into a model image and its sha256.
  *
  * Dispatch: options {"ensemble": ...} build an ensemble; a file that starts with the
- * SQLite magic is a PredictDB database; anything else is a safetensors checkpoint (a file or
- * a Hugging Face style directory) whose config.json decides encoder or seq2func.
+ * SQLite magic is a PredictDB database; anything else is a checkpoint, safetensors or PyTorch
+ * (a file, or a Hugging Face style directory with model.safetensors or pytorch_model.bin:
+ * vf_checkpoint_weights_file), whose config.json decides encoder or seq2func.
  * The sha256 identifies the content: for a file, what sha256sum prints; for a directory,
- * the sha256 of `sha256sum config.json model.safetensors tokenizer.json vocab.txt` output
- * (the files present, in that order); for an ensemble, of its options text.
+ * the sha256 of `sha256sum config.json WEIGHTS tokenizer.json vocab.txt` output (the files
+ * present, in that order; WEIGHTS the weights file read); for an ensemble, of its options text.
  *
  * A checkpoint is loaded in one pass: its headers are validated and the image sized first,
  * then the safetensors file streams through the hash and straight into a new DSM segment
@@ -31,6 +32,7 @@
 #include "storage/fd.h"
 
 #include "varformer/checkpoint/checkpoint.h"
+#include "varformer/checkpoint/checkpoint_format.h"
 #include "common/error_report.h"
 #include "varformer/common/json.h"
 #include "varformer/checkpoint/model_arch.h"
@@ -43,7 +45,7 @@ static void
 sha256_path(const char *path, uint8 *out)
 {
 	struct stat st;
-	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	const char *const files[] = {"config.json", vf_checkpoint_weights_file(path), "tokenizer.json", "vocab.txt"};
 	pg_cryptohash_ctx *ctx;
 
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
@@ -82,7 +84,7 @@ sha256_path(const char *path, uint8 *out)
 static uint64
 path_fingerprint(const char *path)
 {
-	static const char *const files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+	const char *const files[] = {"config.json", vf_checkpoint_weights_file(path), "tokenizer.json", "vocab.txt"};
 	struct stat st;
 	uint64		h = UINT64CONST(1469598103934665603);
 
@@ -310,7 +312,7 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 			memcpy(out->sha256, st_sha, VF_SHA256_LEN);
 		else
 		{
-			/* sha256sum's lines for config.json model.safetensors tokenizer.json vocab.txt */
+			/* sha256sum's lines for config.json WEIGHTS tokenizer.json vocab.txt */
 			pg_cryptohash_ctx *dir = vf_sha256_begin();
 
 			for (int i = 0; i < 3; i++)
@@ -329,7 +331,7 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 					hash_line(dir, h, file);
 				}
 				if (i == 0)
-					hash_line(dir, st_sha, "model.safetensors");
+					hash_line(dir, st_sha, vf_checkpoint_weights_file(path));
 			}
 			vf_sha256_end(dir, out->sha256);
 		}

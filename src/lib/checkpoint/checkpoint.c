@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "varformer/checkpoint/checkpoint.h"
+#include "varformer/checkpoint/checkpoint_format.h"
 #include "varformer/checkpoint/safetensors.h"
 
 #define CKPT_MAGIC "VFCKPT01"
@@ -171,6 +172,7 @@ struct VfCheckpointPlan
 	size_t		text_len[3];
 	VfSafetensors st;
 	VfStTensor **keep;			/* float tensors, by name: the image's table order */
+	uint64_t   *keep_off;		/* where each one's F32 data goes in the image */
 	CkptSpan   *by_begin;		/* the non-empty ones among keep, in file order */
 	int			n_keep;
 	int			n_by_begin;
@@ -192,6 +194,7 @@ vf_checkpoint_plan_free(VfCheckpointPlan *p)
 		free(p->text[i]);
 	vf_safetensors_free(&p->st);
 	free(p->keep);
+	free(p->keep_off);
 	free(p->by_begin);
 	free(p);
 }
@@ -211,6 +214,67 @@ vf_checkpoint_plan_file(const VfCheckpointPlan *p, uint64_t *size)
 	return p->st_path;
 }
 
+typedef struct TieKey
+{
+	const VfStTensor *t;
+	int			i;				/* index in keep */
+} TieKey;
+
+/* Ordered by their bytes in the file, then by table order. */
+static int
+cmp_tie(const void *a, const void *b)
+{
+	const TieKey *x = a,
+			   *y = b;
+
+	if (x->t->begin != y->t->begin)
+		return x->t->begin < y->t->begin ? -1 : 1;
+	if (x->t->end != y->t->end)
+		return x->t->end < y->t->end ? -1 : 1;
+	if (x->t->dtype != y->t->dtype)
+		return x->t->dtype < y->t->dtype ? -1 : 1;
+	return x->i - y->i;
+}
+
+/*
+ * Tensors that are the same bytes of the file (tied weights in a PyTorch checkpoint; the
+ * safetensors parser refuses any overlap) share one copy in the image: each table entry
+ * points at it and the fill reads the bytes once. tie[i] is the first keep index (in table
+ * order) of tensor i's group, i itself when it has no twin.
+ */
+static int
+find_ties(VfCheckpointPlan *p, int **tie)
+{
+	TieKey	   *ix;
+	int			n = 0;
+
+	*tie = malloc(sizeof(int) * (size_t) (p->n_keep ? p->n_keep : 1));
+	ix = malloc(sizeof(TieKey) * (size_t) (p->n_keep ? p->n_keep : 1));
+	if (*tie == NULL || ix == NULL)
+	{
+		free(ix);
+		free(*tie);
+		*tie = NULL;
+		return -1;
+	}
+	for (int i = 0; i < p->n_keep; i++)
+	{
+		(*tie)[i] = i;
+		if (p->keep[i]->numel > 0)
+		{
+			ix[n].t = p->keep[i];
+			ix[n++].i = i;
+		}
+	}
+	qsort(ix, (size_t) n, sizeof(TieKey), cmp_tie);
+	for (int k = 1; k < n; k++)
+		if (ix[k - 1].t->begin == ix[k].t->begin && ix[k - 1].t->end == ix[k].t->end &&
+			ix[k - 1].t->dtype == ix[k].t->dtype)
+			(*tie)[ix[k].i] = (*tie)[ix[k - 1].i];
+	free(ix);
+	return 0;
+}
+
 int
 vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, size_t *size,
 				   VfError *err)
@@ -219,6 +283,7 @@ vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, 
 	VfCheckpointPlan *p;
 	uint64_t	pos,
 				total;
+	int		   *tie;
 
 	*plan = NULL;
 	*size = 0;
@@ -238,12 +303,18 @@ vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, 
 
 		if (f == NULL)
 			goto oom;
-		snprintf(f, n, "%s/model.safetensors", path);
+		snprintf(f, n, "%s/%s", path, vf_checkpoint_weights_file(path));
 		if (access(f, F_OK) != 0)
 		{
+			bool		sharded;
+
 			snprintf(f, n, "%s/model.safetensors.index.json", path);
+			sharded = access(f, F_OK) == 0;
+			snprintf(f, n, "%s/pytorch_model.bin.index.json", path);
+			sharded = sharded || access(f, F_OK) == 0;
+			/* the message predates pytorch_model.bin, and regression outputs quote it */
 			vf_error(err, VF_ERR_NOFILE, "directory \"%s\" has no model.safetensors", path);
-			if (access(f, F_OK) == 0)
+			if (sharded)
 				vf_error_hint(err, "Sharded checkpoints are not supported; merge the shards into one "
 							  "model.safetensors first.");
 			else
@@ -274,13 +345,14 @@ vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, 
 			goto oom;
 	}
 
-	if (vf_safetensors_read_file(p->st_path, &p->st, err) != 0)
+	if (vf_checkpoint_read_tensors(p->st_path, &p->st, err) != 0)
 		goto fail;
 	p->file_size = p->st.data_start + p->st.data_len;
 
 	p->keep = malloc(sizeof(*p->keep) * (size_t) (p->st.n_tensor ? p->st.n_tensor : 1));
+	p->keep_off = malloc(sizeof(*p->keep_off) * (size_t) (p->st.n_tensor ? p->st.n_tensor : 1));
 	p->by_begin = malloc(sizeof(*p->by_begin) * (size_t) (p->st.n_tensor ? p->st.n_tensor : 1));
-	if (p->keep == NULL || p->by_begin == NULL)
+	if (p->keep == NULL || p->keep_off == NULL || p->by_begin == NULL)
 		goto oom;
 	for (int i = 0; i < p->st.n_tensor; i++)
 	{
@@ -312,8 +384,16 @@ vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, 
 		pos += p->text[i] ? p->text_len[i] + 1 : 0;
 	p->text_end = pos;
 	total = align_up(pos);
+	if (find_ties(p, &tie) != 0)
+		goto oom;
 	for (int i = 0; i < p->n_keep; i++)
 	{
+		if (tie[i] != i)
+		{
+			p->keep_off[i] = p->keep_off[tie[i]];
+			continue;
+		}
+		p->keep_off[i] = total;
 		if (p->keep[i]->numel > 0)
 		{
 			p->by_begin[p->n_by_begin].t = p->keep[i];
@@ -322,6 +402,7 @@ vf_checkpoint_plan(const char *path, size_t max_bytes, VfCheckpointPlan **plan, 
 		/* numel <= file bytes (checked by the parser), so this cannot overflow */
 		total = align_up(total + (uint64_t) p->keep[i]->numel * sizeof(float));
 	}
+	free(tie);
 	if (total > max_bytes)
 	{
 		vf_error(err, VF_ERR_LIMIT, "checkpoint \"%s\" needs %llu bytes of shared memory, more than the "
@@ -455,7 +536,10 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 	{
 		VfStTensor *t = pl->keep[i];
 		size_t		l = strlen(t->name);
-		uint64_t	end = dpos + (uint64_t) t->numel * 4;
+		uint64_t	end;
+
+		dpos = pl->keep_off[i];
+		end = dpos + (uint64_t) t->numel * 4;
 
 		tab[i].name_off = pos;
 		tab[i].name_len = (uint32_t) l;
@@ -468,7 +552,6 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 		tab[i].data_off = dpos;
 		/* the alignment padding is zeroed so the image bytes are deterministic */
 		memset(img + end, 0, (size_t) (align_up(end) - end));
-		dpos = align_up(end);
 	}
 	put_text(img, &pos, &h->config, pl->text[0], pl->text_len[0]);
 	put_text(img, &pos, &h->tokenizer, pl->text[1], pl->text_len[1]);
