@@ -8,7 +8,7 @@
 # everything is made world-readable (a+rX) and build/generated/writable world-writable.
 # The path from / to the checkout must be searchable by the server's user as well.
 VF_GEN = build/generated
-VF_FIXTURE_SETS = embedding genotype haplotype models encoder
+VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models
 
 .PHONY: fixtures fixtures-writable $(addprefix fixtures-,$(VF_FIXTURE_SETS))
 fixtures: $(addprefix fixtures-,$(VF_FIXTURE_SETS)) fixtures-writable
@@ -72,3 +72,16 @@ fixtures-writable: | $(VF_GEN)
 	cp test/fixtures/haplotype/ref.fa $(VF_GEN)/writable/mutable.fa
 	chmod 777 $(VF_GEN)/writable
 	chmod 666 $(VF_GEN)/writable/*
+
+# sql/41_torch_models.sql: the same random-weight encoders saved as safetensors and with
+# torch.save (zip and legacy formats), and each torch directory's digest as sha256sum over its
+# files, piped to sha256sum, prints it (the store's definition of a directory's sha256).
+$(VF_GEN)/torch_models/.done: test/reference/make_torch_models.py $(wildcard test/reference/encoders.py test/reference/make_encoder_fixtures.py) | $(VF_GEN)
+	rm -rf $(@D)
+	$(PYTHON) $< $(@D)
+	for m in nt_v2 grover; do \
+	  ( cd $(@D)/$${m}_torch && sha256sum config.json pytorch_model.bin $$(ls tokenizer.json vocab.txt 2>/dev/null) | sha256sum | cut -d' ' -f1 ) \
+	    > $(@D)/$${m}_torch.sha256; \
+	done
+	chmod -R a+rX $(@D)
+	touch $@
