@@ -30,8 +30,13 @@ typedef struct VfModelInput
 	const int32_t *ids;
 	const int32_t *states;
 	int			n_tokens;
-	/* seq2func: bases (A, C, G, T in any case; anything else reads as N, all zeros) */
+	/*
+	 * seq2func: seq_len bases, either as text (A, C, G, T in any case; anything else reads as
+	 * N, all zeros) or, when onehot is not NULL, as seq_len x 4 channel values (A, C, G, T),
+	 * e.g. two haplotypes' one-hots averaged
+	 */
 	const char *seq;
+	const float *onehot;
 	size_t		seq_len;
 } VfModelInput;
 
@@ -42,7 +47,8 @@ typedef struct VfModelInfo
 	VfModelKind kind;
 	int			max_input;		/* tokens (encoders) or bases (seq2func) one pass accepts */
 	int			out_cols;		/* hidden size (encoders) or tracks (seq2func) */
-	int			out_rows;		/* fixed output rows (seq2func bins); 0: one row per input token */
+	int			out_rows;		/* output rows when fixed (a cropped trunk's bins); 0: they depend
+								 * on the input (vf_model_output_rows) */
 	int			n_states;		/* EBERT-style epigenetic states (0: none) */
 } VfModelInfo;
 

@@ -7,20 +7,12 @@
 #include <string.h>
 
 #include "varformer/models/model_arch.h"
+#include "varformer/models/enformer.h"
 #include "varformer/models/transformer.h"
-
-/* Until the Enformer trunk has its own file: load_model accepts the checkpoint by its stem. */
-static int
-enformer_check(const VfArch *arch, const VfCheckpoint *c, VfError *err)
-{
-	static const char *const stem[] = {"stem.0.weight"};
-
-	return vf_checkpoint_require(c, stem, 1, arch->name, err);
-}
 
 static const char *const esm_keys[] = {"esm", "EsmForMaskedLM", "EsmModel", NULL};
 static const char *const bert_keys[] = {"bert", "BertForMaskedLM", "BertModel", NULL};
-static const char *const enformer_keys[] = {"enformer", "Enformer", NULL};
+static const char *const enformer_keys[] = {"enformer", "Enformer", "EnformerModel", NULL};
 
 #define TRANSFORMER_FUNCTIONS \
 	vf_transformer_check, vf_transformer_read_config, vf_transformer_bind, \
@@ -30,8 +22,10 @@ static const char *const enformer_keys[] = {"enformer", "Enformer", NULL};
 static const VfArch arch_table[] = {
 	{"esm", "esm (Nucleotide Transformer)", VF_KIND_ENCODER, esm_keys, TRANSFORMER_FUNCTIONS},
 	{"bert", "bert (DNABERT-2, GROVER, BERT)", VF_KIND_ENCODER, bert_keys, TRANSFORMER_FUNCTIONS},
-	{"enformer", "enformer", VF_KIND_SEQ2FUNC, enformer_keys, enformer_check,
-	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{"enformer", "enformer", VF_KIND_SEQ2FUNC, enformer_keys,
+		vf_enformer_check, vf_enformer_read_config, vf_enformer_bind, vf_enformer_new_state,
+	vf_enformer_forward, vf_enformer_info, vf_enformer_output_rows, vf_enformer_flops,
+	vf_enformer_release},
 };
 
 #define N_ARCH (sizeof(arch_table) / sizeof(arch_table[0]))
