@@ -15,7 +15,7 @@
 
 #include "varformer/kernels/blas.h"
 #include "varformer/checkpoint/checkpoint.h"
-#include "varformer/models/encoder.h"
+#include "varformer/models/model.h"
 #include "varformer/common/json.h"
 
 static double
@@ -83,7 +83,7 @@ main(int argc, char **argv)
 	size_t		size;
 	VfCheckpoint ckpt;
 	VfJsonDoc  *cfg;
-	VfEncoder  *enc;
+	VfModel    *enc;
 	int			n = argc > 2 ? atoi(argv[2]) : 1000;
 	double		t0,
 				load,
@@ -102,19 +102,21 @@ main(int argc, char **argv)
 	load = now() - t0;
 	if (vf_checkpoint_open(image, size, &ckpt, &err) < 0 ||
 		(cfg = vf_json_parse(ckpt.config_json, ckpt.config_len, &err)) == NULL ||
-		(enc = vf_encoder_create(&ckpt, vf_json_root(cfg), &err)) == NULL)
+		(enc = vf_model_create(&ckpt, vf_json_root(cfg), &err)) == NULL)
 		goto fail;
 
 	int32_t    *ids = malloc(sizeof(int32_t) * n);
-	float	   *out = malloc(sizeof(float) * (size_t) n * vf_encoder_hidden_size(enc));
+	float	   *out = malloc(sizeof(float) * (size_t) n * vf_model_info(enc)->out_cols);
 
 	ids[0] = 3;					/* <cls>, then 6-mer ids */
 	for (int t = 1; t < n; t++)
 		ids[t] = 6 + (t * 2654435761u) % 4096;
+	VfModelInput in = {.ids = ids, .n_tokens = n};
+
 	for (int rep = 0; rep < 4; rep++)
 	{
 		t0 = now();
-		if (vf_encoder_forward(enc, ids, n, NULL, out, &err) < 0)
+		if (vf_model_forward(enc, &in, out, &err) < 0)
 			goto fail;
 		double		dt = now() - t0;
 
@@ -122,7 +124,7 @@ main(int argc, char **argv)
 	}
 	/* replay the products alone on scratch of the same sizes */
 	{
-		int			H = vf_encoder_hidden_size(enc),
+		int			H = vf_model_info(enc)->out_cols,
 					heads = (int) vf_json_get_int(vf_json_root(cfg), "num_attention_heads", 1),
 					inter = (int) vf_json_get_int(vf_json_root(cfg), "intermediate_size", 1),
 					L = (int) vf_json_get_int(vf_json_root(cfg), "num_hidden_layers", 1);
@@ -142,13 +144,13 @@ main(int argc, char **argv)
 
 			gbest = dt < gbest ? dt : gbest;
 		}
-		printf("sgemm_replay_seconds %.4f gflops %.2f\n", gbest, vf_encoder_flops(enc, n) / gbest / 1e9);
+		printf("sgemm_replay_seconds %.4f gflops %.2f\n", gbest, vf_model_flops(enc, n) / gbest / 1e9);
 		free(x);
 		free(y);
 	}
 	printf("c_image_build_seconds %.4f bytes %zu rate_gb_per_s %.2f\n", load, size, size / load / 1e9);
 	printf("c_forward_seconds %.4f tokens %d gflops %.2f flops %.0f\n", best, n,
-		   vf_encoder_flops(enc, n) / best / 1e9, vf_encoder_flops(enc, n));
+		   vf_model_flops(enc, n) / best / 1e9, vf_model_flops(enc, n));
 	return 0;
 fail:
 	fprintf(stderr, "error: %s %s\n", err.msg, err.detail);

@@ -5,7 +5,7 @@
  *
  * Builds the checkpoint image from MODEL_DIR (config.json + model.safetensors) exactly as
  * load_model does, runs every golden case's token ids (and epigenetic states) through
- * vf_encoder_forward, and compares the last hidden state and its mean with PyTorch's:
+ * vf_model_forward, and compares the last hidden state and its mean with PyTorch's:
  * max |ours - torch| / max |torch| per tensor must stay within TOLERANCE (default 1e-4).
  */
 #include <math.h>
@@ -15,7 +15,7 @@
 
 #include "varformer/kernels/blas.h"
 #include "varformer/checkpoint/checkpoint.h"
-#include "varformer/models/encoder.h"
+#include "varformer/models/model.h"
 #include "varformer/common/json.h"
 
 static char *
@@ -88,7 +88,7 @@ main(int argc, char **argv)
 	VfCheckpoint ckpt;
 	VfJsonDoc  *cfgdoc,
 			   *gdoc;
-	VfEncoder  *enc;
+	VfModel    *enc;
 	char	   *gtext;
 	double		tol = argc > 3 ? atof(argv[3]) : 1e-4,
 				worst = 0;
@@ -107,30 +107,31 @@ main(int argc, char **argv)
 		return fail(argv[1], &err);
 	if ((cfgdoc = vf_json_parse(ckpt.config_json, ckpt.config_len, &err)) == NULL)
 		return fail("config.json", &err);
-	if ((enc = vf_encoder_create(&ckpt, vf_json_root(cfgdoc), &err)) == NULL)
+	if ((enc = vf_model_create(&ckpt, vf_json_root(cfgdoc), &err)) == NULL)
 		return fail("encoder", &err);
 	if ((gtext = slurp(argv[2], &glen)) == NULL || (gdoc = vf_json_parse(gtext, glen, &err)) == NULL)
 	{
 		fprintf(stderr, "cannot read %s\n", argv[2]);
 		return 2;
 	}
-	printf("%s: %s, hidden %d, max %d tokens\n", argv[1], vf_encoder_architecture(enc),
-		   vf_encoder_hidden_size(enc), vf_encoder_max_tokens(enc));
+	printf("%s: %s, hidden %d, max %d tokens\n", argv[1], vf_model_info(enc)->label,
+		   vf_model_info(enc)->out_cols, vf_model_info(enc)->max_input);
 	cases = vf_json_get(vf_json_root(gdoc), "cases");
 	for (size_t c = 0; cases != NULL && c < cases->len; c++)
 	{
 		const VfJson *cs = &cases->items[c];
 		int			n = 0,
 					ns = 0,
-					H = vf_encoder_hidden_size(enc);
+					H = vf_model_info(enc)->out_cols;
 		int32_t    *ids = int_array(vf_json_get(cs, "ids"), &n);
 		int32_t    *states = int_array(vf_json_get(cs, "states"), &ns);
 		float	   *out = malloc(sizeof(float) * (size_t) n * H),
 				   *pooled = calloc(H, sizeof(float));
 		double		e_hidden,
 					e_pooled;
+		VfModelInput in = {.ids = ids, .states = states, .n_tokens = n};
 
-		if (vf_encoder_forward(enc, ids, n, states, out, &err) < 0)
+		if (vf_model_forward(enc, &in, out, &err) < 0)
 			return fail(vf_json_get_string(cs, "name", "?"), &err);
 		for (int t = 0; t < n; t++)
 			for (int i = 0; i < H; i++)
@@ -151,7 +152,7 @@ main(int argc, char **argv)
 	vf_json_free(gdoc);
 	vf_json_free(cfgdoc);
 	free(gtext);
-	vf_encoder_free(enc);
+	vf_model_free(enc);
 	vf_checkpoint_close(&ckpt);
 	free(image);
 	return failures ? 1 : 0;

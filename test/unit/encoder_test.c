@@ -13,7 +13,7 @@
 
 #include "varformer/kernels/blas.h"
 #include "varformer/checkpoint/checkpoint.h"
-#include "varformer/models/encoder.h"
+#include "varformer/models/model.h"
 #include "varformer/common/json.h"
 #include "varformer/kernels/tensor_kernels.h"
 
@@ -91,9 +91,11 @@ json(const char *text)
 }
 
 static int
-forward(VfEncoder *enc, const int32_t *ids, int n, const int32_t *states, float *out, VfError *err)
+forward(VfModel *enc, const int32_t *ids, int n, const int32_t *states, float *out, VfError *err)
 {
-	return vf_encoder_forward(enc, ids, n, states, out, err);
+	VfModelInput in = {.ids = ids, .states = states, .n_tokens = n};
+
+	return vf_model_forward(enc, &in, out, err);
 }
 
 static void
@@ -106,25 +108,25 @@ test_prefix_and_missing(const char *dir, const char *name, const char *prefix, c
 				b[5 * 64];
 
 	load(&m, dir, name);
-	VfEncoder  *full = vf_encoder_create(&m.ckpt, vf_json_root(m.config), &err);
+	VfModel    *full = vf_model_create(&m.ckpt, vf_json_root(m.config), &err);
 	VfCheckpoint bare = derived_view(&m.ckpt, prefix, NULL);
-	VfEncoder  *stripped = vf_encoder_create(&bare, vf_json_root(m.config), &err);
+	VfModel    *stripped = vf_model_create(&bare, vf_json_root(m.config), &err);
 
 	CHECK(full != NULL && stripped != NULL);
 	if (full && stripped)
 	{
-		CHECK(vf_encoder_hidden_size(full) <= 64);
+		CHECK(vf_model_info(full)->out_cols <= 64);
 		CHECK(forward(full, ids, 5, NULL, a, &err) == 0);
 		CHECK(forward(stripped, ids, 5, NULL, b, &err) == 0);
-		CHECK(memcmp(a, b, sizeof(float) * 5 * vf_encoder_hidden_size(full)) == 0);
+		CHECK(memcmp(a, b, sizeof(float) * 5 * vf_model_info(full)->out_cols) == 0);
 	}
-	vf_encoder_free(full);
-	vf_encoder_free(stripped);
+	vf_model_free(full);
+	vf_model_free(stripped);
 
 	/* missing tensor: named, with the prefix the checkpoint uses */
 	VfCheckpoint holed = derived_view(&m.ckpt, NULL, victim);
 
-	CHECK(vf_encoder_create(&holed, vf_json_root(m.config), &err) == NULL);
+	CHECK(vf_model_create(&holed, vf_json_root(m.config), &err) == NULL);
 	CHECK(err.code == VF_ERR_DATA && strstr(err.msg, victim) != NULL);
 	printf("  %s missing tensor: %s\n", name, err.msg);
 
@@ -135,7 +137,7 @@ test_prefix_and_missing(const char *dir, const char *name, const char *prefix, c
 	for (int i = 0; i < holed.n_tensor; i++)
 		if (strcmp(holed.tensor[i].name, victim) == 0)
 			holed.tensor[i].shape[0] += 1;
-	CHECK(vf_encoder_create(&holed, vf_json_root(m.config), &err) == NULL);
+	CHECK(vf_model_create(&holed, vf_json_root(m.config), &err) == NULL);
 	CHECK(err.code == VF_ERR_DATA && strstr(err.msg, "should have shape") != NULL);
 	printf("  %s misshapen tensor: %s\n", name, err.msg);
 
@@ -153,7 +155,7 @@ test_config_errors(const char *dir)
 
 	load(&m, dir, "grover");
 	d = json("{\"model_type\": \"llama\", \"num_hidden_layers\": 2}");
-	CHECK(vf_encoder_create(&m.ckpt, vf_json_root(d), &err) == NULL);
+	CHECK(vf_model_create(&m.ckpt, vf_json_root(d), &err) == NULL);
 	CHECK(err.code == VF_ERR_UNSUPPORTED && strstr(err.msg, "llama") && strstr(err.hint, "esm") &&
 		  strstr(err.hint, "DNABERT-2") && strstr(err.hint, "GROVER"));
 	printf("  unknown architecture: %s / %s\n", err.msg, err.hint);
@@ -161,23 +163,23 @@ test_config_errors(const char *dir)
 
 	d = json("{\"model_type\": \"bert\", \"num_hidden_layers\": 2, \"hidden_size\": 32, "
 			 "\"num_attention_heads\": 5, \"intermediate_size\": 64}");
-	CHECK(vf_encoder_create(&m.ckpt, vf_json_root(d), &err) == NULL);
+	CHECK(vf_model_create(&m.ckpt, vf_json_root(d), &err) == NULL);
 	CHECK(err.code == VF_ERR_DATA && strstr(err.msg, "multiple"));
 	vf_json_free(d);
 
 	d = json("{\"model_type\": \"bert\", \"hidden_size\": 32}");
-	CHECK(vf_encoder_create(&m.ckpt, vf_json_root(d), &err) == NULL);
+	CHECK(vf_model_create(&m.ckpt, vf_json_root(d), &err) == NULL);
 	CHECK(err.code == VF_ERR_DATA && strstr(err.msg, "num_hidden_layers"));
 	vf_json_free(d);
 
 	d = json("{\"model_type\": \"bert\", \"num_hidden_layers\": 1e9, \"hidden_size\": 32}");
-	CHECK(vf_encoder_create(&m.ckpt, vf_json_root(d), &err) == NULL);
+	CHECK(vf_model_create(&m.ckpt, vf_json_root(d), &err) == NULL);
 	vf_json_free(d);
 
 	d = json("{\"model_type\": \"bert\", \"num_hidden_layers\": 2, \"hidden_size\": 32, "
 			 "\"num_attention_heads\": 4, \"intermediate_size\": 64, \"max_position_embeddings\": 40, "
 			 "\"hidden_act\": \"mish\"}");
-	CHECK(vf_encoder_create(&m.ckpt, vf_json_root(d), &err) == NULL);
+	CHECK(vf_model_create(&m.ckpt, vf_json_root(d), &err) == NULL);
 	CHECK(err.code == VF_ERR_UNSUPPORTED && strstr(err.msg, "mish"));
 	vf_json_free(d);
 
@@ -185,7 +187,7 @@ test_config_errors(const char *dir)
 	d = json("{\"model_type\": \"bert\", \"num_hidden_layers\": 2, \"hidden_size\": 32, "
 			 "\"num_attention_heads\": 4, \"intermediate_size\": 64, \"max_position_embeddings\": 40, "
 			 "\"vocab_size\": 100000}");
-	CHECK(vf_encoder_create(&m.ckpt, vf_json_root(d), &err) == NULL);
+	CHECK(vf_model_create(&m.ckpt, vf_json_root(d), &err) == NULL);
 	CHECK(err.code == VF_ERR_DATA && strstr(err.msg, "100000"));
 	vf_json_free(d);
 	unload(&m);
@@ -197,7 +199,7 @@ test_inputs(const char *dir)
 	Model		m,
 				e;
 	VfError		err = {0};
-	VfEncoder  *enc,
+	VfModel    *enc,
 			   *eb;
 	int32_t		ids[200],
 				states[200];
@@ -205,8 +207,8 @@ test_inputs(const char *dir)
 			   *ref = malloc(sizeof(float) * 200 * 64);
 
 	load(&m, dir, "nt_v1");
-	enc = vf_encoder_create(&m.ckpt, vf_json_root(m.config), &err);
-	CHECK(enc != NULL && vf_encoder_max_tokens(enc) == 64 && vf_encoder_num_states(enc) == 0);
+	enc = vf_model_create(&m.ckpt, vf_json_root(m.config), &err);
+	CHECK(enc != NULL && vf_model_info(enc)->max_input == 64 && vf_model_info(enc)->n_states == 0);
 	for (int i = 0; i < 200; i++)
 		ids[i] = 6 + (i * 37) % 4096, states[i] = i % 3;
 	CHECK(forward(enc, ids, 0, NULL, out, &err) < 0 && err.code == VF_ERR_INVALID);
@@ -228,13 +230,13 @@ test_inputs(const char *dir)
 	CHECK(forward(enc, ids, 7, NULL, ref, &err) == 0);
 	CHECK(forward(enc, ids, 64, NULL, out, &err) == 0);
 	CHECK(forward(enc, ids, 7, NULL, out, &err) == 0);
-	CHECK(memcmp(out, ref, sizeof(float) * 7 * vf_encoder_hidden_size(enc)) == 0);
-	vf_encoder_free(enc);
+	CHECK(memcmp(out, ref, sizeof(float) * 7 * vf_model_info(enc)->out_cols) == 0);
+	vf_model_free(enc);
 
 	/* EBERT-style states: checked against the table size; NULL means state 0 */
 	load(&e, dir, "ebert");
-	eb = vf_encoder_create(&e.ckpt, vf_json_root(e.config), &err);
-	CHECK(eb != NULL && vf_encoder_num_states(eb) == 16);
+	eb = vf_model_create(&e.ckpt, vf_json_root(e.config), &err);
+	CHECK(eb != NULL && vf_model_info(eb)->n_states == 16);
 	for (int i = 0; i < 10; i++)
 		states[i] = 0;
 	CHECK(forward(eb, ids, 10, NULL, ref, &err) == 0);
@@ -245,7 +247,7 @@ test_inputs(const char *dir)
 	states[4] = 5;
 	CHECK(forward(eb, ids, 10, states, out, &err) == 0);
 	CHECK(memcmp(out, ref, sizeof(float) * 10 * 32) != 0);
-	vf_encoder_free(eb);
+	vf_model_free(eb);
 	unload(&e);
 	unload(&m);
 	free(out);

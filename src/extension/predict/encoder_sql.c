@@ -3,7 +3,7 @@
  * the transformer encoders.
  *
  * A model is acquired by name from the shared-memory store; each backend builds, once per
- * model generation, a VfEncoder (and, on first use of a sequence, the model's VfTokenizer)
+ * model generation, a VfModel (model.h; and, on first use of a sequence, the model's VfTokenizer)
  * over its own mapping of the image and keeps them in the store's backend cache together
  * with buffers sized for the model's longest input.
  * Pooling is the mean of the last hidden state over every token (special tokens included;
@@ -20,7 +20,7 @@
 #include "varformer/kernels/blas.h"
 #include "varformer/checkpoint/checkpoint.h"
 #include "types/embedding.h"
-#include "varformer/models/encoder.h"
+#include "varformer/models/model.h"
 #include "predict/engine.h"
 #include "common/error_report.h"
 #include "varformer/common/json.h"
@@ -41,7 +41,7 @@ typedef struct EncoderModel
 	VfCheckpoint ckpt;
 	bool		ckpt_open;
 	VfJsonDoc  *config;
-	VfEncoder  *enc;
+	VfModel    *model;
 	VfTokenizer *tok;			/* NULL until a sequence is encoded */
 	int			cap;			/* tokens the buffers below hold (views of the per-process ones) */
 	int32_t    *ids;
@@ -57,7 +57,7 @@ encoder_model_free(void *p)
 	if (em == NULL)
 		return;
 	vf_tokenizer_free(em->tok);
-	vf_encoder_free(em->enc);
+	vf_model_free(em->model);
 	if (em->config)
 		vf_json_free(em->config);
 	if (em->ckpt_open)
@@ -100,15 +100,15 @@ encoder_model_get(const char *name)
 		goto fail;
 	}
 	if ((em->config = vf_json_parse(em->ckpt.config_json, em->ckpt.config_len, &err)) == NULL ||
-		(em->enc = vf_encoder_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL)
+		(em->model = vf_model_create(&em->ckpt, vf_json_root(em->config), &err)) == NULL)
 		goto fail;
-	if (vf_encoder_hidden_size(em->enc) > VF_EMBEDDING_MAX_DIM)
+	if (vf_model_info(em->model)->out_cols > VF_EMBEDDING_MAX_DIM)
 	{
 		vf_error(&err, VF_ERR_LIMIT, "hidden size %d of model \"%s\" exceeds the embedding type's maximum %d",
-				 vf_encoder_hidden_size(em->enc), name, VF_EMBEDDING_MAX_DIM);
+				 vf_model_info(em->model)->out_cols, name, VF_EMBEDDING_MAX_DIM);
 		goto fail;
 	}
-	vf_encoder_set_interrupt_hook(em->enc, check_interrupts);
+	vf_model_set_interrupt_hook(em->model, check_interrupts);
 	vf_model_cache_set(m, em, encoder_model_free);
 	return em;
 
@@ -130,7 +130,7 @@ static size_t io_tokens,
 static void
 encoder_model_reserve(EncoderModel *em, int n)
 {
-	size_t		floats = (size_t) n * vf_encoder_hidden_size(em->enc);
+	size_t		floats = (size_t) n * vf_model_info(em->model)->out_cols;
 
 	if ((size_t) n > io_tokens)
 	{
@@ -202,12 +202,13 @@ static Embedding *
 encode_ids(EncoderModel *em, int n, bool with_states)
 {
 	VfError		err = {0};
-	int			H = vf_encoder_hidden_size(em->enc);
+	int			H = vf_model_info(em->model)->out_cols;
 	Embedding  *result;
 	double	   *acc;
+	VfModelInput in = {.ids = em->ids, .states = with_states ? em->states : NULL, .n_tokens = n};
 
 	if (vf_blas_init(vf_blas_threads, &err) < 0 ||
-		vf_encoder_forward(em->enc, em->ids, n, with_states ? em->states : NULL, em->hidden, &err) < 0)
+		vf_model_forward(em->model, &in, em->hidden, &err) < 0)
 		vf_ereport(&err);
 
 	/* mean over tokens, accumulated in double so long inputs lose no digits */
@@ -229,7 +230,7 @@ read_states(EncoderModel *em, ArrayType *states, int n, const char *model)
 {
 	int			count;
 
-	if (vf_encoder_num_states(em->enc) == 0)
+	if (vf_model_info(em->model)->n_states == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("model \"%s\" has no epigenetic state embeddings", model),
@@ -247,7 +248,7 @@ encode_tokens(ArrayType *ids, text *model_name, ArrayType *states)
 {
 	char	   *model = text_to_cstring(model_name);
 	EncoderModel *em = encoder_model_get(model);
-	int			max = vf_encoder_max_tokens(em->enc),
+	int			max = vf_model_info(em->model)->max_input,
 				n;
 
 	vf_progress_call("encode_tokens", model, false);
@@ -282,7 +283,7 @@ static int
 tokenize(EncoderModel *em, text *seq, const char *model)
 {
 	VfError		err = {0};
-	int			max = vf_encoder_max_tokens(em->enc),
+	int			max = vf_model_info(em->model)->max_input,
 				n;
 
 	if (em->tok == NULL)

@@ -35,7 +35,7 @@
 #include "varformer/checkpoint/checkpoint_format.h"
 #include "common/error_report.h"
 #include "varformer/common/json.h"
-#include "varformer/checkpoint/model_arch.h"
+#include "varformer/models/model_arch.h"
 #include "store/model_registry.h"
 #include "varformer/scoring/predictdb.h"
 #include "store/sha256.h"

@@ -1,84 +1,18 @@
 /*
- * model_arch.c: architectures load_model accepts, detected from config.json (plain C).
+ * transformer_check.c: the load-time check of the "esm" and "bert" rows (plain C).
  *
- * Tensor names follow the Hugging Face / enformer-pytorch state dicts. A checkpoint saved
- * from the bare model has no prefix ("embeddings..."), one saved from the *ForMaskedLM
- * wrapper has one ("esm.embeddings..."): the word-embedding tensor tells which.
+ * load_model runs it before it takes shared memory, also for a bare .safetensors file that
+ * has no config.json, so it asks for names only: the embedding table, then every layer's
+ * projections for as many layers as config.json promises (or the checkpoint has). Shapes,
+ * biases and norms are bound when a backend first builds the model (transformer_config.c).
+ * A checkpoint saved from the bare model has no prefix ("embeddings..."), one saved from the
+ * *ForMaskedLM wrapper has one ("esm.embeddings..."): the word-embedding tensor tells which.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "varformer/checkpoint/model_arch.h"
-
-const char *const vf_supported_architectures = "esm (Nucleotide Transformer), bert (DNABERT-2, GROVER, BERT), enformer";
-
-static const struct
-{
-	const char *key;			/* model_type or architectures[0] */
-	const char *arch;
-	VfModelKind kind;
-}			arch_table[] = {
-	{"esm", "esm", VF_KIND_ENCODER},
-	{"EsmForMaskedLM", "esm", VF_KIND_ENCODER},
-	{"EsmModel", "esm", VF_KIND_ENCODER},
-	{"bert", "bert", VF_KIND_ENCODER},
-	{"BertForMaskedLM", "bert", VF_KIND_ENCODER},
-	{"BertModel", "bert", VF_KIND_ENCODER},
-	{"enformer", "enformer", VF_KIND_SEQ2FUNC},
-	{"Enformer", "enformer", VF_KIND_SEQ2FUNC},
-};
-
-int
-vf_model_arch_detect(const char *config_json, size_t len, const char **arch, VfModelKind *kind,
-					 VfError *err)
-{
-	VfJsonDoc  *doc;
-	const VfJson *root,
-			   *archs;
-	const char *key = NULL;
-	char		keybuf[128] = "";
-	int			rc = -1;
-
-	doc = vf_json_parse(config_json, len, err);
-	if (doc == NULL)
-	{
-		char		m[sizeof(err->msg)];
-
-		snprintf(m, sizeof(m), "%s", err->msg);
-		return vf_error(err, VF_ERR_CORRUPT, "config.json is not valid JSON: %s", m);
-	}
-	root = vf_json_root(doc);
-	if (root->type != VF_JSON_OBJECT)
-	{
-		vf_error(err, VF_ERR_CORRUPT, "config.json is not a JSON object");
-		goto done;
-	}
-	key = vf_json_get_string(root, "model_type", NULL);
-	archs = vf_json_get(root, "architectures");
-	if (key == NULL && archs && archs->type == VF_JSON_ARRAY && archs->len > 0 &&
-		archs->items[0].type == VF_JSON_STRING)
-		key = archs->items[0].str;
-	if (key == NULL)
-	{
-		vf_error(err, VF_ERR_DATA, "config.json names no model_type or architectures");
-		vf_error_hint(err, "Supported architectures: %s.", vf_supported_architectures);
-		goto done;
-	}
-	snprintf(keybuf, sizeof(keybuf), "%s", key);
-	for (size_t i = 0; i < sizeof(arch_table) / sizeof(arch_table[0]); i++)
-		if (strcmp(arch_table[i].key, keybuf) == 0)
-		{
-			*arch = arch_table[i].arch;
-			*kind = arch_table[i].kind;
-			rc = 0;
-			goto done;
-		}
-	vf_error(err, VF_ERR_UNSUPPORTED, "unsupported model architecture \"%s\"; supported: %s",
-			 keybuf, vf_supported_architectures);
-done:
-	vf_json_free(doc);
-	return rc;
-}
+#include "varformer/models/model_arch.h"
+#include "varformer/models/transformer.h"
 
 /* Highest N such that "<prefix>encoder.layer.N." has a tensor, plus one. */
 static int
@@ -121,8 +55,9 @@ require_layers(const VfCheckpoint *c, const char *arch, const char *prefix, int 
 }
 
 int
-vf_model_arch_check(const char *arch, const VfCheckpoint *c, VfError *err)
+vf_transformer_check(const VfArch *row, const VfCheckpoint *c, VfError *err)
 {
+	const char *arch = row->name;
 	char		name[256];
 	const char *one[1] = {name};
 	const char *prefix;
@@ -140,13 +75,7 @@ vf_model_arch_check(const char *arch, const VfCheckpoint *c, VfError *err)
 		}
 	}
 
-	if (strcmp(arch, "enformer") == 0)
-	{
-		snprintf(name, sizeof(name), "stem.0.weight");
-		return vf_checkpoint_require(c, one, 1, arch, err);
-	}
-
-	/* esm and bert: embeddings, then every layer the config promises */
+	/* embeddings, then every layer the config promises */
 	prefix = strcmp(arch, "esm") == 0 ? "esm." : "bert.";
 	snprintf(name, sizeof(name), "%sembeddings.word_embeddings.weight", prefix);
 	if (vf_checkpoint_tensor(c, name) == NULL)
