@@ -8,7 +8,7 @@
 # everything is made world-readable (a+rX) and build/generated/writable world-writable.
 # The path from / to the checkout must be searchable by the server's user as well.
 VF_GEN = build/generated
-VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models
+VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models predictor
 
 .PHONY: fixtures fixtures-writable $(addprefix fixtures-,$(VF_FIXTURE_SETS))
 fixtures: $(addprefix fixtures-,$(VF_FIXTURE_SETS)) fixtures-writable
@@ -83,5 +83,14 @@ $(VF_GEN)/torch_models/.done: test/reference/make_torch_models.py $(wildcard tes
 	  ( cd $(@D)/$${m}_torch && sha256sum config.json pytorch_model.bin $$(ls tokenizer.json vocab.txt 2>/dev/null) | sha256sum | cut -d' ' -f1 ) \
 	    > $(@D)/$${m}_torch.sha256; \
 	done
+	chmod -R a+rX $(@D)
+	touch $@
+
+# Random-weight Enformer / gReLU / UKBioFormer checkpoints and their PyTorch goldens
+# (test/reference/make_predictor_fixtures.py), plus checkpoints load_model must refuse.
+$(VF_GEN)/predictor/.done: $(wildcard test/reference/*.py) $(wildcard test/fixtures/tokenizer/*) | $(VF_GEN)
+	rm -rf $(@D)
+	$(PYTHON) test/reference/make_predictor_fixtures.py $(@D)/models $(@D)/goldens
+	$(PYTHON) test/reference/make_broken_predictors.py $(@D)/models
 	chmod -R a+rX $(@D)
 	touch $@

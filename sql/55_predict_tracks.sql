@@ -1,13 +1,16 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS varformer;
 RESET client_min_messages;
+-- server files: relative paths resolve against the source tree (varformer.file_root)
+\getenv abs_srcdir PG_ABS_SRCDIR
+SET varformer.file_root = :'abs_srcdir';
 
 -- Sequence-to-function models: random-weight Enformer checkpoints with the real tensor names
 -- and config.json keys (enformer-pytorch's, the same weights under its _trunk.* aliases only,
 -- use_tf_gamma at 1536 transformer positions, gReLU's EnformerModel), written by
--- test/checks/55_predictor_parity.sh from test/reference/make_predictor_fixtures.py; their
+-- make fixtures (mk/fixtures.mk) from test/reference/make_predictor_fixtures.py; their
 -- PyTorch goldens are committed in test/fixtures/predictor.
-SELECT m AS model, load_model('p55_' || m, 'generated/predictor/models/' || m) AS status
+SELECT m AS model, load_model('p55_' || m, 'build/generated/predictor/models/' || m) AS status
 FROM unnest(ARRAY['enformer_pt', 'enformer_trunk_alias', 'enformer_pt_tf_gamma', 'enformer_grelu']) m
 ORDER BY m;
 
@@ -24,7 +27,7 @@ SELECT g.model, g.golden, c->>'name' AS name, c->>'seq' AS seq,
 FROM (VALUES ('enformer_pt', 'enformer_pt'), ('enformer_trunk_alias', 'enformer_pt'),
              ('enformer_pt_tf_gamma', 'enformer_pt_tf_gamma'), ('enformer_grelu', 'enformer_grelu'))
      AS g(model, golden),
-     jsonb_array_elements(pg_read_file('fixtures/predictor/' || g.golden || '.json')::jsonb -> 'cases') c;
+     jsonb_array_elements(pg_read_file(:'abs_srcdir' || '/test/fixtures/predictor/' || g.golden || '.json')::jsonb -> 'cases') c;
 
 -- max |varformer - PyTorch| / max |PyTorch| over the whole output
 CREATE FUNCTION p55_rel_err(a real[], b real[]) RETURNS float8
@@ -63,15 +66,15 @@ SELECT p55_try($$SELECT predict_tracks(repeat('ACGT', 100), 'p55_enformer_pt')$$
 SELECT p55_try($$SELECT predict_tracks(repeat('A', 65537), 'p55_enformer_pt')$$) AS too_long;
 SELECT p55_try($$SELECT predict_tracks(repeat('A', 12000), 'p55_enformer_pt_tf_gamma')$$) AS tf_gamma_needs_1536_positions;
 SELECT p55_try($$SELECT predict_tracks('ACGT', 'p55_no_such_model')$$) AS unknown_model;
-SELECT load_model('p55_encoder', 'generated/predictor/models/ukbioformer/encoder') AS status;
+SELECT load_model('p55_encoder', 'build/generated/predictor/models/ukbioformer/encoder') AS status;
 SELECT p55_try($$SELECT predict_tracks(repeat('ACGT', 400), 'p55_encoder')$$) AS encoder_is_not_seq2func;
 SELECT p55_try($$SELECT encode_sequence('ACGT', 'p55_enformer_pt')$$) AS seq2func_is_not_an_encoder;
 
 -- Checkpoints load_model refuses, naming the tensor: a missing one (under both of its
 -- enformer-pytorch names), a misshapen one, and a gReLU checkpoint without a bias.
-SELECT p55_try($$SELECT load_model('p55_bad', 'generated/predictor/models/broken_enformer_missing')$$) AS missing_tensor;
-SELECT p55_try($$SELECT load_model('p55_bad', 'generated/predictor/models/broken_enformer_misshapen')$$) AS misshapen_tensor;
-SELECT p55_try($$SELECT load_model('p55_bad', 'generated/predictor/models/broken_grelu_missing')$$) AS grelu_missing_tensor;
+SELECT p55_try($$SELECT load_model('p55_bad', 'build/generated/predictor/models/broken_enformer_missing')$$) AS missing_tensor;
+SELECT p55_try($$SELECT load_model('p55_bad', 'build/generated/predictor/models/broken_enformer_misshapen')$$) AS misshapen_tensor;
+SELECT p55_try($$SELECT load_model('p55_bad', 'build/generated/predictor/models/broken_grelu_missing')$$) AS grelu_missing_tensor;
 
 SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'p55\_%';
 DROP TABLE p55_golden;
