@@ -2,6 +2,7 @@
  * model_registry.h: the model store's own interfaces between its files (server side).
  *
  *   model_store.c    shared control block, DSM segments, backend attachments
+ *   model_acquire.c  vf_model_acquire: shared memory, else a reload from the catalog
  *   model_load.c     (path, options) -> kind, architecture, image, sha256
  *   model_catalog.c  the persisted catalog table and reload after a shared-memory reset
  *   model_sql.c      load_model, unload_model, the models view, model_checksum
@@ -52,6 +53,8 @@ typedef struct VfModelStatus
 
 /* model_store.c */
 extern void vf_model_store_require(void);
+/* The model by name, attached in this backend; NULL when shared memory does not hold it. */
+extern const VfModelRef *vf_model_store_attach(const char *name);
 extern int64 vf_model_store_available(const char *replacing);
 extern VfRegisterResult vf_model_store_register(const char *name, VfModelBuild *b,
 												bool replace, bool undo_on_abort);

@@ -18,6 +18,7 @@
 
 #include "varformer/scoring/predictdb.h"
 #include "predictdb_image.h"
+#include "predictdb_match.h"
 
 #define MAX_ROWS		50000000u	/* far above any real model (GTEx v8: ~1M rows) */
 #define MAX_FIELD_LEN	10000		/* alleles of long indels are the longest fields */
@@ -178,38 +179,6 @@ typedef struct Reader
 				n_duplicate;
 	const char *path;
 } Reader;
-
-size_t
-vf_pdb_gene_base_len(const char *id)
-{
-	const char *dot = strrchr(id, '.');
-	const char *c;
-
-	if (dot == NULL || dot == id || dot[1] == '\0')
-		return strlen(id);
-	for (c = dot + 1; *c; c++)
-		if (!isdigit((unsigned char) *c))
-			return strlen(id);
-	return (size_t) (dot - id);
-}
-
-const char *
-vf_pdb_chrom_norm(const char *chrom, char *buf, size_t bufsize)
-{
-	size_t		n;
-
-	if (strncasecmp(chrom, "chr", 3) == 0)
-		chrom += 3;
-	if (strcasecmp(chrom, "M") == 0)
-		chrom = "MT";
-	n = strlen(chrom);
-	if (n >= bufsize)
-		n = bufsize - 1;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char) toupper((unsigned char) chrom[i]);
-	buf[n] = '\0';
-	return buf;
-}
 
 /* Upper-cases an allele in place; false unless it is one or more of A, C, G, T. */
 static bool
@@ -1052,20 +1021,9 @@ build_image(Reader *r, void **image, size_t *size, size_t max_bytes, VfError *er
 				const char *a = PSTR(&r->pool, x->vref),
 						   *b = PSTR(&r->pool, x->valt);
 				VfPdbMatch	m = vf_pdb_match_alleles(a, b, PSTR(&r->pool, x->ref), PSTR(&r->pool, x->eff));
-				char		rc[MAX_FIELD_LEN + 1];
 
-				/* palindromic: the reverse complement of REF is ALT */
-				if (r->skip_palindromic && strlen(a) == strlen(b) && strlen(a) <= MAX_FIELD_LEN)
-				{
-					size_t		n = strlen(a);
-					static const char comp[] = {['A'] = 'T',['C'] = 'G',['G'] = 'C',['T'] = 'A'};
-
-					for (size_t i = 0; i < n; i++)
-						rc[i] = comp[(unsigned char) a[n - 1 - i]];
-					rc[n] = '\0';
-					if (strcmp(rc, b) == 0)
-						m = VF_PDB_MATCH_NONE;
-				}
+				if (r->skip_palindromic && vf_pdb_is_palindromic(a, b))
+					m = VF_PDB_MATCH_NONE;
 				d->homref_match = (uint8_t) m;
 				d->homref_dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0f : 0.0f;
 			}
