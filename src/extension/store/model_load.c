@@ -35,6 +35,7 @@
 #include "varformer/common/json.h"
 #include "varformer/checkpoint/model_arch.h"
 #include "store/model_registry.h"
+#include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
 #include "store/sha256.h"
 #include "store/sha256_thread.h"

@@ -303,7 +303,7 @@ ds_kind(const VfCall *c)
 }
 
 void
-vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
+vf_calls_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
 {
 	vf_buf_init(&e->body, fn);
 	e->start = start;
@@ -313,17 +313,17 @@ vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
 }
 
 int
-vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
+vf_calls_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
 {
 	VfSite		site;
 
 	if (vf_site_prepare(c, &site, err) != 0)
 		return -1;
-	return vf_encoder_add_site(e, c, &site, err);
+	return vf_calls_encoder_add_site(e, c, &site, err);
 }
 
 int
-vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err)
+vf_calls_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err)
 {
 	VfBuf	   *b = &e->body;
 	int			dsk;
@@ -406,7 +406,7 @@ vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfEr
 }
 
 int
-vf_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err)
+vf_calls_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err)
 {
 	size_t		n = strlen(chrom);
 
@@ -438,11 +438,11 @@ vf_calls_encode(const VfCalls *calls, VfBuf *out, VfError *err)
 	VfCallsEncoder e;
 	int			rc = 0;
 
-	vf_encoder_init(&e, calls->start, calls->end, out->realloc_fn);
+	vf_calls_encoder_init(&e, calls->start, calls->end, out->realloc_fn);
 	for (int i = 0; i < calls->n_call && rc == 0; i++)
-		rc = vf_encoder_add(&e, &calls->call[i], err);
+		rc = vf_calls_encoder_add(&e, &calls->call[i], err);
 	if (rc == 0)
-		rc = vf_encoder_finish(&e, calls->chrom, out, err);
+		rc = vf_calls_encoder_finish(&e, calls->chrom, out, err);
 	if (out->realloc_fn == NULL)
 		vf_buf_free(&e.body);
 	return rc;
