@@ -4,8 +4,9 @@
  *   - an ensemble (options with an "ensemble" member): the sha256 of its options text;
  *   - a file: what sha256sum prints for it;
  *   - a directory: the sha256 of the output of
- *       sha256sum config.json model.safetensors tokenizer.json vocab.txt
- *     over the files present, in that order (so `... | sha256sum` in the directory gives it).
+ *       sha256sum config.json WEIGHTS tokenizer.json vocab.txt
+ *     over the files present, in that order (so `... | sha256sum` in the directory gives it),
+ *     WEIGHTS being the weights file (weights_file: model.safetensors).
  * Any other model has none (all zero bytes).
  *
  * The digest of each file comes from the caller when it hashed the bytes while loading them
@@ -19,7 +20,12 @@
 #include "common/error_report.h"
 #include "store/model_registry.h"
 
-static const char *const dir_files[] = {"config.json", "model.safetensors", "tokenizer.json", "vocab.txt"};
+/* The weights file of a model directory: the one a load streams (model_load.c). */
+static const char *
+weights_file(const char *dir)
+{
+	return "model.safetensors";
+}
 
 static bool
 is_ensemble(const char *options_json)
@@ -39,7 +45,7 @@ is_ensemble(const char *options_json)
 
 /* The digest of path read from disk; false when it does not exist. */
 static bool
-read_digest(void *arg, const char *path, const char *file, uint8 *out)
+read_digest(void *arg, const char *path, const char *file, bool weights, uint8 *out)
 {
 	return vf_sha256_file(path, out, NULL);
 }
@@ -70,21 +76,23 @@ vf_model_files_sha256(const char *path, VfFileDigestFn digest, void *arg, uint8 
 				 errmsg("\"%s\" is not a regular file or directory", path)));
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 	{
-		if (!digest(arg, path, NULL, out))
+		if (!digest(arg, path, NULL, true, out))
 			ereport(ERROR,
 					(errcode_for_file_access(),
 					 errmsg("could not open file \"%s\": %m", path)));
 		return;
 	}
 	listing = vf_sha256_begin();
-	for (size_t i = 0; i < lengthof(dir_files); i++)
+	for (int i = 0; i < 4; i++)
 	{
-		char	   *p = psprintf("%s/%s", path, dir_files[i]);
+		const char *file = i == 0 ? "config.json" : i == 1 ? weights_file(path) :
+			i == 2 ? "tokenizer.json" : "vocab.txt";
+		char	   *p = psprintf("%s/%s", path, file);
 		uint8		h[VF_SHA256_LEN];
 
-		if (digest(arg, p, dir_files[i], h))
+		if (digest(arg, p, file, i == 1, h))
 		{
-			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), dir_files[i]);
+			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), file);
 
 			vf_sha256_update(listing, line, strlen(line));
 			pfree(line);

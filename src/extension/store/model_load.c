@@ -150,11 +150,11 @@ typedef struct PlanDigests
 } PlanDigests;
 
 static bool
-plan_digest(void *arg, const char *path, const char *file, uint8 *out)
+plan_digest(void *arg, const char *path, const char *file, bool weights, uint8 *out)
 {
 	PlanDigests *d = arg;
 
-	if (file == NULL || strcmp(file, "model.safetensors") == 0)
+	if (weights)
 	{
 		memcpy(out, d->weights, VF_SHA256_LEN);
 		return true;

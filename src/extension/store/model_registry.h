@@ -68,9 +68,11 @@ extern int	vf_model_max_memory_mb;
 /* model_hash.c */
 /*
  * The digest of one file of a model: path (file is its name inside the model's directory,
- * NULL for a model that is one file); false when the file does not exist.
+ * NULL for a model that is one file; weights: it is the weights file); false when the file
+ * does not exist.
  */
-typedef bool (*VfFileDigestFn) (void *arg, const char *path, const char *file, uint8 *out);
+typedef bool (*VfFileDigestFn) (void *arg, const char *path, const char *file, bool weights,
+								uint8 *out);
 /* The content sha256 of a model (model_hash.c defines it), its files read to hash them. */
 extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out);
 /* The same for a model of files (path a file or a directory); digest NULL: read them. */
