@@ -292,8 +292,9 @@ push_row(Reader *rd, const VfPdbRow *row, VfError *err)
 
 /* One row of `weights`: kept, skipped (counted) or an error. */
 static int
-read_row(Reader *rd, sqlite3_stmt *st, VfError *err)
+read_row(void *arg, sqlite3_stmt *st, VfError *err)
 {
+	Reader	   *rd = arg;
 	Fields		f;
 	char		refb[MAX_FIELD_LEN + 1],
 				effb[MAX_FIELD_LEN + 1];
@@ -345,25 +346,10 @@ read_weights(Reader *rd, VfError *err)
 {
 	sqlite3_stmt *st;
 	bool		has_varid = false;
-	int			rc;
 
-	if (weights_query(rd, &st, &has_varid, err) < 0)
+	if (weights_query(rd, &st, &has_varid, err) < 0 ||
+		vf_pdb_db_each_row(&rd->db, st, "read table weights", read_row, rd, err) < 0)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-	{
-		if (read_row(rd, st, err) < 0)
-		{
-			sqlite3_finalize(st);
-			return -1;
-		}
-	}
-	if (rc != SQLITE_DONE)
-	{
-		vf_pdb_db_fail(&rd->db, err, "read table weights");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
 	if (!rd->decided)
 		rd->r.key = rd->key_opt ? (VfPdbKey) rd->key_opt : (has_varid ? VF_PDB_KEY_VARID : VF_PDB_KEY_RSID);
 	return 0;
@@ -389,10 +375,21 @@ image_gene(const Reader *rd, const char *img, const char *gene)
 	return -1;
 }
 
+/* Where `extra` rows go: the image being built (for its gene hash) and one entry per gene. */
+typedef struct ExtraTarget
+{
+	Reader	   *rd;
+	const char *img;
+	VfPdbExtra *extra;
+} ExtraTarget;
+
 /* A gene's `extra` row, the first one for the gene only. */
 static int
-read_extra_row(Reader *rd, sqlite3_stmt *st, const char *img, VfPdbExtra *extra, VfError *err)
+read_extra_row(void *arg, sqlite3_stmt *st, VfError *err)
 {
+	ExtraTarget *t = arg;
+	Reader	   *rd = t->rd;
+	VfPdbExtra *extra = t->extra;
 	size_t		len = 0;
 	bool		fail;
 	const char *gene = vf_pdb_db_text(&rd->db, st, 0, &len, err, &fail);
@@ -402,7 +399,7 @@ read_extra_row(Reader *rd, sqlite3_stmt *st, const char *img, VfPdbExtra *extra,
 
 	if (fail)
 		return -1;
-	if (gene == NULL || (g = image_gene(rd, img, gene)) < 0 || extra[g].seen)
+	if (gene == NULL || (g = image_gene(rd, t->img, gene)) < 0 || extra[g].seen)
 		return 0;
 	x = &extra[g];
 	name = vf_pdb_db_text(&rd->db, st, 1, &len, err, &fail);
@@ -432,7 +429,7 @@ read_extra(Reader *rd, const char *img, VfPdbExtra *extra, bool *have_extra, VfE
 				q[512];
 	bool		exists;
 	sqlite3_stmt *st;
-	int			rc;
+	ExtraTarget target = {rd, img, extra};
 
 	*have_extra = false;
 	if (vf_pdb_db_table_exists(&rd->db, "extra", &exists, err) < 0)
@@ -456,20 +453,7 @@ read_extra(Reader *rd, const char *img, VfPdbExtra *extra, bool *have_extra, VfE
 			 idx[X_QVAL] >= 0 ? "\"pred.perf.qval\"" : "NULL");
 	if (sqlite3_prepare_v2(rd->db.db, q, -1, &st, NULL) != SQLITE_OK)
 		return vf_pdb_db_fail(&rd->db, err, "read table extra");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (read_extra_row(rd, st, img, extra, err) < 0)
-		{
-			sqlite3_finalize(st);
-			return -1;
-		}
-	if (rc != SQLITE_DONE)
-	{
-		vf_pdb_db_fail(&rd->db, err, "read table extra");
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return vf_pdb_db_each_row(&rd->db, st, "read table extra", read_extra_row, &target, err);
 }
 
 /* The image from the rows read: laid out, then `extra` written in. */

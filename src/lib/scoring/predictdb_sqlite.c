@@ -209,6 +209,21 @@ vf_pdb_db_text(const VfPdbDb *d, sqlite3_stmt *st, int col, size_t *len, VfError
 	return s;
 }
 
+int
+vf_pdb_db_each_row(const VfPdbDb *d, sqlite3_stmt *st, const char *what, VfPdbRowFn fn,
+				   void *arg, VfError *err)
+{
+	int			rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, st, err) < 0)
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		vf_pdb_db_fail(d, err, what);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 double
 vf_pdb_db_double(sqlite3_stmt *st, int col)
 {

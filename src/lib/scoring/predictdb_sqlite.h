@@ -38,6 +38,14 @@ int			vf_pdb_db_columns(const VfPdbDb *d, const char *table, const char *const *
 const char *vf_pdb_db_text(const VfPdbDb *d, sqlite3_stmt *st, int col, size_t *len,
 						   VfError *err, bool *fail);
 
+/*
+ * Steps st to its end, calling fn on each row (stopping at fn's -1), and finalizes st; a
+ * failed step is "could not <what>". 0, or -1 with err.
+ */
+typedef int (*VfPdbRowFn) (void *arg, sqlite3_stmt *st, VfError *err);
+int			vf_pdb_db_each_row(const VfPdbDb *d, sqlite3_stmt *st, const char *what,
+							   VfPdbRowFn fn, void *arg, VfError *err);
+
 /* A numeric column; NaN when NULL or text (e.g. 'NA'): absent. */
 double		vf_pdb_db_double(sqlite3_stmt *st, int col);
 
