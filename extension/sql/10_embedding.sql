@@ -3,17 +3,17 @@
 CREATE TYPE embedding;
 
 CREATE FUNCTION embedding_in(cstring, oid, integer) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_out(embedding) RETURNS cstring
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_typmod_in(cstring[]) RETURNS integer
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_typmod_out(integer) RETURNS cstring
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_typmod_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_recv(internal, oid, integer) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_send(embedding) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- STORAGE main: keep values inline in the heap page (compressed only if that helps, moved
 -- to TOAST only when a row cannot fit a page, e.g. beyond ~2000 dimensions). A 768-d value
@@ -35,15 +35,15 @@ CREATE TYPE embedding (
 
 -- Casts. Length coercion first: embedding(n) columns and ::embedding(n) casts call it.
 CREATE FUNCTION embedding(embedding, integer, boolean) RETURNS embedding
-    AS 'MODULE_PATHNAME', 'embedding_coerce' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_coerce' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_embedding(real[], integer, boolean) RETURNS embedding
-    AS 'MODULE_PATHNAME', 'float4_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_float4_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_embedding(double precision[], integer, boolean) RETURNS embedding
-    AS 'MODULE_PATHNAME', 'float8_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_float8_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION array_to_embedding(integer[], integer, boolean) RETURNS embedding
-    AS 'MODULE_PATHNAME', 'int4_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_int4_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_to_float4(embedding, integer, boolean) RETURNS real[]
-    AS 'MODULE_PATHNAME', 'embedding_to_float4_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_to_float4_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE CAST (embedding AS embedding) WITH FUNCTION embedding(embedding, integer, boolean) AS IMPLICIT;
 CREATE CAST (real[] AS embedding) WITH FUNCTION array_to_embedding(real[], integer, boolean) AS ASSIGNMENT;
@@ -56,33 +56,33 @@ CREATE CAST (embedding AS real[]) WITH FUNCTION embedding_to_float4(embedding, i
 -- (1 + dim / 16, e.g. 49 for 768-d), which is what lets the planner see that a
 -- nearest-neighbour scan over wide embeddings is worth parallel workers.
 CREATE FUNCTION embedding_distance_support(internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_distance_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION l2_distance(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'vf_embedding_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION inner_product(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'vf_embedding_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION embedding_negative_inner_product(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'vf_embedding_negative_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION cosine_distance(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'vf_embedding_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION cosine_similarity(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_cosine_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'vf_embedding_cosine_similarity' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION l1_distance(embedding, embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'vf_embedding_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION dims(embedding) RETURNS integer
-    AS 'MODULE_PATHNAME', 'embedding_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION l2_norm(embedding) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'embedding_l2_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
+    AS 'MODULE_PATHNAME', 'vf_embedding_l2_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
 CREATE FUNCTION l2_normalize(embedding) RETURNS embedding
-    AS 'MODULE_PATHNAME', 'embedding_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+    AS 'MODULE_PATHNAME', 'vf_embedding_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
 CREATE FUNCTION subembedding(embedding, integer, integer) RETURNS embedding
-    AS 'MODULE_PATHNAME', 'embedding_subembedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_subembedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OPERATOR <-> (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = l2_distance, COMMUTATOR = '<->');
 CREATE OPERATOR <=> (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = cosine_distance, COMMUTATOR = '<=>');
@@ -90,11 +90,11 @@ CREATE OPERATOR <#> (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embed
 
 -- Element-wise arithmetic.
 CREATE FUNCTION embedding_add(embedding, embedding) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
+    AS 'MODULE_PATHNAME', 'vf_embedding_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
 CREATE FUNCTION embedding_sub(embedding, embedding) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
+    AS 'MODULE_PATHNAME', 'vf_embedding_sub' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
 CREATE FUNCTION embedding_mul(embedding, embedding) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
+    AS 'MODULE_PATHNAME', 'vf_embedding_mul' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
 CREATE OPERATOR + (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_add, COMMUTATOR = +);
 CREATE OPERATOR - (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_sub);
 CREATE OPERATOR * (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_mul, COMMUTATOR = *);
@@ -102,23 +102,23 @@ CREATE OPERATOR * (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embeddi
 -- Total order (lexicographic on elements, then dimension) and hashing, so ORDER BY,
 -- DISTINCT, GROUP BY, unique indexes and hash joins work.
 CREATE FUNCTION embedding_cmp(embedding, embedding) RETURNS integer
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_lt(embedding, embedding) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_le(embedding, embedding) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_eq(embedding, embedding) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_ne(embedding, embedding) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_ge(embedding, embedding) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_gt(embedding, embedding) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_hash(embedding) RETURNS integer
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_hash_extended(embedding, bigint) RETURNS bigint
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OPERATOR < (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_lt,
     COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
@@ -149,17 +149,17 @@ CREATE OPERATOR CLASS embedding_hash_ops DEFAULT FOR TYPE embedding USING hash A
 -- Aggregates: double-precision sums in an internal state, serializable for parallel plans.
 -- The transition and combine functions must see NULL states, so they are not STRICT.
 CREATE FUNCTION embedding_agg_accum(internal, embedding) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_agg_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION embedding_agg_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION embedding_agg_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_agg_deserialize(bytea, internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_sum_final(internal) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_sum_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION embedding_avg_final(internal) RETURNS embedding
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vf_embedding_avg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE sum(embedding) (
     SFUNC = embedding_agg_accum,

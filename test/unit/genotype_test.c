@@ -203,8 +203,8 @@ test_snv_size(void)
 	VfCall		c = {.pos = 2000000, .id = "rs1234567890", .n_allele = 2, .allele = al,
 					 .gt = {0, 1}, .phased = true, .ds = &ds, .rlen = 1};
 
-	vf_encoder_init(&e, 1, 2000000, NULL);
-	CHECK(vf_encoder_add(&e, &c, &err) == 0, "encode SNV: %s", err.msg);
+	vf_calls_encoder_init(&e, 1, 2000000, NULL);
+	CHECK(vf_calls_encoder_add(&e, &c, &err) == 0, "encode SNV: %s", err.msg);
 	CHECK(e.body.len <= 12, "a biallelic SNV took %zu bytes", e.body.len);
 	printf("biallelic SNV, gap 2 Mb, rsID and DS: %zu bytes\n", e.body.len);
 	vf_buf_free(&e.body);

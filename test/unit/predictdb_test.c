@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
 
 static int	failures = 0;

@@ -1,6 +1,6 @@
 /*
- * predictdb.h: PrediXcan / PredictDB elastic-net models and fixed-weight ensembles.
- * Image builders are plain C (libsqlite3); scoring takes plain-C calls.
+ * predictdb.h: PrediXcan / PredictDB elastic-net models (ensembles: ensemble.h).
+ * The image builder is plain C (libsqlite3); scoring takes plain-C calls.
  *
  * A PredictDB image is position independent (offsets only) so the model store can copy it
  * into a DSM segment that every backend maps at its own address. Scoring reads the image
@@ -21,9 +21,6 @@
 /* Reads a PredictDB SQLite file (read-only) into a position-independent image (malloc'd). */
 int			vf_predictdb_image_build(const char *path, const VfJson *options,
 									 void **image, size_t *size, size_t max_bytes, VfError *err);
-
-/* Builds an ensemble image from load_model options (member model names and weights). */
-int			vf_ensemble_image_build(const VfJson *options, void **image, size_t *size, VfError *err);
 
 /* ---- PredictDB images ---- */
 
@@ -122,16 +119,5 @@ VfPdbMatch	vf_pdb_match_alleles(const char *gt_ref, const char *gt_alt,
 
 /* "chr1", "CHR1", "1" -> "1"; "chrM"/"M" -> "MT" (written into buf). */
 const char *vf_pdb_chrom_norm(const char *chrom, char *buf, size_t bufsize);
-
-/* ---- ensembles ---- */
-
-#define VF_ENSEMBLE_MAX_MEMBERS 64
-#define VF_ENSEMBLE_MAX_DEPTH 8
-
-int			vf_ensemble_image_check(const void *image, size_t size, VfError *err);
-uint32_t	vf_ensemble_n_members(const void *image);
-/* Member i: its model name and weight. */
-const char *vf_ensemble_member(const void *image, uint32_t i, double *weight);
-double		vf_ensemble_intercept(const void *image);
 
 #endif

@@ -72,8 +72,8 @@ typedef struct VfCallsEncoder
 	int			n_call;
 } VfCallsEncoder;
 
-void		vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn);
-int			vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err);
+void		vf_calls_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn);
+int			vf_calls_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err);
 
 /*
  * The same in two steps, for a record that many samples share (the VCF reader): the site
@@ -91,8 +91,8 @@ typedef struct VfSite
 } VfSite;
 
 int			vf_site_prepare(const VfCall *c, VfSite *site, VfError *err);
-int			vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err);
-int			vf_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err);
+int			vf_calls_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err);
+int			vf_calls_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err);
 
 /* Header + all calls of `calls` appended to out. */
 int			vf_calls_encode(const VfCalls *calls, VfBuf *out, VfError *err);

@@ -24,8 +24,8 @@
 #include "varformer/types/genotype_text.h"
 #include "varformer/genomics/vcf_reader.h"
 
-PG_FUNCTION_INFO_V1(read_vcf);
-PG_FUNCTION_INFO_V1(read_genotypes);
+PG_FUNCTION_INFO_V1(vf_read_vcf);
+PG_FUNCTION_INFO_V1(vf_read_genotypes);
 
 typedef struct ReaderHolder
 {
@@ -140,7 +140,7 @@ float_array(const float *v, int n)
  * bcftools query -f '[...]' prints them). Every record comes back, symbolic ones too.
  */
 Datum
-read_vcf(PG_FUNCTION_ARGS)
+vf_read_vcf(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext work,
@@ -256,7 +256,7 @@ is_plain_ref(const VfVcfRecord *rec, int s)
  * other than ACGTN) are left out, each kind reported in one NOTICE.
  */
 Datum
-read_genotypes(PG_FUNCTION_ARGS)
+vf_read_genotypes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext work,
@@ -302,7 +302,7 @@ read_genotypes(PG_FUNCTION_ARGS)
 	n_sample = vf_vcf_n_samples(h->reader);
 	enc = palloc(sizeof(VfCallsEncoder) * (n_sample + 1));
 	for (int s = 0; s < n_sample; s++)
-		vf_encoder_init(&enc[s], start, end, vf_palloc_realloc);
+		vf_calls_encoder_init(&enc[s], start, end, vf_palloc_realloc);
 
 	while ((rc = vf_vcf_next(h->reader, &rec, &err)) > 0)
 	{
@@ -344,7 +344,7 @@ read_genotypes(PG_FUNCTION_ARGS)
 			c.gt[1] = rec.gt[2 * s + 1];
 			c.phased = rec.phased[s];
 			c.ds = rec.ds && rec.has_ds[s] ? rec.ds + (size_t) s * n_alt : NULL;
-			if (vf_encoder_add_site(&enc[s], &c, &site, &err) != 0)
+			if (vf_calls_encoder_add_site(&enc[s], &c, &site, &err) != 0)
 			{
 				vf_error_detail(&err, "While reading sample \"%s\" of the VCF; records must be sorted by position.",
 								vf_vcf_sample(h->reader, s));
@@ -365,7 +365,7 @@ read_genotypes(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		vf_buf_init(&b, vf_palloc_realloc);
 		if (vf_buf_append(&b, hdr, VARHDRSZ, &err) != 0 ||
-			vf_encoder_finish(&enc[s], region->chrom, &b, &err) != 0)
+			vf_calls_encoder_finish(&enc[s], region->chrom, &b, &err) != 0)
 			vf_ereport(&err);
 		SET_VARSIZE(b.data, b.len);
 		values[0] = CStringGetTextDatum(vf_vcf_sample(h->reader, s));

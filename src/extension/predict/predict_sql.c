@@ -23,12 +23,13 @@
 #include "types/genotype.h"
 #include "predict/progress.h"
 #include "store/model_store.h"
+#include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
 
-PG_FUNCTION_INFO_V1(predict_expression);
-PG_FUNCTION_INFO_V1(predict_expression_detail);
-PG_FUNCTION_INFO_V1(predictdb_genes);
-PG_FUNCTION_INFO_V1(predictdb_model_info);
+PG_FUNCTION_INFO_V1(vf_predict_expression);
+PG_FUNCTION_INFO_V1(vf_predict_expression_detail);
+PG_FUNCTION_INFO_V1(vf_predictdb_genes);
+PG_FUNCTION_INFO_V1(vf_predictdb_model_info);
 
 /* Raw datums larger than this are not remembered (inline values are far smaller). */
 #define GT_KEY_MAX (256 * 1024)
@@ -241,7 +242,7 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 
 /* predict_expression(gt genotype, gene text, model text) float8 */
 Datum
-predict_expression(PG_FUNCTION_ARGS)
+vf_predict_expression(PG_FUNCTION_ARGS)
 {
 	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -266,7 +267,7 @@ require_predictdb(const char *model, ModelView *mv, const char *what)
 
 /* predict_expression_detail(gt, gene, model): grex and the matching counts of one gene */
 Datum
-predict_expression_detail(PG_FUNCTION_ARGS)
+vf_predict_expression_detail(PG_FUNCTION_ARGS)
 {
 	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -303,7 +304,7 @@ float_or_null(double v, bool *isnull)
 
 /* predictdb_genes(model): one row per gene of the model */
 Datum
-predictdb_genes(PG_FUNCTION_ARGS)
+vf_predictdb_genes(PG_FUNCTION_ARGS)
 {
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
@@ -340,7 +341,7 @@ predictdb_genes(PG_FUNCTION_ARGS)
 
 /* predictdb_model_info(model): how the model was read (keys, counts, documented skips) */
 Datum
-predictdb_model_info(PG_FUNCTION_ARGS)
+vf_predictdb_model_info(PG_FUNCTION_ARGS)
 {
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ModelView	mv;

@@ -314,13 +314,12 @@ reload_locked(const char *name)
 	ereport(LOG,
 			(errmsg("varformer: reloading model \"%s\" from \"%s\" into shared memory",
 					name, path ? path : "(options)")));
+	/* hashed once, while it is read: refused afterwards if it is not what was recorded */
+	vf_model_build(name, path, options, vf_model_store_available(name), &b);
+	PG_TRY();
 	{
-		uint8		h[VF_SHA256_LEN];
-		uint64		fp;
-		char	   *now;
+		char	   *now = vf_sha256_hex(b.sha256);
 
-		vf_model_content_sha256(path, options, h, &fp);
-		now = vf_sha256_hex(h);
 		if (strcmp(now, sha) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
@@ -329,10 +328,6 @@ reload_locked(const char *name)
 							   path ? path : "(options)", now, sha),
 					 errhint("Load it again with load_model('%s', path, '{\"replace\": true}') to accept the new content.",
 							 name)));
-		vf_model_build(name, path, options, vf_model_store_available(name), h, fp, &b);
-	}
-	PG_TRY();
-	{
 		/* consistent with the catalog whatever this transaction does: never undone */
 		(void) vf_model_store_register(name, &b, false, false);
 	}

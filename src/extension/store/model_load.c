@@ -2,12 +2,9 @@
  * model_load.c: turning load_model's (path, options) into a model image and its sha256.
  *
  * Dispatch: options {"ensemble": ...} build an ensemble; a file that starts with the
- * SQLite magic is a PredictDB database; anything else is a checkpoint, safetensors or PyTorch
- * (a file, or a Hugging Face style directory with model.safetensors or pytorch_model.bin:
- * vf_checkpoint_weights_file), whose config.json decides encoder or seq2func.
- * The sha256 identifies the content: for a file, what sha256sum prints; for a directory,
- * the sha256 of `sha256sum config.json WEIGHTS tokenizer.json vocab.txt` output (the files
- * present, in that order; WEIGHTS the weights file read); for an ensemble, of its options text.
+ * SQLite magic is a PredictDB database; anything else is a safetensors checkpoint (a file or
+ * a Hugging Face style directory) whose config.json decides encoder or seq2func.
+ * Every build hashes the content once, on the way (model_hash.c says what the sha256 is).
  *
  * A checkpoint is loaded in one pass: its headers are validated and the image sized first,
  * then the safetensors file streams through the hash and straight into a new DSM segment
@@ -32,73 +29,26 @@
 #include "storage/fd.h"
 
 #include "varformer/checkpoint/checkpoint.h"
-#include "varformer/checkpoint/checkpoint_format.h"
 #include "common/error_report.h"
 #include "varformer/common/json.h"
 #include "varformer/models/model_arch.h"
 #include "store/model_registry.h"
+#include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
 #include "store/sha256.h"
 #include "store/sha256_thread.h"
 
-static void
-sha256_path(const char *path, uint8 *out)
-{
-	struct stat st;
-	const char *const files[] = {"config.json", vf_checkpoint_weights_file(path), "tokenizer.json", "vocab.txt"};
-	pg_cryptohash_ctx *ctx;
-
-	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a regular file or directory", path)));
-	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-	{
-		if (!vf_sha256_file(path, out, NULL))
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not open file \"%s\": %m", path)));
-		return;
-	}
-	ctx = vf_sha256_begin();
-	for (size_t i = 0; i < lengthof(files); i++)
-	{
-		char	   *p = psprintf("%s/%s", path, files[i]);
-		uint8		h[VF_SHA256_LEN];
-
-		if (vf_sha256_file(p, h, NULL))
-		{
-			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), files[i]);
-
-			vf_sha256_update(ctx, line, strlen(line));
-		}
-	}
-	vf_sha256_end(ctx, out);
-}
-
 /*
- * A PredictDB file is hashed first and read afterwards; a stat fingerprint taken before hashing and
- * again after reading catches a file rewritten in between (the hash would not match the
- * weights loaded).
+ * A PredictDB file is hashed first and read afterwards (SQLite reads it, not us); a stat
+ * fingerprint taken before hashing and again after reading catches a file rewritten in
+ * between (the hash would not match the weights loaded).
  */
 static uint64
-path_fingerprint(const char *path)
+file_fingerprint(const char *path)
 {
-	const char *const files[] = {"config.json", vf_checkpoint_weights_file(path), "tokenizer.json", "vocab.txt"};
 	struct stat st;
 	uint64		h = UINT64CONST(1469598103934665603);
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-	{
-		for (size_t i = 0; i < lengthof(files); i++)
-		{
-			char	   *p = psprintf("%s/%s", path, files[i]);
-
-			h = (h ^ path_fingerprint(p)) * UINT64CONST(1099511628211);
-			pfree(p);
-		}
-		return h;
-	}
 	if (stat(path, &st) != 0)
 		return 0;
 	{
@@ -192,18 +142,41 @@ hash_chunk(void *arg, const void *data, size_t len)
 	return 0;
 }
 
-static void
-hash_line(pg_cryptohash_ctx *dir, const uint8 *h, const char *file)
+/* The digests of a checkpoint's files as loaded: the text files from the plan's copies. */
+typedef struct PlanDigests
 {
-	char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), file);
+	const VfCheckpointPlan *plan;
+	const uint8 *weights;		/* the safetensors file's, hashed on the way */
+} PlanDigests;
 
-	vf_sha256_update(dir, line, strlen(line));
-	pfree(line);
+static bool
+plan_digest(void *arg, const char *path, const char *file, bool weights, uint8 *out)
+{
+	PlanDigests *d = arg;
+
+	if (weights)
+	{
+		memcpy(out, d->weights, VF_SHA256_LEN);
+		return true;
+	}
+	for (int i = 0; i < 3; i++)
+	{
+		const char *name;
+		size_t		len;
+		const char *text = vf_checkpoint_plan_text(d->plan, i, &name, &len);
+
+		if (text != NULL && strcmp(name, file) == 0)
+		{
+			vf_sha256_buffer(text, len, out);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*
  * The image, built in a new DSM segment while the safetensors file is hashed in the same
- * pass; out->sha256 is the content sha256 as defined at the top of this file.
+ * pass; out->sha256 is the content sha256 (model_hash.c) of the very bytes loaded.
  *
  * The hashing thread reads the file's first bytes itself while dsm_create runs, so those
  * are hashed from a read of their own, not from the segment. The fill then reads the rest
@@ -221,14 +194,11 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 	VfError		err;
 	VfCheckpointPlan *plan;
 	size_t		size;
-	bool		is_dir;
-	struct stat sb;
 	VfSha256Thread *volatile hasher = NULL;
 	pg_cryptohash_ctx *volatile ahead_ctx = NULL;
 	volatile int ahead_fd = -1;
 
 	vf_error_clear(&err);
-	is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 	if (vf_checkpoint_plan(path, (size_t) max_bytes, &plan, &size, &err) != 0)
 		vf_ereport(&err);
 	PG_TRY();
@@ -308,32 +278,10 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 		if (rc != 0)
 			vf_ereport(&err);
 		vf_sha256_end(feed.ctx, st_sha);
-		if (!is_dir)
-			memcpy(out->sha256, st_sha, VF_SHA256_LEN);
-		else
 		{
-			/* sha256sum's lines for config.json WEIGHTS tokenizer.json vocab.txt */
-			pg_cryptohash_ctx *dir = vf_sha256_begin();
+			PlanDigests digests = {.plan = plan, .weights = st_sha};
 
-			for (int i = 0; i < 3; i++)
-			{
-				const char *file;
-				size_t		len;
-				const char *text = vf_checkpoint_plan_text(plan, i, &file, &len);
-
-				if (text != NULL)
-				{
-					uint8		h[VF_SHA256_LEN];
-					pg_cryptohash_ctx *ctx = vf_sha256_begin();
-
-					vf_sha256_update(ctx, text, len);
-					vf_sha256_end(ctx, h);
-					hash_line(dir, h, file);
-				}
-				if (i == 0)
-					hash_line(dir, st_sha, vf_checkpoint_weights_file(path));
-			}
-			vf_sha256_end(dir, out->sha256);
+			vf_model_files_sha256(path, plan_digest, &digests, out->sha256);
 		}
 	}
 	PG_FINALLY();
@@ -394,37 +342,45 @@ build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelB
 	strlcpy(out->arch, arch ? arch : "unknown", VF_ARCH_LEN);
 }
 
-void
-vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
-						uint64 *fingerprint)
+static void
+build_ensemble(const char *options_json, const VfJson *opts, VfModelBuild *out)
 {
 	VfError		err;
-	VfJsonDoc  *doc;
-	bool		ensemble;
 
 	vf_error_clear(&err);
-	doc = vf_json_parse(options_json, strlen(options_json), &err);
-	if (doc == NULL)
+	if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
 		vf_ereport(&err);
-	ensemble = vf_json_get(vf_json_root(doc), "ensemble") != NULL;
-	vf_json_free(doc);
-	*fingerprint = (path && !ensemble) ? path_fingerprint(path) : 0;
-	if (ensemble)
-	{
-		pg_cryptohash_ctx *ctx = vf_sha256_begin();
+	out->kind = VF_KIND_ENSEMBLE;
+	strlcpy(out->arch, "ensemble", VF_ARCH_LEN);
+	vf_model_content_sha256(NULL, options_json, out->sha256);
+}
 
-		vf_sha256_update(ctx, options_json, strlen(options_json));
-		vf_sha256_end(ctx, out);
+static void
+build_predictdb(const char *name, const char *path, const VfJson *opts, int64 max_bytes,
+				VfModelBuild *out)
+{
+	VfError		err;
+	uint64		before = file_fingerprint(path);
+
+	vf_error_clear(&err);
+	vf_model_files_sha256(path, NULL, NULL, out->sha256);
+	if (vf_predictdb_image_build(path, opts, &out->image, &out->size, (size_t) max_bytes, &err) != 0)
+		vf_ereport(&err);
+	out->kind = VF_KIND_PREDICTDB;
+	strlcpy(out->arch, "elastic_net", VF_ARCH_LEN);
+	if (file_fingerprint(path) != before)
+	{
+		vf_model_build_free(out);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("\"%s\" changed while model \"%s\" was being loaded", path, name),
+				 errhint("Load it again once the file is complete.")));
 	}
-	else if (path != NULL)
-		sha256_path(path, out);
-	else
-		memset(out, 0, VF_SHA256_LEN);
 }
 
 void
 vf_model_build(const char *name, const char *path, const char *options_json, int64 max_bytes,
-			   const uint8 *known_sha, uint64 known_fingerprint, VfModelBuild *out)
+			   VfModelBuild *out)
 {
 	VfError		err;
 	VfJsonDoc  *doc;
@@ -439,67 +395,25 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 
 	PG_TRY();
 	{
+		struct stat sb;
+
 		if (vf_json_get(opts, "ensemble") != NULL)
-		{
-			pg_cryptohash_ctx *ctx;
-
-			if (vf_ensemble_image_build(opts, &out->image, &out->size, &err) != 0)
-				vf_ereport(&err);
-			out->kind = VF_KIND_ENSEMBLE;
-			strlcpy(out->arch, "ensemble", VF_ARCH_LEN);
-			if (known_sha)
-				memcpy(out->sha256, known_sha, VF_SHA256_LEN);
-			else
-			{
-				ctx = vf_sha256_begin();
-				vf_sha256_update(ctx, options_json, strlen(options_json));
-				vf_sha256_end(ctx, out->sha256);
-			}
-		}
+			build_ensemble(options_json, opts, out);
+		else if (path == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("load_model needs a path for model \"%s\"", name),
+					 errhint("Only ensembles ({\"ensemble\": ...} in options) are loaded without a file.")));
+		/* before opening anything: opening a FIFO would block, a device might never end */
+		else if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" is not a regular file or directory", path)));
+		/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
+		else if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
+			build_predictdb(name, path, opts, max_bytes, out);
 		else
-		{
-			if (path == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("load_model needs a path for model \"%s\"", name),
-						 errhint("Only ensembles ({\"ensemble\": ...} in options) are loaded without a file.")));
-			bool		changed;
-			struct stat sb;
-
-			/* before opening anything: opening a FIFO would block, a device might never end */
-			if (stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
-				ereport(ERROR,
-						(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-						 errmsg("\"%s\" is not a regular file or directory", path)));
-			/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
-			if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
-			{
-				if (known_sha)
-					memcpy(out->sha256, known_sha, VF_SHA256_LEN);
-				else
-					sha256_path(path, out->sha256);
-				if (vf_predictdb_image_build(path, opts, &out->image, &out->size,
-											 (size_t) max_bytes, &err) != 0)
-					vf_ereport(&err);
-				out->kind = VF_KIND_PREDICTDB;
-				strlcpy(out->arch, "elastic_net", VF_ARCH_LEN);
-				changed = known_sha && path_fingerprint(path) != known_fingerprint;
-			}
-			else
-			{
-				/* hashed while read: the sha256 is that of the very bytes loaded */
-				build_checkpoint(path, opts, max_bytes, out);
-				changed = known_sha && memcmp(out->sha256, known_sha, VF_SHA256_LEN) != 0;
-			}
-			if (changed)
-			{
-				vf_model_build_free(out);
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_IN_USE),
-						 errmsg("\"%s\" changed while model \"%s\" was being loaded", path, name),
-						 errhint("Load it again once the file is complete.")));
-			}
-		}
+			build_checkpoint(path, opts, max_bytes, out);
 	}
 	PG_FINALLY();
 	{

@@ -2,7 +2,9 @@
  * model_registry.h: the model store's own interfaces between its files (server side).
  *
  *   model_store.c    shared control block, DSM segments, backend attachments
+ *   model_acquire.c  vf_model_acquire: shared memory, else a reload from the catalog
  *   model_load.c     (path, options) -> kind, architecture, image, sha256
+ *   model_hash.c     what a model's content sha256 is
  *   model_catalog.c  the persisted catalog table and reload after a shared-memory reset
  *   model_sql.c      load_model, unload_model, the models view, model_checksum
  * Other modules use model_store.h only.
@@ -52,6 +54,8 @@ typedef struct VfModelStatus
 
 /* model_store.c */
 extern void vf_model_store_require(void);
+/* The model by name, attached in this backend; NULL when shared memory does not hold it. */
+extern const VfModelRef *vf_model_store_attach(const char *name);
 extern int64 vf_model_store_available(const char *replacing);
 extern VfRegisterResult vf_model_store_register(const char *name, VfModelBuild *b,
 												bool replace, bool undo_on_abort);
@@ -61,12 +65,23 @@ extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
 extern int	vf_model_store_list(VfModelStatus **out);
 extern int	vf_model_max_memory_mb;
 
-/* model_load.c */
-extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
-									uint64 *fingerprint);
+/* model_hash.c */
+/*
+ * The digest of one file of a model: path (file is its name inside the model's directory,
+ * NULL for a model that is one file; weights: it is the weights file); false when the file
+ * does not exist.
+ */
+typedef bool (*VfFileDigestFn) (void *arg, const char *path, const char *file, bool weights,
+								uint8 *out);
+/* The content sha256 of a model (model_hash.c defines it), its files read to hash them. */
+extern void vf_model_content_sha256(const char *path, const char *options_json, uint8 *out);
+/* The same for a model of files (path a file or a directory); digest NULL: read them. */
+extern void vf_model_files_sha256(const char *path, VfFileDigestFn digest, void *arg,
+								  uint8 *out);
+
+/* model_load.c: the image, hashed once on the way (out->sha256) */
 extern void vf_model_build(const char *name, const char *path, const char *options_json,
-						   int64 max_bytes, const uint8 *known_sha, uint64 known_fingerprint,
-						   VfModelBuild *out);
+						   int64 max_bytes, VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
 
 /*

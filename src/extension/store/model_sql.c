@@ -51,11 +51,56 @@ same_text(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/*
+ * What differs between a model as recorded (was: its sha256; cat: the catalog row, NULL when
+ * there is none) and a new load of it (now, bind), for the error's detail; "" when nothing.
+ */
+static char *
+content_diff(const char *was, const char *now, const VfCatalogEntry *cat, const VfModelBinding *bind)
+{
+	StringInfoData diff;
+
+	initStringInfo(&diff);
+	if (strcmp(was, now) != 0)
+		appendStringInfo(&diff, "Loaded sha256 %s, new sha256 %s.", was, now);
+	if (cat && strcmp(cat->options, bind->options) != 0)
+		appendStringInfo(&diff, "%sLoaded with options %s, now %s.", diff.len ? " " : "",
+						 cat->options, bind->options);
+	if (cat && !same_text(cat->reference_sha256, bind->reference_sha256))
+		appendStringInfo(&diff, "%sThe reference genome it reads had sha256 %s, now %s.", diff.len ? " " : "",
+						 cat->reference_sha256 ? cat->reference_sha256 : "(none)",
+						 bind->reference_sha256 ? bind->reference_sha256 : "(none)");
+	if (cat && !same_text(cat->annotation_sha256, bind->annotation_sha256))
+		appendStringInfo(&diff, "%sThe gene table has changed since it was bound (annotation sha256 %s, now %s).",
+						 diff.len ? " " : "",
+						 cat->annotation_sha256 ? cat->annotation_sha256 : "(none)",
+						 bind->annotation_sha256 ? bind->annotation_sha256 : "(none)");
+	return diff.data;
+}
+
+static void
+refuse_different_content(const char *name, const char *diff)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DUPLICATE_OBJECT),
+			 errmsg("model \"%s\" is already loaded with different content", name),
+			 errdetail("%s", diff),
+			 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
+}
+
+/*
+ * Every load hashes the content once. Content is the bytes, the options as stored and, for a
+ * model reading haplotypes, the reference and annotation bound to it; a name that is known
+ * (in shared memory, or only in the catalog after a restart) must keep its content unless
+ * replace is asked.
+ *
+ * A name in shared memory loaded again without replace is hashed without being read into
+ * memory: the answer is `unchanged` (no copy) or a refusal, never a new image. Any other load
+ * reads the model into its new image and hashes it on the way (model_load.c), then compares.
+ */
 static VfRegisterResult
 load_locked(const char *name, const char *path, const char *options, bool replace)
 {
-	uint8		sha[VF_SHA256_LEN];
-	uint64		fp = 0;
 	VfModelStatus cur;
 	VfCatalogEntry cat;
 	VfModelBinding bind;
@@ -71,65 +116,46 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 	/* the catalog's gene copy is written with its sha256: equal sha256, nothing to copy */
 	copy_annotation = !(in_catalog && same_text(cat.annotation_sha256, bind.annotation_sha256));
 
-	/*
-	 * A new name is hashed while it is read (one pass). A known one (in shared memory, or only
-	 * in the catalog after a restart) is hashed first: the same content again costs no copy,
-	 * different content is refused before reading it. Content is the bytes, the options as
-	 * stored and, for a model reading haplotypes, the reference and annotation bound to it.
-	 */
-	if (exists || in_catalog)
+	if (exists && !replace)
 	{
-		StringInfoData diff;
-		char	   *was = exists ? vf_sha256_hex(cur.sha256) : cat.sha256;
-		char	   *now;
+		uint8		sha[VF_SHA256_LEN];
+		char	   *diff;
 
-		vf_model_content_sha256(path, bind.options, sha, &fp);
-		now = vf_sha256_hex(sha);
-		initStringInfo(&diff);
-		if (strcmp(was, now) != 0)
-			appendStringInfo(&diff, "Loaded sha256 %s, new sha256 %s.", was, now);
-		if (in_catalog && strcmp(cat.options, bind.options) != 0)
-			appendStringInfo(&diff, "%sLoaded with options %s, now %s.", diff.len ? " " : "",
-							 cat.options, bind.options);
-		if (in_catalog && !same_text(cat.reference_sha256, bind.reference_sha256))
-			appendStringInfo(&diff, "%sThe reference genome it reads had sha256 %s, now %s.", diff.len ? " " : "",
-							 cat.reference_sha256 ? cat.reference_sha256 : "(none)",
-							 bind.reference_sha256 ? bind.reference_sha256 : "(none)");
-		if (in_catalog && !same_text(cat.annotation_sha256, bind.annotation_sha256))
-			appendStringInfo(&diff, "%sThe gene table has changed since it was bound (annotation sha256 %s, now %s).",
-							 diff.len ? " " : "",
-							 cat.annotation_sha256 ? cat.annotation_sha256 : "(none)",
-							 bind.annotation_sha256 ? bind.annotation_sha256 : "(none)");
-		if (diff.len > 0 && !replace)
-			ereport(ERROR,
-					(errcode(ERRCODE_DUPLICATE_OBJECT),
-					 errmsg("model \"%s\" is already loaded with different content", name),
-					 errdetail("%s", diff.data),
-					 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
-		if (exists && strcmp(was, now) == 0)
-		{
-			/*
-			 * The image in shared memory is these bytes already: only the record changes (a
-			 * new path, or options and binding being replaced), for queries and reloads.
-			 */
-			memset(&b, 0, sizeof(b));
-			b.kind = cur.kind;
-			strlcpy(b.arch, cur.arch, VF_ARCH_LEN);
-			b.parameters = cur.parameters;
-			b.size = (size_t) cur.bytes;
-			memcpy(b.sha256, cur.sha256, VF_SHA256_LEN);
-			vf_model_catalog_store(name, path, &bind, copy_annotation, &b);
-			return diff.len == 0 ? VF_REGISTER_UNCHANGED : VF_REGISTER_REPLACED;
-		}
+		vf_model_content_sha256(path, bind.options, sha);
+		diff = content_diff(vf_sha256_hex(cur.sha256), vf_sha256_hex(sha), in_catalog ? &cat : NULL, &bind);
+		if (diff[0] != '\0')
+			refuse_different_content(name, diff);
+		/* the image in shared memory is these bytes already: only the record changes (a new path) */
+		memset(&b, 0, sizeof(b));
+		b.kind = cur.kind;
+		strlcpy(b.arch, cur.arch, VF_ARCH_LEN);
+		b.parameters = cur.parameters;
+		b.size = (size_t) cur.bytes;
+		memcpy(b.sha256, cur.sha256, VF_SHA256_LEN);
+		vf_model_catalog_store(name, path, &bind, copy_annotation, &b);
+		return VF_REGISTER_UNCHANGED;
 	}
 
-	vf_model_build(name, path, bind.options, vf_model_store_available(replace ? name : NULL),
-				   (exists || in_catalog) ? sha : NULL, fp, &b);
+	vf_model_build(name, path, bind.options, vf_model_store_available(replace ? name : NULL), &b);
 	PG_TRY();
 	{
+		bool		same_image = exists && memcmp(cur.sha256, b.sha256, VF_SHA256_LEN) == 0;
+
+		if (exists || in_catalog)
+		{
+			char	   *diff = content_diff(exists ? vf_sha256_hex(cur.sha256) : cat.sha256,
+											vf_sha256_hex(b.sha256), in_catalog ? &cat : NULL, &bind);
+
+			if (diff[0] != '\0' && !replace)
+				refuse_different_content(name, diff);
+			if (same_image)
+				res = diff[0] == '\0' ? VF_REGISTER_UNCHANGED : VF_REGISTER_REPLACED;
+		}
 		/* catalog first: if registering fails, the transaction takes the row back */
 		vf_model_catalog_store(name, path, &bind, copy_annotation, &b);
-		res = vf_model_store_register(name, &b, replace, true);
+		/* the same bytes already in shared memory: the record changes, the new image goes */
+		if (!same_image)
+			res = vf_model_store_register(name, &b, replace, true);
 	}
 	PG_FINALLY();
 	{

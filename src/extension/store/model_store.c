@@ -426,9 +426,14 @@ add_live(const char *name, dsm_segment *seg, VfModelKind kind, Size size, uint64
 }
 
 const VfModelRef *
-vf_model_acquire(const char *name)
+vf_model_store_attach(const char *name)
 {
 	LocalModel *e;
+	VfModelSlot *s;
+	dsm_segment *seg;
+	VfModelKind kind;
+	Size		size;
+	uint64		generation;
 
 	vf_model_store_require();
 	register_callbacks();
@@ -436,63 +441,41 @@ vf_model_acquire(const char *name)
 	if (e && e->used_lxid == MyProc->lxid)
 		return &e->ref;			/* pinned for this transaction */
 
-	for (int attempt = 0; attempt < 2; attempt++)
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	s = find_slot(name);
+	if (s == NULL)
 	{
-		VfModelSlot *s;
-		dsm_segment *seg;
-		VfModelKind kind;
-		Size		size;
-		uint64		generation;
-
-		LWLockAcquire(ctl->lock, LW_SHARED);
-		s = find_slot(name);
-		if (s == NULL)
-		{
-			LWLockRelease(ctl->lock);
-			/* never loaded, unloaded, or lost in a shared-memory reset: ask the catalog */
-			if (attempt == 0 && vf_model_catalog_reload(name))
-			{
-				e = find_live(name);
-				if (e)
-					return &e->ref;
-				continue;
-			}
-			break;
-		}
-		pg_atomic_fetch_add_u64(&s->transactions, 1);
-		if (e && e->generation == s->generation)
-		{
-			LWLockRelease(ctl->lock);
-			e->used_lxid = MyProc->lxid;
-			return &e->ref;
-		}
-		/* attaching under the lock: an unload cannot unpin the segment meanwhile */
-		seg = dsm_attach(s->handle);
-		if (seg == NULL)
-		{
-			LWLockRelease(ctl->lock);
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("shared memory of model \"%s\" is gone", name),
-					 errhint("Load the model again with load_model(..., '{\"replace\": true}').")));
-		}
-		pg_atomic_fetch_add_u32(&s->backends, 1);
-		kind = s->kind;
-		size = s->size;
-		generation = s->generation;
 		LWLockRelease(ctl->lock);
-
-		dsm_pin_mapping(seg);
-		if (e)
-			retire(e);
-		e = add_live(name, seg, kind, size, generation);
+		return NULL;
+	}
+	pg_atomic_fetch_add_u64(&s->transactions, 1);
+	if (e && e->generation == s->generation)
+	{
+		LWLockRelease(ctl->lock);
+		e->used_lxid = MyProc->lxid;
 		return &e->ref;
 	}
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("model \"%s\" is not loaded", name),
-			 errhint("Load it with load_model('%s', path); the models view lists loaded models.", name)));
-	pg_unreachable();
+	/* attaching under the lock: an unload cannot unpin the segment meanwhile */
+	seg = dsm_attach(s->handle);
+	if (seg == NULL)
+	{
+		LWLockRelease(ctl->lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("shared memory of model \"%s\" is gone", name),
+				 errhint("Load the model again with load_model(..., '{\"replace\": true}').")));
+	}
+	pg_atomic_fetch_add_u32(&s->backends, 1);
+	kind = s->kind;
+	size = s->size;
+	generation = s->generation;
+	LWLockRelease(ctl->lock);
+
+	dsm_pin_mapping(seg);
+	if (e)
+		retire(e);
+	e = add_live(name, seg, kind, size, generation);
+	return &e->ref;
 }
 
 void *
@@ -633,7 +616,7 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 	if (s && memcmp(s->sha256, b->sha256, VF_SHA256_LEN) == 0)
 	{
 		LWLockRelease(ctl->lock);
-		(void) vf_model_acquire(name);
+		(void) vf_model_store_attach(name);
 		return VF_REGISTER_UNCHANGED;
 	}
 	if (s && !replace)
@@ -664,7 +647,7 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 		/* someone loaded the same bytes meanwhile; ours goes with the transaction */
 		LWLockRelease(ctl->lock);
 		dsm_detach(seg);
-		(void) vf_model_acquire(name);
+		(void) vf_model_store_attach(name);
 		return VF_REGISTER_UNCHANGED;
 	}
 	if (s && !replace)

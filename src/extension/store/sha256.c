@@ -53,6 +53,15 @@ vf_sha256_end(pg_cryptohash_ctx *ctx, uint8 *out)
 	pg_cryptohash_free(ctx);
 }
 
+void
+vf_sha256_buffer(const void *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = vf_sha256_begin();
+
+	vf_sha256_update(ctx, data, len);
+	vf_sha256_end(ctx, out);
+}
+
 bool
 vf_sha256_file(const char *path, uint8 *out, int64 *size)
 {

@@ -16,6 +16,9 @@ extern void vf_sha256_update(pg_cryptohash_ctx *ctx, const void *data, size_t le
 /* writes the digest and frees ctx */
 extern void vf_sha256_end(pg_cryptohash_ctx *ctx, uint8 *out);
 
+/* sha256 of a buffer */
+extern void vf_sha256_buffer(const void *data, size_t len, uint8 *out);
+
 /*
  * sha256 of a regular file, streamed (what sha256sum prints); false when it does not exist.
  * *size (if not NULL) gets the number of bytes hashed.

@@ -122,9 +122,9 @@ syntax_error(const char *input, const char *detail_fmt, const char *at)
 			 errhint("An embedding is written like [1,2.5,-3e-2].")));
 }
 
-PG_FUNCTION_INFO_V1(embedding_in);
+PG_FUNCTION_INFO_V1(vf_embedding_in);
 Datum
-embedding_in(PG_FUNCTION_ARGS)
+vf_embedding_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
 	int32		typmod = PG_GETARG_INT32(2);
@@ -206,9 +206,9 @@ embedding_in(PG_FUNCTION_ARGS)
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-PG_FUNCTION_INFO_V1(embedding_out);
+PG_FUNCTION_INFO_V1(vf_embedding_out);
 Datum
-embedding_out(PG_FUNCTION_ARGS)
+vf_embedding_out(PG_FUNCTION_ARGS)
 {
 	Embedding  *e = PG_GETARG_EMBEDDING_P(0);
 	/* Shortest round-trip form: at most FLOAT_SHORTEST_DECIMAL_LEN - 1 chars per element. */
@@ -228,9 +228,9 @@ embedding_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-PG_FUNCTION_INFO_V1(embedding_typmod_in);
+PG_FUNCTION_INFO_V1(vf_embedding_typmod_in);
 Datum
-embedding_typmod_in(PG_FUNCTION_ARGS)
+vf_embedding_typmod_in(PG_FUNCTION_ARGS)
 {
 	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
 	int32	   *tl;
@@ -253,9 +253,9 @@ embedding_typmod_in(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(tl[0]);
 }
 
-PG_FUNCTION_INFO_V1(embedding_typmod_out);
+PG_FUNCTION_INFO_V1(vf_embedding_typmod_out);
 Datum
-embedding_typmod_out(PG_FUNCTION_ARGS)
+vf_embedding_typmod_out(PG_FUNCTION_ARGS)
 {
 	int32		typmod = PG_GETARG_INT32(0);
 
@@ -263,9 +263,9 @@ embedding_typmod_out(PG_FUNCTION_ARGS)
 }
 
 /* Binary form: int16 dim, int16 unused (must be 0), dim big-endian float4s. */
-PG_FUNCTION_INFO_V1(embedding_recv);
+PG_FUNCTION_INFO_V1(vf_embedding_recv);
 Datum
-embedding_recv(PG_FUNCTION_ARGS)
+vf_embedding_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
@@ -303,9 +303,9 @@ embedding_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-PG_FUNCTION_INFO_V1(embedding_send);
+PG_FUNCTION_INFO_V1(vf_embedding_send);
 Datum
-embedding_send(PG_FUNCTION_ARGS)
+vf_embedding_send(PG_FUNCTION_ARGS)
 {
 	Embedding  *e = PG_GETARG_EMBEDDING_P(0);
 	StringInfoData buf;
@@ -319,9 +319,9 @@ embedding_send(PG_FUNCTION_ARGS)
 }
 
 /* embedding(embedding, typmod, explicit): the length coercion behind embedding(n) casts. */
-PG_FUNCTION_INFO_V1(embedding_coerce);
+PG_FUNCTION_INFO_V1(vf_embedding_coerce);
 Datum
-embedding_coerce(PG_FUNCTION_ARGS)
+vf_embedding_coerce(PG_FUNCTION_ARGS)
 {
 	Embedding  *e = PG_GETARG_EMBEDDING_P(0);
 
@@ -366,9 +366,9 @@ array_dim(ArrayType *a)
 	return n;
 }
 
-PG_FUNCTION_INFO_V1(float4_array_to_embedding);
+PG_FUNCTION_INFO_V1(vf_float4_array_to_embedding);
 Datum
-float4_array_to_embedding(PG_FUNCTION_ARGS)
+vf_float4_array_to_embedding(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	int32		typmod = PG_GETARG_INT32(1);
@@ -384,9 +384,9 @@ float4_array_to_embedding(PG_FUNCTION_ARGS)
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-PG_FUNCTION_INFO_V1(float8_array_to_embedding);
+PG_FUNCTION_INFO_V1(vf_float8_array_to_embedding);
 Datum
-float8_array_to_embedding(PG_FUNCTION_ARGS)
+vf_float8_array_to_embedding(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	int32		typmod = PG_GETARG_INT32(1);
@@ -414,9 +414,9 @@ float8_array_to_embedding(PG_FUNCTION_ARGS)
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-PG_FUNCTION_INFO_V1(int4_array_to_embedding);
+PG_FUNCTION_INFO_V1(vf_int4_array_to_embedding);
 Datum
-int4_array_to_embedding(PG_FUNCTION_ARGS)
+vf_int4_array_to_embedding(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	int32		typmod = PG_GETARG_INT32(1);
@@ -435,9 +435,9 @@ int4_array_to_embedding(PG_FUNCTION_ARGS)
 	PG_RETURN_EMBEDDING_P(result);
 }
 
-PG_FUNCTION_INFO_V1(embedding_to_float4_array);
+PG_FUNCTION_INFO_V1(vf_embedding_to_float4_array);
 Datum
-embedding_to_float4_array(PG_FUNCTION_ARGS)
+vf_embedding_to_float4_array(PG_FUNCTION_ARGS)
 {
 	Embedding  *e = PG_GETARG_EMBEDDING_P(0);
 	Datum	   *d = palloc(sizeof(Datum) * e->dim);

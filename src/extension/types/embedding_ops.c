@@ -42,9 +42,9 @@ check_overflow(const Embedding *r, const char *op)
 
 /* ---------------- distances and norms ---------------- */
 
-PG_FUNCTION_INFO_V1(embedding_l2_distance);
+PG_FUNCTION_INFO_V1(vf_embedding_l2_distance);
 Datum
-embedding_l2_distance(PG_FUNCTION_ARGS)
+vf_embedding_l2_distance(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *b = PG_GETARG_EMBEDDING_P(1);
@@ -53,9 +53,9 @@ embedding_l2_distance(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(sqrt(vf_emb_l2sq(a->x, b->x, a->dim)));
 }
 
-PG_FUNCTION_INFO_V1(embedding_inner_product);
+PG_FUNCTION_INFO_V1(vf_embedding_inner_product);
 Datum
-embedding_inner_product(PG_FUNCTION_ARGS)
+vf_embedding_inner_product(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *b = PG_GETARG_EMBEDDING_P(1);
@@ -65,9 +65,9 @@ embedding_inner_product(PG_FUNCTION_ARGS)
 }
 
 /* <#>: smaller is closer, so ORDER BY ... LIMIT k finds the largest inner products. */
-PG_FUNCTION_INFO_V1(embedding_negative_inner_product);
+PG_FUNCTION_INFO_V1(vf_embedding_negative_inner_product);
 Datum
-embedding_negative_inner_product(PG_FUNCTION_ARGS)
+vf_embedding_negative_inner_product(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *b = PG_GETARG_EMBEDDING_P(1);
@@ -76,9 +76,9 @@ embedding_negative_inner_product(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(-vf_emb_dot(a->x, b->x, a->dim));
 }
 
-PG_FUNCTION_INFO_V1(embedding_cosine_distance);
+PG_FUNCTION_INFO_V1(vf_embedding_cosine_distance);
 Datum
-embedding_cosine_distance(PG_FUNCTION_ARGS)
+vf_embedding_cosine_distance(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *b = PG_GETARG_EMBEDDING_P(1);
@@ -87,9 +87,9 @@ embedding_cosine_distance(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(vf_emb_cosine_distance(a->x, b->x, a->dim));
 }
 
-PG_FUNCTION_INFO_V1(embedding_cosine_similarity);
+PG_FUNCTION_INFO_V1(vf_embedding_cosine_similarity);
 Datum
-embedding_cosine_similarity(PG_FUNCTION_ARGS)
+vf_embedding_cosine_similarity(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *b = PG_GETARG_EMBEDDING_P(1);
@@ -98,9 +98,9 @@ embedding_cosine_similarity(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(1.0 - vf_emb_cosine_distance(a->x, b->x, a->dim));
 }
 
-PG_FUNCTION_INFO_V1(embedding_l1_distance);
+PG_FUNCTION_INFO_V1(vf_embedding_l1_distance);
 Datum
-embedding_l1_distance(PG_FUNCTION_ARGS)
+vf_embedding_l1_distance(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *b = PG_GETARG_EMBEDDING_P(1);
@@ -109,18 +109,18 @@ embedding_l1_distance(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(vf_emb_l1(a->x, b->x, a->dim));
 }
 
-PG_FUNCTION_INFO_V1(embedding_dims);
+PG_FUNCTION_INFO_V1(vf_embedding_dims);
 Datum
-embedding_dims(PG_FUNCTION_ARGS)
+vf_embedding_dims(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 
 	PG_RETURN_INT32(a->dim);
 }
 
-PG_FUNCTION_INFO_V1(embedding_l2_norm);
+PG_FUNCTION_INFO_V1(vf_embedding_l2_norm);
 Datum
-embedding_l2_norm(PG_FUNCTION_ARGS)
+vf_embedding_l2_norm(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 
@@ -128,9 +128,9 @@ embedding_l2_norm(PG_FUNCTION_ARGS)
 }
 
 /* The zero vector has no direction; it normalizes to itself (as in pgvector). */
-PG_FUNCTION_INFO_V1(embedding_l2_normalize);
+PG_FUNCTION_INFO_V1(vf_embedding_l2_normalize);
 Datum
-embedding_l2_normalize(PG_FUNCTION_ARGS)
+vf_embedding_l2_normalize(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	Embedding  *r = vf_embedding_new(a->dim);
@@ -146,9 +146,9 @@ embedding_l2_normalize(PG_FUNCTION_ARGS)
 }
 
 /* Elements start .. start+count-1 (1-based), clipped to the embedding like substring(). */
-PG_FUNCTION_INFO_V1(embedding_subembedding);
+PG_FUNCTION_INFO_V1(vf_embedding_subembedding);
 Datum
-embedding_subembedding(PG_FUNCTION_ARGS)
+vf_embedding_subembedding(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	int32		start = PG_GETARG_INT32(1);
@@ -193,9 +193,9 @@ known_dim(Node *arg)
 	return -1;
 }
 
-PG_FUNCTION_INFO_V1(embedding_distance_support);
+PG_FUNCTION_INFO_V1(vf_embedding_distance_support);
 Datum
-embedding_distance_support(PG_FUNCTION_ARGS)
+vf_embedding_distance_support(PG_FUNCTION_ARGS)
 {
 	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
 	SupportRequestCost *req;
@@ -244,23 +244,23 @@ elementwise(FunctionCallInfo fcinfo, elementwise_fn fn, const char *op)
 	PG_RETURN_EMBEDDING_P(r);
 }
 
-PG_FUNCTION_INFO_V1(embedding_add);
+PG_FUNCTION_INFO_V1(vf_embedding_add);
 Datum
-embedding_add(PG_FUNCTION_ARGS)
+vf_embedding_add(PG_FUNCTION_ARGS)
 {
 	return elementwise(fcinfo, vf_emb_add, "addition");
 }
 
-PG_FUNCTION_INFO_V1(embedding_sub);
+PG_FUNCTION_INFO_V1(vf_embedding_sub);
 Datum
-embedding_sub(PG_FUNCTION_ARGS)
+vf_embedding_sub(PG_FUNCTION_ARGS)
 {
 	return elementwise(fcinfo, vf_emb_sub, "subtraction");
 }
 
-PG_FUNCTION_INFO_V1(embedding_mul);
+PG_FUNCTION_INFO_V1(vf_embedding_mul);
 Datum
-embedding_mul(PG_FUNCTION_ARGS)
+vf_embedding_mul(PG_FUNCTION_ARGS)
 {
 	return elementwise(fcinfo, vf_emb_mul, "multiplication");
 }
@@ -300,13 +300,13 @@ name(PG_FUNCTION_ARGS) \
 	return (expr); \
 }
 
-CMP_FUNCTION(embedding_cmp, Int32GetDatum(c))
-CMP_FUNCTION(embedding_lt, BoolGetDatum(c < 0))
-CMP_FUNCTION(embedding_le, BoolGetDatum(c <= 0))
-CMP_FUNCTION(embedding_eq, BoolGetDatum(c == 0))
-CMP_FUNCTION(embedding_ne, BoolGetDatum(c != 0))
-CMP_FUNCTION(embedding_ge, BoolGetDatum(c >= 0))
-CMP_FUNCTION(embedding_gt, BoolGetDatum(c > 0))
+CMP_FUNCTION(vf_embedding_cmp, Int32GetDatum(c))
+CMP_FUNCTION(vf_embedding_lt, BoolGetDatum(c < 0))
+CMP_FUNCTION(vf_embedding_le, BoolGetDatum(c <= 0))
+CMP_FUNCTION(vf_embedding_eq, BoolGetDatum(c == 0))
+CMP_FUNCTION(vf_embedding_ne, BoolGetDatum(c != 0))
+CMP_FUNCTION(vf_embedding_ge, BoolGetDatum(c >= 0))
+CMP_FUNCTION(vf_embedding_gt, BoolGetDatum(c > 0))
 
 static inline uint32
 element_bits(float v)
@@ -321,9 +321,9 @@ element_bits(float v)
 	return bits.u;
 }
 
-PG_FUNCTION_INFO_V1(embedding_hash);
+PG_FUNCTION_INFO_V1(vf_embedding_hash);
 Datum
-embedding_hash(PG_FUNCTION_ARGS)
+vf_embedding_hash(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	uint32		h = hash_uint32((uint32) a->dim);
@@ -334,9 +334,9 @@ embedding_hash(PG_FUNCTION_ARGS)
 	PG_RETURN_UINT32(h);
 }
 
-PG_FUNCTION_INFO_V1(embedding_hash_extended);
+PG_FUNCTION_INFO_V1(vf_embedding_hash_extended);
 Datum
-embedding_hash_extended(PG_FUNCTION_ARGS)
+vf_embedding_hash_extended(PG_FUNCTION_ARGS)
 {
 	Embedding  *a = PG_GETARG_EMBEDDING_P(0);
 	uint64		seed = PG_GETARG_INT64(1);
@@ -393,9 +393,9 @@ agg_check_dims(const EmbeddingAggState *s, int dim)
 				 errmsg("different embedding dimensions %d and %d in one aggregate", s->dim, dim)));
 }
 
-PG_FUNCTION_INFO_V1(embedding_agg_accum);
+PG_FUNCTION_INFO_V1(vf_embedding_agg_accum);
 Datum
-embedding_agg_accum(PG_FUNCTION_ARGS)
+vf_embedding_agg_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = agg_context(fcinfo, "embedding_agg_accum");
 	EmbeddingAggState *s = PG_ARGISNULL(0) ? NULL : (EmbeddingAggState *) PG_GETARG_POINTER(0);
@@ -417,9 +417,9 @@ embedding_agg_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-PG_FUNCTION_INFO_V1(embedding_agg_combine);
+PG_FUNCTION_INFO_V1(vf_embedding_agg_combine);
 Datum
-embedding_agg_combine(PG_FUNCTION_ARGS)
+vf_embedding_agg_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = agg_context(fcinfo, "embedding_agg_combine");
 	EmbeddingAggState *a = PG_ARGISNULL(0) ? NULL : (EmbeddingAggState *) PG_GETARG_POINTER(0);
@@ -442,9 +442,9 @@ embedding_agg_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-PG_FUNCTION_INFO_V1(embedding_agg_serialize);
+PG_FUNCTION_INFO_V1(vf_embedding_agg_serialize);
 Datum
-embedding_agg_serialize(PG_FUNCTION_ARGS)
+vf_embedding_agg_serialize(PG_FUNCTION_ARGS)
 {
 	EmbeddingAggState *s;
 	StringInfoData buf;
@@ -459,9 +459,9 @@ embedding_agg_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-PG_FUNCTION_INFO_V1(embedding_agg_deserialize);
+PG_FUNCTION_INFO_V1(vf_embedding_agg_deserialize);
 Datum
-embedding_agg_deserialize(PG_FUNCTION_ARGS)
+vf_embedding_agg_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt = agg_context(fcinfo, "embedding_agg_deserialize");
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
@@ -515,16 +515,16 @@ agg_final(FunctionCallInfo fcinfo, bool average)
 	PG_RETURN_EMBEDDING_P(r);
 }
 
-PG_FUNCTION_INFO_V1(embedding_sum_final);
+PG_FUNCTION_INFO_V1(vf_embedding_sum_final);
 Datum
-embedding_sum_final(PG_FUNCTION_ARGS)
+vf_embedding_sum_final(PG_FUNCTION_ARGS)
 {
 	return agg_final(fcinfo, false);
 }
 
-PG_FUNCTION_INFO_V1(embedding_avg_final);
+PG_FUNCTION_INFO_V1(vf_embedding_avg_final);
 Datum
-embedding_avg_final(PG_FUNCTION_ARGS)
+vf_embedding_avg_final(PG_FUNCTION_ARGS)
 {
 	return agg_final(fcinfo, true);
 }

@@ -12,10 +12,10 @@
 #include "varformer/types/genotype_codec.h"
 #include "varformer/types/genotype_text.h"
 
-PG_FUNCTION_INFO_V1(genotype_in);
-PG_FUNCTION_INFO_V1(genotype_out);
-PG_FUNCTION_INFO_V1(genotype_recv);
-PG_FUNCTION_INFO_V1(genotype_send);
+PG_FUNCTION_INFO_V1(vf_genotype_in);
+PG_FUNCTION_INFO_V1(vf_genotype_out);
+PG_FUNCTION_INFO_V1(vf_genotype_recv);
+PG_FUNCTION_INFO_V1(vf_genotype_send);
 
 void *
 vf_palloc_realloc(void *ptr, size_t size)
@@ -83,7 +83,7 @@ vf_genotype_from_calls(const VfCalls *calls)
 }
 
 Datum
-genotype_in(PG_FUNCTION_ARGS)
+vf_genotype_in(PG_FUNCTION_ARGS)
 {
 	char	   *text = PG_GETARG_CSTRING(0);
 	VfBuf		b;
@@ -97,7 +97,7 @@ genotype_in(PG_FUNCTION_ARGS)
 }
 
 Datum
-genotype_out(PG_FUNCTION_ARGS)
+vf_genotype_out(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	VfCalls    *calls = vf_genotype_to_calls(gt);
@@ -116,7 +116,7 @@ genotype_out(PG_FUNCTION_ARGS)
  * and re-encoded, so what is stored is always canonical and valid.
  */
 Datum
-genotype_recv(PG_FUNCTION_ARGS)
+vf_genotype_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	const uint8_t *p = (const uint8_t *) buf->data + buf->cursor;
@@ -135,7 +135,7 @@ genotype_recv(PG_FUNCTION_ARGS)
 }
 
 Datum
-genotype_send(PG_FUNCTION_ARGS)
+vf_genotype_send(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	StringInfoData buf;

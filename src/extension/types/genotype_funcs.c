@@ -14,12 +14,12 @@
 #include "varformer/types/genotype_codec.h"
 #include "varformer/types/genotype_text.h"
 
-PG_FUNCTION_INFO_V1(genotype_region);
-PG_FUNCTION_INFO_V1(genotype_n_variants);
-PG_FUNCTION_INFO_V1(genotype_variants);
-PG_FUNCTION_INFO_V1(genotype_dosage);
-PG_FUNCTION_INFO_V1(genotype_eq);
-PG_FUNCTION_INFO_V1(genotype_ne);
+PG_FUNCTION_INFO_V1(vf_genotype_region);
+PG_FUNCTION_INFO_V1(vf_genotype_n_variants);
+PG_FUNCTION_INFO_V1(vf_genotype_variants);
+PG_FUNCTION_INFO_V1(vf_genotype_dosage);
+PG_FUNCTION_INFO_V1(vf_genotype_eq);
+PG_FUNCTION_INFO_V1(vf_genotype_ne);
 
 static void
 header_of(struct varlena *gt, VfGenotypeHeader *h)
@@ -31,7 +31,7 @@ header_of(struct varlena *gt, VfGenotypeHeader *h)
 }
 
 Datum
-genotype_region(PG_FUNCTION_ARGS)
+vf_genotype_region(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	VfGenotypeHeader h;
@@ -42,7 +42,7 @@ genotype_region(PG_FUNCTION_ARGS)
 }
 
 Datum
-genotype_n_variants(PG_FUNCTION_ARGS)
+vf_genotype_n_variants(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	VfGenotypeHeader h;
@@ -63,13 +63,13 @@ genotype_bytes_equal(FunctionCallInfo fcinfo)
 }
 
 Datum
-genotype_eq(PG_FUNCTION_ARGS)
+vf_genotype_eq(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(genotype_bytes_equal(fcinfo));
 }
 
 Datum
-genotype_ne(PG_FUNCTION_ARGS)
+vf_genotype_ne(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(!genotype_bytes_equal(fcinfo));
 }
@@ -122,7 +122,7 @@ alt_array(const VfCall *c)
  * the calls as rows, materialized (a genotype is small and decoded once).
  */
 Datum
-genotype_variants(PG_FUNCTION_ARGS)
+vf_genotype_variants(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	struct varlena *gt;
@@ -161,7 +161,7 @@ genotype_variants(PG_FUNCTION_ARGS)
  * a call with a missing allele, the dosage is unknown (NULL).
  */
 Datum
-genotype_dosage(PG_FUNCTION_ARGS)
+vf_genotype_dosage(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	int32		pos = PG_GETARG_INT32(1);

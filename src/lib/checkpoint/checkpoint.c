@@ -507,22 +507,14 @@ vf_checkpoint_plan_fill(const VfCheckpointPlan *pl, void *image, VfChunkFn on_ch
 	return vf_checkpoint_plan_fill_range(pl, image, 0, pl->file_size, on_chunk, arg, err);
 }
 
-int
-vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t from, uint64_t to,
-							  VfChunkFn on_chunk, void *arg, VfError *err)
+/* The image's header, tensor table (names, shapes, data offsets) and text files. */
+static void
+write_table(const VfCheckpointPlan *pl, char *img)
 {
-	char	   *img = image;
 	CkptHeader *h = (CkptHeader *) img;
 	CkptEntry  *tab = (CkptEntry *) (img + sizeof(CkptHeader));
 	uint64_t	pos,
-				dpos,
-				off = from;
-	unsigned char *bounce[2] = {NULL, NULL};
-	int			next_bounce = 0;
-	unsigned char carry[8];
-	int			k = 0;
-	int			fd;
-	int			rc = -1;
+				dpos;
 
 	memset(img, 0, (size_t) align_up(pl->text_end));
 	memcpy(h->magic, CKPT_MAGIC, 8);
@@ -556,12 +548,14 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 	put_text(img, &pos, &h->config, pl->text[0], pl->text_len[0]);
 	put_text(img, &pos, &h->tokenizer, pl->text[1], pl->text_len[1]);
 	put_text(img, &pos, &h->vocab, pl->text[2], pl->text_len[2]);
+}
 
-	if (from > to || to > pl->file_size || vf_checkpoint_plan_split(pl, from) != from ||
-		vf_checkpoint_plan_split(pl, to) != to)
-		return vf_error(err, VF_ERR_INVALID, "cannot fill bytes %llu to %llu of \"%s\" alone",
-						(unsigned long long) from, (unsigned long long) to, pl->st_path);
-	fd = open(pl->st_path, O_RDONLY | O_CLOEXEC);
+/* The safetensors file, open at byte from; -1 with err. */
+static int
+open_at(const VfCheckpointPlan *pl, uint64_t from, VfError *err)
+{
+	int			fd = open(pl->st_path, O_RDONLY | O_CLOEXEC);
+
 	if (fd < 0)
 		return vf_error(err, VF_ERR_IO, "could not open \"%s\": %s", pl->st_path, strerror(errno));
 	if (from > 0 && lseek(fd, (off_t) from, SEEK_SET) != (off_t) from)
@@ -570,6 +564,86 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+/*
+ * Where the next read at file offset off goes, and how much of it (*want, at most one
+ * chunk): F32 bytes need no conversion, so they are read straight into their place in the
+ * image (and hashed there, still in cache); a read before such a tensor stops at its start;
+ * anything else goes to buf.
+ */
+static unsigned char *
+read_target(const VfCheckpointPlan *pl, char *img, int k, uint64_t off, unsigned char *buf,
+			size_t *want)
+{
+	uint64_t	ts,
+				te;
+
+	if (k >= pl->n_by_begin || pl->by_begin[k].t->dtype != VF_DT_F32)
+		return buf;
+	ts = pl->st.data_start + pl->by_begin[k].t->begin;
+	te = pl->st.data_start + pl->by_begin[k].t->end;
+	if (off < ts)
+	{
+		if (ts - off < *want)
+			*want = (size_t) (ts - off);
+		return buf;
+	}
+	if (te - off < *want)
+		*want = (size_t) (te - off);
+	prefault((unsigned char *) img + pl->by_begin[k].data_off + (off - ts), *want);
+	return (unsigned char *) img + pl->by_begin[k].data_off + (off - ts);
+}
+
+/* Converts the tensor bytes in buf (file bytes [off, ce)) into the image; advances *k. */
+static void
+convert_chunk(const VfCheckpointPlan *pl, char *img, int *k, uint64_t off, uint64_t ce,
+			  const unsigned char *buf, unsigned char *carry)
+{
+	while (*k < pl->n_by_begin)
+	{
+		const VfStTensor *t = pl->by_begin[*k].t;
+		uint64_t	ts = pl->st.data_start + t->begin;
+		uint64_t	te = pl->st.data_start + t->end;
+		uint64_t	a = ts > off ? ts : off;
+		uint64_t	b = te < ce ? te : ce;
+
+		if (ts >= ce)
+			break;
+		if (a < b)
+		{
+			prefault(img + pl->by_begin[*k].data_off + (a - ts) / vf_dtype_size(t->dtype) * sizeof(float),
+					 (size_t) (b - a) / vf_dtype_size(t->dtype) * sizeof(float) + sizeof(float));
+			convert_span(t->dtype, (float *) (img + pl->by_begin[*k].data_off), a - ts,
+						 buf + (a - off), (size_t) (b - a), carry);
+		}
+		if (te > ce)
+			break;
+		(*k)++;
+	}
+}
+
+int
+vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t from, uint64_t to,
+							  VfChunkFn on_chunk, void *arg, VfError *err)
+{
+	char	   *img = image;
+	uint64_t	off = from;
+	unsigned char *bounce[2] = {NULL, NULL};
+	int			next_bounce = 0;
+	unsigned char carry[8];
+	int			k = 0;
+	int			fd;
+	int			rc = -1;
+
+	write_table(pl, img);
+	if (from > to || to > pl->file_size || vf_checkpoint_plan_split(pl, from) != from ||
+		vf_checkpoint_plan_split(pl, to) != to)
+		return vf_error(err, VF_ERR_INVALID, "cannot fill bytes %llu to %llu of \"%s\" alone",
+						(unsigned long long) from, (unsigned long long) to, pl->st_path);
+	if ((fd = open_at(pl, from, err)) < 0)
+		return -1;
 	while (k < pl->n_by_begin && pl->st.data_start + pl->by_begin[k].t->end <= from)
 		k++;
 	bounce[0] = malloc(vf_checkpoint_read_chunk);
@@ -589,7 +663,7 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 	for (;;)
 	{
 		unsigned char *buf = bounce[next_bounce];
-		unsigned char *into = buf;
+		unsigned char *into;
 		size_t		want = vf_checkpoint_read_chunk;
 		ssize_t		r;
 		uint64_t	ce;
@@ -602,28 +676,8 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 			if (to - off < want)
 				want = (size_t) (to - off);
 		}
-
-		/*
-		 * F32 bytes need no conversion: they are read straight into their place in the image
-		 * (and hashed there, still in cache); a read before such a tensor stops at its start.
-		 */
-		if (k < pl->n_by_begin && pl->by_begin[k].t->dtype == VF_DT_F32)
-		{
-			uint64_t	ts = pl->st.data_start + pl->by_begin[k].t->begin;
-			uint64_t	te = pl->st.data_start + pl->by_begin[k].t->end;
-
-			if (off >= ts)
-			{
-				into = (unsigned char *) img + pl->by_begin[k].data_off + (off - ts);
-				if (te - off < want)
-					want = (size_t) (te - off);
-				prefault(into, want);
-			}
-			else if (ts - off < want)
-				want = (size_t) (ts - off);
-		}
+		into = read_target(pl, img, k, off, buf, &want);
 		r = read(fd, into, want);
-
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -641,35 +695,15 @@ vf_checkpoint_plan_fill_range(const VfCheckpointPlan *pl, void *image, uint64_t 
 			vf_error(err, VF_ERR_IO, "loading \"%s\" was stopped", pl->st_path);
 			goto done;
 		}
-		if (into == buf)
-			next_bounce ^= 1;
-		else
+		if (into != buf)
 		{
 			if (ce == pl->st.data_start + pl->by_begin[k].t->end)
 				k++;
-			off = ce;
-			continue;
 		}
-		while (k < pl->n_by_begin)
+		else
 		{
-			const VfStTensor *t = pl->by_begin[k].t;
-			uint64_t	ts = pl->st.data_start + t->begin;
-			uint64_t	te = pl->st.data_start + t->end;
-			uint64_t	a = ts > off ? ts : off;
-			uint64_t	b = te < ce ? te : ce;
-
-			if (ts >= ce)
-				break;
-			if (a < b)
-			{
-				prefault(img + pl->by_begin[k].data_off + (a - ts) / vf_dtype_size(t->dtype) * sizeof(float),
-						 (size_t) (b - a) / vf_dtype_size(t->dtype) * sizeof(float) + sizeof(float));
-				convert_span(t->dtype, (float *) (img + pl->by_begin[k].data_off), a - ts,
-							 buf + (a - off), (size_t) (b - a), carry);
-			}
-			if (te > ce)
-				break;
-			k++;
+			next_bounce ^= 1;
+			convert_chunk(pl, img, &k, off, ce, buf, carry);
 		}
 		off = ce;
 	}

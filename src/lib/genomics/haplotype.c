@@ -204,26 +204,259 @@ vf_haplotype_free(VfHaplotype *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/*
+ * bcftools consensus's state while it applies one haplotype's records to the window, in
+ * 0-based reference coordinates.
+ */
+typedef struct Apply
+{
+	const VfCalls *calls;
+	const char *ref;			/* the window's reference bases */
+	size_t		wlen;
+	int64_t		ori;			/* the window's first base */
+	int64_t		end0;			/* and its last */
+	int64_t		frz_pos;		/* last base a record took */
+	int64_t		mod_off;		/* bases inserted minus bases deleted so far */
+	char		prev_base;
+	int64_t		prev_base_pos;
+	bool		prev_is_insert;
+	Buf			b;				/* the edited window, pulled from ref as records need it */
+	MapBuilder	m;
+	size_t		total;			/* length of the edited window: head + untouched rest */
+	char	   *alt;			/* a private, writable copy: bcftools cuts and re-cases it */
+	size_t		alt_cap;
+	int			n_applied;
+	VfError    *err;
+} Apply;
+
+/* What one record does: */
+enum
+{
+	STEP_NEXT = 0,				/* applied or skipped: the next record */
+	STEP_STOP = 1,				/* past the window: no further record applies */
+	STEP_FAIL = -1,				/* err set */
+	STEP_NOMEM = -2
+};
+
+static bool
+copy_alt(Apply *a, const char *allele)
+{
+	size_t		n = strlen(allele);
+
+	if (n + 1 > a->alt_cap)
+	{
+		char	   *na = realloc(a->alt, n + 1);
+
+		if (na == NULL)
+			return false;
+		a->alt = na;
+		a->alt_cap = n + 1;
+	}
+	memcpy(a->alt, allele, n + 1);
+	return true;
+}
+
+/* Whether the ALT keeps REF's first base (trim_beg) and is a one-base <DEL> (zero_len). */
+static void
+classify_alt(const char *alt, const char *refal, int64_t rlen, bool *trim_beg, bool *zero_len)
+{
+	*trim_beg = *zero_len = false;
+	if (alt[0] == '<')
+	{
+		if (strcasecmp(alt, "<DEL>") == 0)
+		{
+			*trim_beg = true;
+			*zero_len = (rlen == 1);
+		}
+		else if (strncasecmp(alt, "<INS", 4) == 0)
+			*trim_beg = true;
+	}
+	else if (!(alt[0] == '*' && alt[1] == '\0') && is_indel(refal, alt))
+		*trim_beg = (refal[0] == alt[0]);
+}
+
+/* A symbolic ALT: <DEL> applies, a gVCF reference block only takes its span, others fail. */
+static int
+symbolic_alt(Apply *a, const VfCall *c, int64_t pos0, int64_t rlen, int64_t *alen,
+			 int64_t *len_diff)
+{
+	char	   *alt = a->alt;
+
+	if (strcasecmp(alt, "<DEL>") == 0)
+	{
+		/* the REF's first base stays; POS+1 .. POS+rlen-1 go */
+		*len_diff = 1 - rlen;
+		alt[0] = c->allele[0][0];
+		alt[1] = '\0';
+		*alen = 1;
+		return 0;
+	}
+	if (strcasecmp(alt, "<*>") == 0 || strcasecmp(alt, "<NON_REF>") == 0)
+	{
+		/* gVCF reference block: nothing changes, but its span is taken */
+		if (a->frz_pos < pos0 + rlen - 1)
+			a->frz_pos = pos0 + rlen - 1;
+		return 1;
+	}
+	vf_error(a->err, VF_ERR_UNSUPPORTED, "symbolic allele %s at %s:%lld is not supported",
+			 alt, a->calls->chrom, (long long) c->pos);
+	vf_error_hint(a->err, "Only <DEL>, <*> and <NON_REF> can be applied, as in bcftools consensus; exclude other symbolic alleles from the VCF.");
+	return -1;
+}
+
+/* REF must be what the edited window holds there; its first base may be the last record's. */
+static int
+check_ref(Apply *a, const VfCall *c, int ia, int64_t pos0, int64_t idx, int64_t rlen)
+{
+	const char *refal = c->allele[0];
+	int64_t		off,
+				n;
+
+	if (strncasecmp(refal, a->b.s + idx, (size_t) rlen) == 0)
+		return 0;
+	if (a->prev_base_pos == pos0 &&
+		toupper((unsigned char) refal[0]) == toupper((unsigned char) a->prev_base) &&
+		(rlen == 1 || strncasecmp(refal + 1, a->b.s + idx + 1, (size_t) (rlen - 1)) == 0))
+		return 0;
+	off = pos0 - a->ori;
+	n = rlen;
+	if (n > (int64_t) a->wlen - off)
+		n = (int64_t) a->wlen - off;
+	vf_error(a->err, VF_ERR_DATA, "REF allele does not match the reference at %s:%lld",
+			 a->calls->chrom, (long long) c->pos);
+	vf_error_detail(a->err, "The genotype has REF %s (ALT %s); the reference has %.*s there.",
+					refal, c->allele[ia], (int) (n > 200 ? 200 : n), a->ref + off);
+	vf_error_hint(a->err, "The VCF was probably called against another reference build or contig naming.");
+	return -1;
+}
+
+/* Writes the ALT (alen bases, cased as the base it replaces) over REF's rlen at idx. */
+static bool
+write_alt(Apply *a, const char *refal, int64_t pos0, int64_t idx, int64_t rlen, int64_t alen,
+		  int64_t len_diff, bool trim_beg)
+{
+	Buf		   *b = &a->b;
+	char	   *alt = a->alt;
+	bool		upper = toupper((unsigned char) b->s[idx]) == (unsigned char) b->s[idx];
+
+	for (int64_t i = 0; i < alen; i++)
+		alt[i] = upper ? toupper((unsigned char) alt[i]) : tolower((unsigned char) alt[i]);
+	if (len_diff <= 0)
+	{
+		a->prev_base = b->s[idx + rlen - 1];
+		a->prev_base_pos = pos0 + rlen - 1;
+		a->prev_is_insert = false;
+		for (int64_t i = trim_beg ? 1 : 0; i < alen; i++)
+			b->s[idx + i] = alt[i];
+		if (len_diff)
+			memmove(b->s + idx + alen, b->s + idx + rlen, b->len - idx - rlen);
+	}
+	else
+	{
+		int64_t		ibeg = 0;
+
+		a->prev_is_insert = true;
+		a->prev_base_pos = pos0;
+		if (!buf_reserve(b, b->len + len_diff))
+			return false;
+		memmove(b->s + idx + rlen + len_diff, b->s + idx + rlen, b->len - idx - rlen);
+		/* keep bases a previous record at the same position already wrote */
+		while (ibeg < alen && refal[ibeg] == alt[ibeg] && pos0 + ibeg <= a->prev_base_pos)
+			ibeg++;
+		for (int64_t i = ibeg; i < alen; i++)
+			b->s[idx + i] = alt[i];
+	}
+	return true;
+}
+
+/* Applies one record (bcftools consensus's apply_variant for this haplotype). */
+static int
+apply_call(Apply *a, const VfCall *c, int hap)
+{
+	int64_t		pos0 = c->pos - 1;
+	const char *refal = c->allele[0];
+	int64_t		rlen = vf_call_rlen(c);
+	int			ia = c->gt[hap - 1];
+	bool		trim_beg,
+				zero_len;
+	int64_t		idx,
+				alen,
+				len_diff;
+
+	if (pos0 > a->end0)
+		return STEP_STOP;
+	if (c->n_allele <= 1 || ia < 0 || ia == 0)
+		return STEP_NEXT;		/* no ALT, missing, no such haplotype, or REF */
+	if (ia >= c->n_allele)
+		return vf_error(a->err, VF_ERR_CORRUPT,
+						"genotype allele %d at %s:%lld but the site has only %d alleles",
+						ia, a->calls->chrom, (long long) c->pos, c->n_allele);
+	if (rlen <= 0)
+		return vf_error(a->err, VF_ERR_CORRUPT, "empty REF allele at %s:%lld",
+						a->calls->chrom, (long long) c->pos);
+	if (!copy_alt(a, c->allele[ia]))
+		return STEP_NOMEM;
+	classify_alt(a->alt, refal, rlen, &trim_beg, &zero_len);
+
+	/* overlapping a previously applied record? */
+	if (pos0 <= a->frz_pos &&
+		(pos0 < a->frz_pos || !trim_beg || zero_len || a->prev_is_insert))
+		return STEP_NEXT;
+	idx = pos0 - a->ori + a->mod_off;
+	if (idx < 0)
+		return STEP_NEXT;		/* starts before the window */
+	if (idx >= (int64_t) a->total)
+		return STEP_STOP;
+
+	/* cut at the window's end */
+	if (rlen > (int64_t) a->total - idx)
+	{
+		rlen = (int64_t) a->total - idx;
+		if (a->alt[0] != '<' && (int64_t) strlen(a->alt) > rlen)
+			a->alt[rlen] = '\0';
+	}
+	if (!buf_pull(&a->b, a->ref, (size_t) (idx + rlen)))
+		return STEP_NOMEM;
+	if (a->alt[0] == '<')
+	{
+		int			rc = symbolic_alt(a, c, pos0, rlen, &alen, &len_diff);
+
+		if (rc != 0)
+			return rc < 0 ? STEP_FAIL : STEP_NEXT;
+	}
+	else
+	{
+		if (check_ref(a, c, ia, pos0, idx, rlen) < 0)
+			return STEP_FAIL;
+		alen = (int64_t) strlen(a->alt);
+		len_diff = alen - rlen;
+	}
+	if (!write_alt(a, refal, pos0, idx, rlen, alen, len_diff, trim_beg))
+		return STEP_NOMEM;
+	if (len_diff != 0)
+	{
+		/* 1-based: bases after the record move by the new total; deleted ones collapse */
+		if (len_diff < 0 && !map_deleted(&a->m, c->pos + alen, c->pos + rlen - 1))
+			return STEP_NOMEM;
+		if (!map_shift(&a->m, c->pos + rlen, a->mod_off + len_diff))
+			return STEP_NOMEM;
+	}
+	a->b.len += len_diff;
+	a->total += len_diff;
+	a->mod_off += len_diff;
+	a->frz_pos = pos0 + rlen - 1;
+	a->n_applied++;
+	return STEP_NEXT;
+}
+
 int
 vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 				   int64_t win_start, int64_t win_end,
 				   VfHaplotype *out, VfError *err)
 {
-	/* bcftools' state, in 0-based reference coordinates */
-	int64_t		ori = win_start - 1;
-	int64_t		end0 = win_end - 1;
-	int64_t		frz_pos = -1;
-	int64_t		mod_off = 0;
-	char		prev_base = 0;
-	int64_t		prev_base_pos = -1;
-	bool		prev_is_insert = false;
-	Buf			b = {0};
-	MapBuilder	m = {0};
-	char	   *alt = NULL;
-	size_t		alt_cap = 0;
-	int			n_applied = 0;
-	size_t		wlen;
-	size_t		total;			/* length of the edited window: head + untouched rest */
+	Apply		a = {.calls = calls, .ref = ref, .ori = win_start - 1, .end0 = win_end - 1,
+	.frz_pos = -1, .prev_base_pos = -1, .err = err};
+	int			rc = STEP_NEXT;
 
 	memset(out, 0, sizeof(*out));
 	if (hap != 1 && hap != 2)
@@ -231,222 +464,44 @@ vf_haplotype_build(const VfCalls *calls, int hap, const char *ref,
 	if (win_end < win_start)
 		return vf_error(err, VF_ERR_INVALID, "window end %lld is before its start %lld",
 						(long long) win_end, (long long) win_start);
-	wlen = (size_t) (win_end - win_start + 1);
-	if (strlen(ref) != wlen)
+	a.wlen = (size_t) (win_end - win_start + 1);
+	if (strlen(ref) != a.wlen)
 		return vf_error(err, VF_ERR_INVALID,
 						"reference window %lld-%lld should have %zu bases, got %zu",
-						(long long) win_start, (long long) win_end, wlen, strlen(ref));
-	if (!buf_reserve(&b, wlen))
-		goto nomem;
-	total = wlen;
-
-	for (int ci = 0; ci < calls->n_call; ci++)
+						(long long) win_start, (long long) win_end, a.wlen, strlen(ref));
+	a.total = a.wlen;
+	if (!buf_reserve(&a.b, a.wlen))
+		rc = STEP_NOMEM;
+	for (int ci = 0; ci < calls->n_call && rc == STEP_NEXT; ci++)
+		rc = apply_call(&a, &calls->call[ci], hap);
+	free(a.alt);
+	if (rc >= 0 && !buf_pull(&a.b, ref, a.total))
+		rc = STEP_NOMEM;
+	if (rc < 0)
 	{
-		const VfCall *c = &calls->call[ci];
-		int64_t		pos0 = c->pos - 1;
-		const char *refal = c->allele[0];
-		int64_t		rlen = vf_call_rlen(c);
-		int			ia = c->gt[hap - 1];
-		bool		trim_beg = false;
-		bool		zero_len = false;
-		int64_t		idx,
-					alen,
-					len_diff;
-		bool		upper;
-
-		if (pos0 > end0)
-			break;
-		if (c->n_allele <= 1 || ia < 0 || ia == 0)
-			continue;			/* no ALT, missing, no such haplotype, or REF */
-		if (ia >= c->n_allele)
-			return vf_error(err, VF_ERR_CORRUPT,
-							"genotype allele %d at %s:%lld but the site has only %d alleles",
-							ia, calls->chrom, (long long) c->pos, c->n_allele);
-		if (rlen <= 0)
-			return vf_error(err, VF_ERR_CORRUPT, "empty REF allele at %s:%lld",
-							calls->chrom, (long long) c->pos);
-
-		/* a private, writable copy: bcftools cuts and re-cases the ALT in place */
-		{
-			size_t		n = strlen(c->allele[ia]);
-
-			if (n + 1 > alt_cap)
-			{
-				char	   *na = realloc(alt, n + 1);
-
-				if (na == NULL)
-					goto nomem;
-				alt = na;
-				alt_cap = n + 1;
-			}
-			memcpy(alt, c->allele[ia], n + 1);
-		}
-
-		if (alt[0] == '<')
-		{
-			if (strcasecmp(alt, "<DEL>") == 0)
-			{
-				trim_beg = true;
-				zero_len = (rlen == 1);
-			}
-			else if (strncasecmp(alt, "<INS", 4) == 0)
-				trim_beg = true;
-		}
-		else if (!(alt[0] == '*' && alt[1] == '\0') && is_indel(refal, alt))
-			trim_beg = (refal[0] == alt[0]);
-
-		/* overlapping a previously applied record? */
-		if (pos0 <= frz_pos &&
-			(pos0 < frz_pos || !trim_beg || zero_len || prev_is_insert))
-			continue;
-
-		idx = pos0 - ori + mod_off;
-		if (idx < 0)
-			continue;			/* starts before the window */
-		if (idx >= (int64_t) total)
-			break;
-
-		/* cut at the window's end */
-		if (rlen > (int64_t) total - idx)
-		{
-			rlen = (int64_t) total - idx;
-			if (alt[0] != '<' && (int64_t) strlen(alt) > rlen)
-				alt[rlen] = '\0';
-		}
-		if (!buf_pull(&b, ref, (size_t) (idx + rlen)))
-			goto nomem;
-
-		if (alt[0] == '<')
-		{
-			if (strcasecmp(alt, "<DEL>") == 0)
-			{
-				/* the REF's first base stays; POS+1 .. POS+rlen-1 go */
-				len_diff = 1 - rlen;
-				alt[0] = refal[0];
-				alt[1] = '\0';
-				alen = 1;
-			}
-			else if (strcasecmp(alt, "<*>") == 0 || strcasecmp(alt, "<NON_REF>") == 0)
-			{
-				/* gVCF reference block: nothing changes, but its span is taken */
-				if (frz_pos < pos0 + rlen - 1)
-					frz_pos = pos0 + rlen - 1;
-				continue;
-			}
-			else
-			{
-				vf_error(err, VF_ERR_UNSUPPORTED,
-						 "symbolic allele %s at %s:%lld is not supported",
-						 alt, calls->chrom, (long long) c->pos);
-				vf_error_hint(err, "Only <DEL>, <*> and <NON_REF> can be applied, as in bcftools consensus; exclude other symbolic alleles from the VCF.");
-				goto fail;
-			}
-		}
-		else
-		{
-			if (strncasecmp(refal, b.s + idx, (size_t) rlen) != 0)
-			{
-				/* the first REF base may have been overwritten by the previous record */
-				bool		ok = false;
-
-				if (prev_base_pos == pos0 &&
-					toupper((unsigned char) refal[0]) == toupper((unsigned char) prev_base))
-					ok = (rlen == 1 ||
-						  strncasecmp(refal + 1, b.s + idx + 1, (size_t) (rlen - 1)) == 0);
-				if (!ok)
-				{
-					int64_t		off = pos0 - ori;
-					int64_t		n = rlen;
-
-					if (n > (int64_t) wlen - off)
-						n = (int64_t) wlen - off;
-					vf_error(err, VF_ERR_DATA,
-							 "REF allele does not match the reference at %s:%lld",
-							 calls->chrom, (long long) c->pos);
-					vf_error_detail(err, "The genotype has REF %s (ALT %s); the reference has %.*s there.",
-									refal, c->allele[ia], (int) (n > 200 ? 200 : n), ref + off);
-					vf_error_hint(err, "The VCF was probably called against another reference build or contig naming.");
-					goto fail;
-				}
-			}
-			alen = (int64_t) strlen(alt);
-			len_diff = alen - rlen;
-		}
-
-		upper = toupper((unsigned char) b.s[idx]) == (unsigned char) b.s[idx];
-		for (int64_t i = 0; i < alen; i++)
-			alt[i] = upper ? toupper((unsigned char) alt[i]) : tolower((unsigned char) alt[i]);
-
-		if (len_diff <= 0)
-		{
-			prev_base = b.s[idx + rlen - 1];
-			prev_base_pos = pos0 + rlen - 1;
-			prev_is_insert = false;
-			for (int64_t i = trim_beg ? 1 : 0; i < alen; i++)
-				b.s[idx + i] = alt[i];
-			if (len_diff)
-				memmove(b.s + idx + alen, b.s + idx + rlen, b.len - idx - rlen);
-		}
-		else
-		{
-			int64_t		ibeg = 0;
-
-			prev_is_insert = true;
-			prev_base_pos = pos0;
-			if (!buf_reserve(&b, b.len + len_diff))
-				goto nomem;
-			memmove(b.s + idx + rlen + len_diff, b.s + idx + rlen, b.len - idx - rlen);
-			/* keep bases a previous record at the same position already wrote */
-			while (ibeg < alen && refal[ibeg] == alt[ibeg] && pos0 + ibeg <= prev_base_pos)
-				ibeg++;
-			for (int64_t i = ibeg; i < alen; i++)
-				b.s[idx + i] = alt[i];
-		}
-
-		if (len_diff != 0)
-		{
-			/* 1-based: bases after the record move by the new total; deleted ones collapse */
-			if (len_diff < 0 && !map_deleted(&m, c->pos + alen, c->pos + rlen - 1))
-				goto nomem;
-			if (!map_shift(&m, c->pos + rlen, mod_off + len_diff))
-				goto nomem;
-		}
-		b.len += len_diff;
-		total += len_diff;
-		mod_off += len_diff;
-		frz_pos = pos0 + rlen - 1;
-		n_applied++;
+		if (rc == STEP_NOMEM)
+			vf_error(err, VF_ERR_NOMEM, "out of memory building a haplotype of %s:%lld-%lld",
+					 calls->chrom, (long long) win_start, (long long) win_end);
+		free(a.b.s);
+		free(a.m.shift_ref);
+		free(a.m.shift_delta);
+		free(a.m.del_from);
+		free(a.m.del_to);
+		return -1;
 	}
-
-	free(alt);
-	alt = NULL;
-	if (!buf_pull(&b, ref, total))
-		goto nomem;
-	b.s[b.len] = '\0';
-	out->seq = b.s;
-	out->len = b.len;
+	a.b.s[a.b.len] = '\0';
+	out->seq = a.b.s;
+	out->len = a.b.len;
 	out->ref_start = win_start;
 	out->ref_end = win_end;
-	out->n_applied = n_applied;
-	out->n_shift = m.n_shift;
-	out->shift_ref = m.shift_ref;
-	out->shift_delta = m.shift_delta;
-	out->n_del = m.n_del;
-	out->del_from = m.del_from;
-	out->del_to = m.del_to;
+	out->n_applied = a.n_applied;
+	out->n_shift = a.m.n_shift;
+	out->shift_ref = a.m.shift_ref;
+	out->shift_delta = a.m.shift_delta;
+	out->n_del = a.m.n_del;
+	out->del_from = a.m.del_from;
+	out->del_to = a.m.del_to;
 	return 0;
-
-nomem:
-	vf_error(err, VF_ERR_NOMEM, "out of memory building a haplotype of %s:%lld-%lld",
-			 calls->chrom, (long long) win_start, (long long) win_end);
-fail:
-	free(alt);
-	free(b.s);
-	free(m.shift_ref);
-	free(m.shift_delta);
-	free(m.del_from);
-	free(m.del_to);
-	return -1;
 }
 
 int64_t

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "varformer/scoring/predictdb.h"
+#include "varformer/scoring/ensemble.h"
 
 #define VF_ENS_MAGIC "VFENS01"
 #define MAX_NAME 63				/* NAMEDATALEN - 1: model names are SQL names */

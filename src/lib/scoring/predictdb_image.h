@@ -109,7 +109,4 @@ vf_pdb_hash_n(const char *s, size_t n)
 #define VF_PDB_VARIANTS(img) ((const VfPdbVariant *) ((const char *) (img) + VF_PDB_HDR(img)->off_variant))
 #define VF_PDB_TABLE(img, off) ((const uint32_t *) ((const char *) (img) + (off)))
 
-/* Gene id without a trailing ".<digits>" version (ENSG00000100030.14 -> ENSG00000100030). */
-size_t		vf_pdb_gene_base_len(const char *id);
-
 #endif

@@ -1,10 +1,9 @@
 /*
  * predictdb_reader.c: a PredictDB SQLite file -> a position-independent image (plain C).
  *
- * The file is treated as hostile: it is opened read-only with immutable=1 (no locks, no
- * journal or WAL read: what we load is exactly the main file's bytes, the same bytes the
- * model store hashes), with SQLite's defensive mode on and untrusted schema, and only real
- * tables (never views, which could run arbitrary queries) are read.
+ * Reads the load options, the `weights` table into rows (predictdb_sqlite.c opens and reads
+ * the file as hostile input; varid.c parses variant ids; string_pool.c interns the strings),
+ * has them laid out (predictdb_layout.c), then reads `extra` for the genes kept.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,374 +13,38 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sqlite3.h>
-
 #include "varformer/scoring/predictdb.h"
 #include "predictdb_image.h"
+#include "predictdb_layout.h"
+#include "predictdb_sqlite.h"
+#include "varid.h"
 
 #define MAX_ROWS		50000000u	/* far above any real model (GTEx v8: ~1M rows) */
-#define MAX_FIELD_LEN	10000		/* alleles of long indels are the longest fields */
-
-/* ---- a string pool with interning ---- */
-typedef struct Pool
-{
-	char	   *buf;
-	size_t		len,
-				cap;
-	uint32_t   *slots;			/* offset + 1 of interned strings */
-	size_t		n_slot,
-				n_used;
-} Pool;
-
-static int
-pool_init(Pool *p, VfError *err)
-{
-	memset(p, 0, sizeof(*p));
-	p->cap = 4096;
-	p->buf = malloc(p->cap);
-	p->n_slot = 1024;
-	p->slots = calloc(p->n_slot, sizeof(uint32_t));
-	if (!p->buf || !p->slots)
-		return vf_error(err, VF_ERR_NOMEM, "out of memory reading a PredictDB file");
-	p->buf[0] = '\0';			/* offset 0 is the empty string */
-	p->len = 1;
-	return 0;
-}
-
-static void
-pool_free(Pool *p)
-{
-	free(p->buf);
-	free(p->slots);
-}
-
-static int
-pool_grow_slots(Pool *p, VfError *err)
-{
-	size_t		n = p->n_slot * 2;
-	uint32_t   *s = calloc(n, sizeof(uint32_t));
-
-	if (!s)
-		return vf_error(err, VF_ERR_NOMEM, "out of memory reading a PredictDB file");
-	for (size_t i = 0; i < p->n_slot; i++)
-	{
-		if (p->slots[i] == 0)
-			continue;
-		size_t		j = vf_pdb_hash(p->buf + p->slots[i] - 1, 0) & (n - 1);
-
-		while (s[j])
-			j = (j + 1) & (n - 1);
-		s[j] = p->slots[i];
-	}
-	free(p->slots);
-	p->slots = s;
-	p->n_slot = n;
-	return 0;
-}
-
-/* Returns the offset of s (len bytes, no NUL inside) in the pool, adding it once. */
-static int64_t
-pool_intern(Pool *p, const char *s, size_t len, VfError *err)
-{
-	char		tmp[64];
-	char	   *key = len < sizeof(tmp) ? tmp : malloc(len + 1);
-
-	if (len == 0)
-		return 0;
-	if (!key)
-		return vf_error(err, VF_ERR_NOMEM, "out of memory reading a PredictDB file");
-	memcpy(key, s, len);
-	key[len] = '\0';
-	if ((p->n_used + 1) * 2 > p->n_slot && pool_grow_slots(p, err) < 0)
-		goto fail;
-
-	size_t		j = vf_pdb_hash(key, 0) & (p->n_slot - 1);
-
-	while (p->slots[j])
-	{
-		if (strcmp(p->buf + p->slots[j] - 1, key) == 0)
-		{
-			int64_t		off = p->slots[j] - 1;
-
-			if (key != tmp)
-				free(key);
-			return off;
-		}
-		j = (j + 1) & (p->n_slot - 1);
-	}
-	if (p->len + len + 1 > UINT32_MAX - 1)
-	{
-		vf_error(err, VF_ERR_LIMIT, "PredictDB strings exceed 4 GB");
-		goto fail;
-	}
-	if (p->len + len + 1 > p->cap)
-	{
-		size_t		cap = p->cap;
-		char	   *b;
-
-		while (p->len + len + 1 > cap)
-			cap *= 2;
-		b = realloc(p->buf, cap);
-		if (!b)
-		{
-			vf_error(err, VF_ERR_NOMEM, "out of memory reading a PredictDB file");
-			goto fail;
-		}
-		p->buf = b;
-		p->cap = cap;
-	}
-
-	int64_t		off = p->len;
-
-	memcpy(p->buf + off, key, len + 1);
-	p->len += len + 1;
-	p->slots[j] = (uint32_t) off + 1;
-	p->n_used++;
-	if (key != tmp)
-		free(key);
-	return off;
-fail:
-	if (key != tmp)
-		free(key);
-	return -1;
-}
-
-#define PSTR(p, off) ((p)->buf + (off))
-
-/* ---- rows as read ---- */
-typedef struct Row
-{
-	uint32_t	gene;
-	uint32_t	rsid;
-	uint32_t	varid;
-	uint32_t	ref;
-	uint32_t	eff;
-	uint32_t	chrom;			/* normalized, varID keys only */
-	uint32_t	vref;			/* the varID's own REF/ALT */
-	uint32_t	valt;
-	int64_t		pos;
-	double		weight;
-	uint32_t	variant;		/* index after dedup */
-} Row;
+#define MAX_FIELD_LEN	VF_PDB_MAX_FIELD_LEN
 
 typedef struct Reader
 {
-	sqlite3    *db;
-	Pool		pool;
-	Row		   *rows;
-	size_t		n_row,
-				cap_row;
-	VfPdbKey	key;
-	bool		skip_palindromic;
-	uint32_t	n_null_weight,
-				n_bad_allele,
-				n_duplicate;
-	const char *path;
+	VfPdbDb		db;
+	VfPdbRows	r;
+	int			key_opt;		/* VfPdbKey asked for, 0: decided from the first row */
+	bool		decided;
+	int			varid_col;		/* where varIDs are: 2 (varID) or 1 (rsid, GTEx v8 MASHR) */
 } Reader;
 
-size_t
-vf_pdb_gene_base_len(const char *id)
+/* The text columns of one `weights` row, as read (NULL when SQL NULL). */
+typedef struct Fields
 {
-	const char *dot = strrchr(id, '.');
-	const char *c;
-
-	if (dot == NULL || dot == id || dot[1] == '\0')
-		return strlen(id);
-	for (c = dot + 1; *c; c++)
-		if (!isdigit((unsigned char) *c))
-			return strlen(id);
-	return (size_t) (dot - id);
-}
-
-const char *
-vf_pdb_chrom_norm(const char *chrom, char *buf, size_t bufsize)
-{
-	size_t		n;
-
-	if (strncasecmp(chrom, "chr", 3) == 0)
-		chrom += 3;
-	if (strcasecmp(chrom, "M") == 0)
-		chrom = "MT";
-	n = strlen(chrom);
-	if (n >= bufsize)
-		n = bufsize - 1;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char) toupper((unsigned char) chrom[i]);
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Upper-cases an allele in place; false unless it is one or more of A, C, G, T. */
-static bool
-allele_ok(char *a)
-{
-	if (a[0] == '\0')
-		return false;
-	for (char *c = a; *c; c++)
-	{
-		*c = (char) toupper((unsigned char) *c);
-		if (*c != 'A' && *c != 'C' && *c != 'G' && *c != 'T')
-			return false;
-	}
-	return true;
-}
-
-/*
- * Parses chr1_1234_C_T_b38 (the build suffix optional; chromosome with or without "chr").
- * ref and alt point into buf (a copy of s); the normalized chromosome goes to chrom[64].
- */
-static bool
-parse_varid(const char *s, char *buf, size_t bufsize, char *chrom, int64_t *pos,
-			char **ref, char **alt)
-{
-	char	   *f[5];
-	int			n = 0;
-	char	   *save = NULL,
-			   *tok,
-			   *end;
-	size_t		len = strlen(s);
-
-	if (len == 0 || len >= bufsize)
-		return false;
-	memcpy(buf, s, len + 1);
-	for (tok = strtok_r(buf, "_", &save); tok; tok = strtok_r(NULL, "_", &save))
-	{
-		if (n == 5)
-			return false;
-		f[n++] = tok;
-	}
-	if (n < 4)
-		return false;
-	errno = 0;
-	long long	p = strtoll(f[1], &end, 10);
-
-	if (errno || *end || p < 1 || f[1][0] == '\0')
-		return false;
-	if (!allele_ok(f[2]) || !allele_ok(f[3]) || strlen(f[0]) >= 60)
-		return false;
-	vf_pdb_chrom_norm(f[0], chrom, 64);
-	if (chrom[0] == '\0')
-		return false;
-	*pos = p;
-	*ref = f[2];
-	*alt = f[3];
-	return true;
-}
-
-static int
-sql_fail(Reader *r, VfError *err, const char *what)
-{
-	int			rc = sqlite3_errcode(r->db);
-
-	if (rc == SQLITE_NOTADB)
-		return vf_error(err, VF_ERR_CORRUPT, "\"%s\" is not a SQLite database", r->path);
-	if (rc == SQLITE_CORRUPT)
-		return vf_error(err, VF_ERR_CORRUPT, "PredictDB file \"%s\" is corrupt: %s", r->path,
-						sqlite3_errmsg(r->db));
-	if (rc == SQLITE_NOMEM)
-		return vf_error(err, VF_ERR_NOMEM, "out of memory reading PredictDB file \"%s\"", r->path);
-	return vf_error(err, VF_ERR_IO, "could not %s in PredictDB file \"%s\": %s", what, r->path,
-					sqlite3_errmsg(r->db));
-}
-
-/* True when `table` exists as a real table (case-insensitive, as SQLite names are). */
-static int
-table_exists(Reader *r, const char *table, bool *exists, VfError *err)
-{
-	sqlite3_stmt *st;
-	int			rc;
-
-	*exists = false;
-	if (sqlite3_prepare_v2(r->db, "SELECT type FROM sqlite_master WHERE lower(name) = lower(?1)",
-						   -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(r, err, "read the schema");
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-	{
-		const char *t = (const char *) sqlite3_column_text(st, 0);
-		char		type[16];
-
-		snprintf(type, sizeof(type), "%s", t ? t : "");
-		if (strcmp(type, "table") != 0)
-		{
-			sqlite3_finalize(st);
-			return vf_error(err, VF_ERR_DATA, "\"%s\" in PredictDB file \"%s\" is a %s, not a table",
-							table, r->path, type);
-		}
-		*exists = true;
-	}
-	else if (rc != SQLITE_DONE)
-	{
-		sqlite3_finalize(st);
-		return sql_fail(r, err, "read the schema");
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
-/* Column names of a table, in order; index of each wanted name or -1. */
-static int
-find_columns(Reader *r, const char *table, const char *const *want, int n_want, int *idx,
-			 char *found, size_t found_size, VfError *err)
-{
-	char		q[128];
-	sqlite3_stmt *st;
-	int			col = 0,
-				rc;
-	size_t		flen = 0;
-
-	for (int i = 0; i < n_want; i++)
-		idx[i] = -1;
-	found[0] = '\0';
-	snprintf(q, sizeof(q), "PRAGMA table_info(\"%s\")", table);
-	if (sqlite3_prepare_v2(r->db, q, -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(r, err, "read the table columns");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-	{
-		const char *name = (const char *) sqlite3_column_text(st, 1);
-
-		if (name == NULL)
-			name = "";
-		for (int i = 0; i < n_want; i++)
-			if (idx[i] < 0 && strcasecmp(name, want[i]) == 0)
-				idx[i] = col;
-		if (flen + strlen(name) + 3 < found_size)
-			flen += (size_t) snprintf(found + flen, found_size - flen, "%s%s", flen ? ", " : "", name);
-		col++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(r, err, "read the table columns");
-	return 0;
-}
-
-/* Text of a column, NULL when SQL NULL; refuses over-long fields. */
-static const char *
-col_text(Reader *r, sqlite3_stmt *st, int col, size_t *len, VfError *err, bool *fail)
-{
-	const char *s;
-
-	*fail = false;
-	if (col < 0 || sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NULL;
-	s = (const char *) sqlite3_column_text(st, col);
-	*len = (size_t) sqlite3_column_bytes(st, col);
-	if (s == NULL)
-	{
-		*fail = true;
-		sql_fail(r, err, "read a value");
-		return NULL;
-	}
-	if (*len > MAX_FIELD_LEN || strlen(s) != *len)
-	{
-		*fail = true;
-		vf_error(err, VF_ERR_LIMIT, "a field in PredictDB file \"%s\" is longer than %d bytes or holds a NUL byte",
-				 r->path, MAX_FIELD_LEN);
-		return NULL;
-	}
-	return s;
-}
+	const char *gene,
+			   *rsid,
+			   *varid,
+			   *ref,
+			   *eff;
+	size_t		glen,
+				rlen,
+				vlen,
+				alen,
+				elen;
+} Fields;
 
 static const char *
 opt_string(const VfJson *options, const char *key)
@@ -395,18 +58,18 @@ opt_string(const VfJson *options, const char *key)
 }
 
 static int
-read_options(Reader *r, const VfJson *options, int *key_opt, VfError *err)
+read_options(Reader *rd, const VfJson *options, VfError *err)
 {
 	const char *k = opt_string(options, "variant_key");
 	const char *p = opt_string(options, "palindromic");
 
-	*key_opt = 0;
+	rd->key_opt = 0;
 	if (k == NULL || strcasecmp(k, "auto") == 0)
-		*key_opt = 0;
+		rd->key_opt = 0;
 	else if (strcasecmp(k, "varid") == 0)
-		*key_opt = VF_PDB_KEY_VARID;
+		rd->key_opt = VF_PDB_KEY_VARID;
 	else if (strcasecmp(k, "rsid") == 0)
-		*key_opt = VF_PDB_KEY_RSID;
+		rd->key_opt = VF_PDB_KEY_RSID;
 	else
 	{
 		vf_error(err, VF_ERR_INVALID, "invalid PredictDB option variant_key \"%s\"", k);
@@ -414,9 +77,9 @@ read_options(Reader *r, const VfJson *options, int *key_opt, VfError *err)
 		return -1;
 	}
 	if (p == NULL || strcasecmp(p, "keep") == 0)
-		r->skip_palindromic = false;
+		rd->r.skip_palindromic = false;
 	else if (strcasecmp(p, "skip") == 0)
-		r->skip_palindromic = true;
+		rd->r.skip_palindromic = true;
 	else
 	{
 		vf_error(err, VF_ERR_INVALID, "invalid PredictDB option palindromic \"%s\"", p);
@@ -431,28 +94,25 @@ enum
 	W_GENE, W_RSID, W_VARID, W_REF, W_EFF, W_WEIGHT, W_NCOL
 };
 
+/* The query over `weights`, columns by position: gene, rsid, varID, ref, eff, weight. */
 static int
-read_weights(Reader *r, int key_opt, VfError *err)
+weights_query(Reader *rd, sqlite3_stmt **st, bool *has_varid, VfError *err)
 {
 	static const char *const want[W_NCOL] = {"gene", "rsid", "varID", "ref_allele", "eff_allele", "weight"};
 	int			idx[W_NCOL];
 	char		found[512],
 				q[512];
 	bool		exists;
-	sqlite3_stmt *st;
-	int			rc;
-	int			varid_col = -1;
-	bool		decided = false;
 
-	if (table_exists(r, "weights", &exists, err) < 0)
+	if (vf_pdb_db_table_exists(&rd->db, "weights", &exists, err) < 0)
 		return -1;
 	if (!exists)
 	{
-		vf_error(err, VF_ERR_DATA, "PredictDB file \"%s\" has no table \"weights\"", r->path);
+		vf_error(err, VF_ERR_DATA, "PredictDB file \"%s\" has no table \"weights\"", rd->db.path);
 		vf_error_hint(err, "A PredictDB model has tables weights(rsid, gene, weight, ref_allele, eff_allele[, varID]) and extra(gene, genename, ...).");
 		return -1;
 	}
-	if (find_columns(r, "weights", want, W_NCOL, idx, found, sizeof(found), err) < 0)
+	if (vf_pdb_db_columns(&rd->db, "weights", want, W_NCOL, idx, found, sizeof(found), err) < 0)
 		return -1;
 	for (int i = 0; i < W_NCOL; i++)
 	{
@@ -461,327 +121,298 @@ read_weights(Reader *r, int key_opt, VfError *err)
 		if (i == W_RSID && idx[W_VARID] >= 0)
 			continue;			/* newer files may rely on varID alone */
 		vf_error(err, VF_ERR_DATA, "table \"weights\" in PredictDB file \"%s\" has no column \"%s\"",
-				 r->path, want[i]);
+				 rd->db.path, want[i]);
 		vf_error_detail(err, "Its columns are: %s.", found);
 		return -1;
 	}
-	if (key_opt == VF_PDB_KEY_RSID && idx[W_RSID] < 0)
+	if (rd->key_opt == VF_PDB_KEY_RSID && idx[W_RSID] < 0)
 		return vf_error(err, VF_ERR_INVALID, "variant_key \"rsid\" asked, but table \"weights\" in \"%s\" has no rsid column",
-						r->path);
-
-	/* Columns by position in the select list: gene, rsid, varID, ref, eff, weight. */
+						rd->db.path);
+	*has_varid = idx[W_VARID] >= 0;
 	snprintf(q, sizeof(q), "SELECT %s, %s, %s, %s, %s, %s FROM \"weights\"",
 			 "\"gene\"", idx[W_RSID] >= 0 ? "\"rsid\"" : "NULL",
 			 idx[W_VARID] >= 0 ? "\"varID\"" : "NULL", "\"ref_allele\"", "\"eff_allele\"", "\"weight\"");
-	if (sqlite3_prepare_v2(r->db, q, -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(r, err, "read table weights");
+	if (sqlite3_prepare_v2(rd->db.db, q, -1, st, NULL) != SQLITE_OK)
+		return vf_pdb_db_fail(&rd->db, err, "read table weights");
+	return 0;
+}
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+static int
+read_fields(Reader *rd, sqlite3_stmt *st, Fields *f, VfError *err)
+{
+	bool		fail;
+
+	memset(f, 0, sizeof(*f));
+	if ((f->gene = vf_pdb_db_text(&rd->db, st, 0, &f->glen, err, &fail), fail) ||
+		(f->rsid = vf_pdb_db_text(&rd->db, st, 1, &f->rlen, err, &fail), fail) ||
+		(f->varid = vf_pdb_db_text(&rd->db, st, 2, &f->vlen, err, &fail), fail) ||
+		(f->ref = vf_pdb_db_text(&rd->db, st, 3, &f->alen, err, &fail), fail) ||
+		(f->eff = vf_pdb_db_text(&rd->db, st, 4, &f->elen, err, &fail), fail))
+		return -1;
+	if (f->gene == NULL || f->glen == 0)
+		return vf_error(err, VF_ERR_DATA, "a row of table \"weights\" in PredictDB file \"%s\" has no gene (variant \"%s\")",
+						rd->db.path, f->rsid ? f->rsid : f->varid ? f->varid : "");
+	return 0;
+}
+
+static const char *
+variant_name(const Fields *f)
+{
+	return f->rsid ? f->rsid : f->varid ? f->varid : "";
+}
+
+/* The weight: 1 when NULL (a documented skip); anything else must be a finite number. */
+static int
+read_weight(Reader *rd, sqlite3_stmt *st, const Fields *f, double *w, VfError *err)
+{
+	switch (sqlite3_column_type(st, 5))
 	{
-		size_t		glen = 0,
-					rlen = 0,
-					vlen = 0,
-					alen = 0,
-					elen = 0;
-		bool		fail;
-		const char *gene,
-				   *rsid,
-				   *varid,
-				   *ref,
-				   *eff;
-		char		refb[MAX_FIELD_LEN + 1],
-					effb[MAX_FIELD_LEN + 1];
-		double		w;
-		Row			row;
+		case SQLITE_NULL:
+			return 1;
+		case SQLITE_INTEGER:
+		case SQLITE_FLOAT:
+			*w = sqlite3_column_double(st, 5);
+			break;
+		default:
+			{
+				size_t		tl;
+				bool		fail;
+				const char *t = vf_pdb_db_text(&rd->db, st, 5, &tl, err, &fail);
+				char	   *end = NULL;
 
-		memset(&row, 0, sizeof(row));
-		gene = col_text(r, st, 0, &glen, err, &fail);
-		if (fail)
-			goto fail;
-		rsid = col_text(r, st, 1, &rlen, err, &fail);
-		if (fail)
-			goto fail;
-		varid = col_text(r, st, 2, &vlen, err, &fail);
-		if (fail)
-			goto fail;
-		ref = col_text(r, st, 3, &alen, err, &fail);
-		if (fail)
-			goto fail;
-		eff = col_text(r, st, 4, &elen, err, &fail);
-		if (fail)
-			goto fail;
-		if (gene == NULL || glen == 0)
-		{
-			vf_error(err, VF_ERR_DATA, "a row of table \"weights\" in PredictDB file \"%s\" has no gene (variant \"%s\")",
-					 r->path, rsid ? rsid : varid ? varid : "");
-			goto fail;
-		}
-
-		/* The weight: NULL is a documented skip; anything else must be a finite number. */
-		switch (sqlite3_column_type(st, 5))
-		{
-			case SQLITE_NULL:
-				r->n_null_weight++;
-				continue;
-			case SQLITE_INTEGER:
-			case SQLITE_FLOAT:
-				w = sqlite3_column_double(st, 5);
-				break;
-			default:
-				{
-					size_t		tl;
-					const char *t = col_text(r, st, 5, &tl, err, &fail);
-					char	   *end;
-
-					if (fail)
-						goto fail;
-					errno = 0;
-					w = t ? strtod(t, &end) : NAN;
-					if (t == NULL || end == t || errno != 0)
-					{
-						vf_error(err, VF_ERR_DATA, "non-numeric weight \"%s\" for gene \"%s\", variant \"%s\" in PredictDB file \"%s\"",
-								 t ? t : "", gene, rsid ? rsid : varid ? varid : "", r->path);
-						goto fail;
-					}
+				if (fail)
+					return -1;
+				errno = 0;
+				*w = t ? strtod(t, &end) : NAN;
+				if (t != NULL && end != t && errno == 0)
 					while (isspace((unsigned char) *end))
 						end++;
-					if (*end)
-					{
-						vf_error(err, VF_ERR_DATA, "non-numeric weight \"%s\" for gene \"%s\", variant \"%s\" in PredictDB file \"%s\"",
-								 t, gene, rsid ? rsid : varid ? varid : "", r->path);
-						goto fail;
-					}
-				}
-		}
-		if (!isfinite(w))
-		{
-			vf_error(err, VF_ERR_DATA, "weight %g for gene \"%s\", variant \"%s\" in PredictDB file \"%s\" is not finite",
-					 w, gene, rsid ? rsid : varid ? varid : "", r->path);
-			goto fail;
-		}
-
-		/* Alleles: a documented skip (counted) when not bases; PrediXcan cannot match them. */
-		if (ref == NULL || eff == NULL)
-		{
-			r->n_bad_allele++;
-			continue;
-		}
-		memcpy(refb, ref, alen + 1);
-		memcpy(effb, eff, elen + 1);
-		if (!allele_ok(refb) || !allele_ok(effb))
-		{
-			r->n_bad_allele++;
-			continue;
-		}
-
-		/* The key, decided from the first row unless an option says. */
-		if (!decided)
-		{
-			char		vb[MAX_FIELD_LEN + 1];
-			char		c[64];
-			char	   *a1,
-					   *a2;
-			int64_t		p;
-
-			if (key_opt == VF_PDB_KEY_RSID)
-				r->key = VF_PDB_KEY_RSID;
-			else if (varid && parse_varid(varid, vb, sizeof(vb), c, &p, &a1, &a2))
-			{
-				r->key = VF_PDB_KEY_VARID;
-				varid_col = 2;
+				if (t == NULL || end == t || errno != 0 || *end)
+					return vf_error(err, VF_ERR_DATA, "non-numeric weight \"%s\" for gene \"%s\", variant \"%s\" in PredictDB file \"%s\"",
+									t ? t : "", f->gene, variant_name(f), rd->db.path);
 			}
-			else if (rsid && parse_varid(rsid, vb, sizeof(vb), c, &p, &a1, &a2))
-			{
-				r->key = VF_PDB_KEY_VARID;	/* e.g. GTEx v8 MASHR: varIDs in the rsid column */
-				varid_col = 1;
-			}
-			else if (key_opt == VF_PDB_KEY_VARID)
-			{
-				vf_error(err, VF_ERR_DATA, "variant_key \"varID\" asked, but \"%s\" in PredictDB file \"%s\" is not a varID",
-						 varid ? varid : rsid ? rsid : "", r->path);
-				vf_error_hint(err, "A varID looks like chr1_1234_C_T_b38.");
-				goto fail;
-			}
-			else
-				r->key = VF_PDB_KEY_RSID;
-			decided = true;
-		}
-
-		if (r->key == VF_PDB_KEY_VARID)
-		{
-			const char *v = varid_col == 2 ? varid : rsid;
-			char		vb[MAX_FIELD_LEN + 1];
-			char		c[64];
-			char	   *a1,
-					   *a2;
-			int64_t		p,
-						o;
-
-			if (v == NULL || !parse_varid(v, vb, sizeof(vb), c, &p, &a1, &a2))
-			{
-				vf_error(err, VF_ERR_DATA, "variant \"%s\" of gene \"%s\" in PredictDB file \"%s\" is not a varID",
-						 v ? v : "", gene, r->path);
-				vf_error_hint(err, "A varID looks like chr1_1234_C_T_b38; use {\"variant_key\": \"rsid\"} to match by rsID.");
-				goto fail;
-			}
-			row.pos = p;
-			if ((o = pool_intern(&r->pool, c, strlen(c), err)) < 0)
-				goto fail;
-			row.chrom = (uint32_t) o;
-			if ((o = pool_intern(&r->pool, a1, strlen(a1), err)) < 0)
-				goto fail;
-			row.vref = (uint32_t) o;
-			if ((o = pool_intern(&r->pool, a2, strlen(a2), err)) < 0)
-				goto fail;
-			row.valt = (uint32_t) o;
-		}
-		else if (rsid == NULL || rlen == 0)
-		{
-			vf_error(err, VF_ERR_DATA, "a row of gene \"%s\" in PredictDB file \"%s\" has no rsid", gene, r->path);
-			goto fail;
-		}
-
-		{
-			int64_t		o;
-
-			if ((o = pool_intern(&r->pool, gene, glen, err)) < 0)
-				goto fail;
-			row.gene = (uint32_t) o;
-			if ((o = rsid ? pool_intern(&r->pool, rsid, rlen, err) : 0) < 0)
-				goto fail;
-			row.rsid = (uint32_t) o;
-			if ((o = varid ? pool_intern(&r->pool, varid, vlen, err) : 0) < 0)
-				goto fail;
-			row.varid = (uint32_t) o;
-			if ((o = pool_intern(&r->pool, refb, alen, err)) < 0)
-				goto fail;
-			row.ref = (uint32_t) o;
-			if ((o = pool_intern(&r->pool, effb, elen, err)) < 0)
-				goto fail;
-			row.eff = (uint32_t) o;
-		}
-		row.weight = w;
-		if (r->n_row == r->cap_row)
-		{
-			size_t		cap = r->cap_row ? r->cap_row * 2 : 1024;
-			Row		   *nr;
-
-			if (r->n_row >= MAX_ROWS)
-			{
-				vf_error(err, VF_ERR_LIMIT, "PredictDB file \"%s\" has more than %u weight rows", r->path, MAX_ROWS);
-				goto fail;
-			}
-			nr = realloc(r->rows, cap * sizeof(Row));
-			if (!nr)
-			{
-				vf_error(err, VF_ERR_NOMEM, "out of memory reading PredictDB file \"%s\"", r->path);
-				goto fail;
-			}
-			r->rows = nr;
-			r->cap_row = cap;
-		}
-		r->rows[r->n_row++] = row;
 	}
-	if (rc != SQLITE_DONE)
-	{
-		sql_fail(r, err, "read table weights");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	if (!decided)
-		r->key = key_opt ? (VfPdbKey) key_opt : (idx[W_VARID] >= 0 ? VF_PDB_KEY_VARID : VF_PDB_KEY_RSID);
-	return 0;
-fail:
-	sqlite3_finalize(st);
-	return -1;
-}
-
-/* qsort has no context argument: the pool being sorted against. */
-static const Pool *sort_pool;
-static VfPdbKey sort_key;
-
-static int
-cmp_variant(const void *a, const void *b)
-{
-	const Row  *x = a,
-			   *y = b;
-	int			c;
-
-	if (sort_key == VF_PDB_KEY_VARID)
-	{
-		if ((c = strcmp(PSTR(sort_pool, x->chrom), PSTR(sort_pool, y->chrom))) != 0)
-			return c;
-		if (x->pos != y->pos)
-			return x->pos < y->pos ? -1 : 1;
-	}
-	else if ((c = strcmp(PSTR(sort_pool, x->rsid), PSTR(sort_pool, y->rsid))) != 0)
-		return c;
-	if ((c = strcmp(PSTR(sort_pool, x->ref), PSTR(sort_pool, y->ref))) != 0)
-		return c;
-	return strcmp(PSTR(sort_pool, x->eff), PSTR(sort_pool, y->eff));
-}
-
-static bool
-same_key(const Reader *r, const Row *x, const Row *y)
-{
-	if (r->key == VF_PDB_KEY_VARID)
-		return x->chrom == y->chrom && x->pos == y->pos;	/* interned: offsets compare */
-	return x->rsid == y->rsid;
-}
-
-static int
-cmp_gene_variant(const void *a, const void *b)
-{
-	const Row  *x = a,
-			   *y = b;
-	int			c = strcmp(PSTR(sort_pool, x->gene), PSTR(sort_pool, y->gene));
-
-	if (c)
-		return c;
-	if (x->variant != y->variant)
-		return x->variant < y->variant ? -1 : 1;
+	if (!isfinite(*w))
+		return vf_error(err, VF_ERR_DATA, "weight %g for gene \"%s\", variant \"%s\" in PredictDB file \"%s\" is not finite",
+						*w, f->gene, variant_name(f), rd->db.path);
 	return 0;
 }
 
-static size_t
-align64(size_t n)
+/* The key, decided from the first row unless an option says. */
+static int
+decide_key(Reader *rd, const Fields *f, VfError *err)
 {
-	return (n + 63) & ~(size_t) 63;
+	char		vb[MAX_FIELD_LEN + 1];
+	char		c[64];
+	char	   *a1,
+			   *a2;
+	int64_t		p;
+
+	if (rd->key_opt == VF_PDB_KEY_RSID)
+		rd->r.key = VF_PDB_KEY_RSID;
+	else if (f->varid && vf_varid_parse(f->varid, vb, sizeof(vb), c, &p, &a1, &a2))
+	{
+		rd->r.key = VF_PDB_KEY_VARID;
+		rd->varid_col = 2;
+	}
+	else if (f->rsid && vf_varid_parse(f->rsid, vb, sizeof(vb), c, &p, &a1, &a2))
+	{
+		rd->r.key = VF_PDB_KEY_VARID;	/* e.g. GTEx v8 MASHR: varIDs in the rsid column */
+		rd->varid_col = 1;
+	}
+	else if (rd->key_opt == VF_PDB_KEY_VARID)
+	{
+		vf_error(err, VF_ERR_DATA, "variant_key \"varID\" asked, but \"%s\" in PredictDB file \"%s\" is not a varID",
+				 f->varid ? f->varid : f->rsid ? f->rsid : "", rd->db.path);
+		vf_error_hint(err, "A varID looks like chr1_1234_C_T_b38.");
+		return -1;
+	}
+	else
+		rd->r.key = VF_PDB_KEY_RSID;
+	rd->decided = true;
+	return 0;
 }
 
-static uint32_t
-slots_for(size_t n)
+static int
+intern(Reader *rd, const char *s, size_t len, uint32_t *out, VfError *err)
 {
-	uint32_t	s = 16;
+	int64_t		o = s ? vf_string_pool_intern(&rd->r.pool, s, len, err) : 0;
 
-	while (s < n * 2)
-		s *= 2;
-	return s;
+	if (o < 0)
+		return -1;
+	*out = (uint32_t) o;
+	return 0;
 }
 
-typedef struct ExtraRow
+/* With varID keys: the row's chromosome, position and the varID's own alleles. */
+static int
+row_varid(Reader *rd, const Fields *f, VfPdbRow *row, VfError *err)
 {
-	bool		seen;
-	uint32_t	name;
-	int32_t		n_snps;
-	double		r2,
-				pval,
-				qval;
-} ExtraRow;
+	const char *v = rd->varid_col == 2 ? f->varid : f->rsid;
+	char		vb[MAX_FIELD_LEN + 1];
+	char		c[64];
+	char	   *a1,
+			   *a2;
+
+	if (v == NULL || !vf_varid_parse(v, vb, sizeof(vb), c, &row->pos, &a1, &a2))
+	{
+		vf_error(err, VF_ERR_DATA, "variant \"%s\" of gene \"%s\" in PredictDB file \"%s\" is not a varID",
+				 v ? v : "", f->gene, rd->db.path);
+		vf_error_hint(err, "A varID looks like chr1_1234_C_T_b38; use {\"variant_key\": \"rsid\"} to match by rsID.");
+		return -1;
+	}
+	if (intern(rd, c, strlen(c), &row->chrom, err) < 0 ||
+		intern(rd, a1, strlen(a1), &row->vref, err) < 0 ||
+		intern(rd, a2, strlen(a2), &row->valt, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+push_row(Reader *rd, const VfPdbRow *row, VfError *err)
+{
+	VfPdbRows  *r = &rd->r;
+
+	if (r->n_row == r->cap_row)
+	{
+		size_t		cap = r->cap_row ? r->cap_row * 2 : 1024;
+		VfPdbRow   *nr;
+
+		if (r->n_row >= MAX_ROWS)
+			return vf_error(err, VF_ERR_LIMIT, "PredictDB file \"%s\" has more than %u weight rows", rd->db.path, MAX_ROWS);
+		nr = realloc(r->rows, cap * sizeof(VfPdbRow));
+		if (!nr)
+			return vf_error(err, VF_ERR_NOMEM, "out of memory reading PredictDB file \"%s\"", rd->db.path);
+		r->rows = nr;
+		r->cap_row = cap;
+	}
+	r->rows[r->n_row++] = *row;
+	return 0;
+}
+
+/* One row of `weights`: kept, skipped (counted) or an error. */
+static int
+read_row(void *arg, sqlite3_stmt *st, VfError *err)
+{
+	Reader	   *rd = arg;
+	Fields		f;
+	char		refb[MAX_FIELD_LEN + 1],
+				effb[MAX_FIELD_LEN + 1];
+	VfPdbRow	row;
+	int			rc;
+
+	memset(&row, 0, sizeof(row));
+	if (read_fields(rd, st, &f, err) < 0)
+		return -1;
+	if ((rc = read_weight(rd, st, &f, &row.weight, err)) != 0)
+	{
+		if (rc > 0)
+			rd->r.n_null_weight++;
+		return rc < 0 ? -1 : 0;
+	}
+	/* Alleles: a documented skip (counted) when not bases; PrediXcan cannot match them. */
+	if (f.ref == NULL || f.eff == NULL)
+	{
+		rd->r.n_bad_allele++;
+		return 0;
+	}
+	memcpy(refb, f.ref, f.alen + 1);
+	memcpy(effb, f.eff, f.elen + 1);
+	if (!vf_varid_allele_ok(refb) || !vf_varid_allele_ok(effb))
+	{
+		rd->r.n_bad_allele++;
+		return 0;
+	}
+	if (!rd->decided && decide_key(rd, &f, err) < 0)
+		return -1;
+	if (rd->r.key == VF_PDB_KEY_VARID)
+	{
+		if (row_varid(rd, &f, &row, err) < 0)
+			return -1;
+	}
+	else if (f.rsid == NULL || f.rlen == 0)
+		return vf_error(err, VF_ERR_DATA, "a row of gene \"%s\" in PredictDB file \"%s\" has no rsid", f.gene, rd->db.path);
+	if (intern(rd, f.gene, f.glen, &row.gene, err) < 0 ||
+		intern(rd, f.rsid, f.rlen, &row.rsid, err) < 0 ||
+		intern(rd, f.varid, f.vlen, &row.varid, err) < 0 ||
+		intern(rd, refb, f.alen, &row.ref, err) < 0 ||
+		intern(rd, effb, f.elen, &row.eff, err) < 0)
+		return -1;
+	return push_row(rd, &row, err);
+}
+
+static int
+read_weights(Reader *rd, VfError *err)
+{
+	sqlite3_stmt *st;
+	bool		has_varid = false;
+
+	if (weights_query(rd, &st, &has_varid, err) < 0 ||
+		vf_pdb_db_each_row(&rd->db, st, "read table weights", read_row, rd, err) < 0)
+		return -1;
+	if (!rd->decided)
+		rd->r.key = rd->key_opt ? (VfPdbKey) rd->key_opt : (has_varid ? VF_PDB_KEY_VARID : VF_PDB_KEY_RSID);
+	return 0;
+}
 
 enum
 {
 	X_GENE, X_NAME, X_NSNPS, X_R2, X_PVAL, X_QVAL, X_NCOL
 };
 
-static double
-col_double(sqlite3_stmt *st, int col)
+/* The gene of the image with exactly this id, through the image's exact-id hash; -1: none. */
+static int64_t
+image_gene(const Reader *rd, const char *img, const char *gene)
 {
-	int			t = sqlite3_column_type(st, col);
+	const VfPdbHeader *h = (const VfPdbHeader *) img;
+	const uint32_t *tab = VF_PDB_TABLE(img, h->off_gene_hash);
+	const VfPdbGene *genes = (const VfPdbGene *) (img + h->off_gene);
+	uint32_t	mask = h->gene_slots - 1;
 
-	if (t == SQLITE_INTEGER || t == SQLITE_FLOAT)
-		return sqlite3_column_double(st, col);
-	return NAN;					/* NULL, 'NA' text: absent */
+	for (uint32_t j = vf_pdb_hash(gene, 0) & mask; tab[j]; j = (j + 1) & mask)
+		if (strcmp(VF_POOL_STR(&rd->r.pool, genes[tab[j] - 1].id), gene) == 0)
+			return tab[j] - 1;
+	return -1;
+}
+
+/* Where `extra` rows go: the image being built (for its gene hash) and one entry per gene. */
+typedef struct ExtraTarget
+{
+	Reader	   *rd;
+	const char *img;
+	VfPdbExtra *extra;
+} ExtraTarget;
+
+/* A gene's `extra` row, the first one for the gene only. */
+static int
+read_extra_row(void *arg, sqlite3_stmt *st, VfError *err)
+{
+	ExtraTarget *t = arg;
+	Reader	   *rd = t->rd;
+	VfPdbExtra *extra = t->extra;
+	size_t		len = 0;
+	bool		fail;
+	const char *gene = vf_pdb_db_text(&rd->db, st, 0, &len, err, &fail);
+	const char *name;
+	int64_t		g;
+	VfPdbExtra *x;
+
+	if (fail)
+		return -1;
+	if (gene == NULL || (g = image_gene(rd, t->img, gene)) < 0 || extra[g].seen)
+		return 0;
+	x = &extra[g];
+	name = vf_pdb_db_text(&rd->db, st, 1, &len, err, &fail);
+	if (fail || intern(rd, name, len, &x->name, err) < 0)
+		return -1;
+	x->seen = true;
+	x->n_snps = sqlite3_column_type(st, 2) == SQLITE_INTEGER ||
+		sqlite3_column_type(st, 2) == SQLITE_FLOAT ?
+		(int32_t) sqlite3_column_int(st, 2) : -1;
+	x->r2 = vf_pdb_db_double(st, 3);
+	x->pval = vf_pdb_db_double(st, 4);
+	x->qval = vf_pdb_db_double(st, 5);
+	return 0;
 }
 
 /*
@@ -789,7 +420,7 @@ col_double(sqlite3_stmt *st, int col)
  * kept; genes are looked up through the image's own exact-id hash.
  */
 static int
-read_extra(Reader *r, char *img, ExtraRow *extra, bool *have_extra, VfError *err)
+read_extra(Reader *rd, const char *img, VfPdbExtra *extra, bool *have_extra, VfError *err)
 {
 	static const char *const want[X_NCOL] = {"gene", "genename", "n.snps.in.model", "pred.perf.R2",
 	"pred.perf.pval", "pred.perf.qval"};
@@ -798,19 +429,18 @@ read_extra(Reader *r, char *img, ExtraRow *extra, bool *have_extra, VfError *err
 				q[512];
 	bool		exists;
 	sqlite3_stmt *st;
-	int			rc;
-	const VfPdbHeader *h = (const VfPdbHeader *) img;
+	ExtraTarget target = {rd, img, extra};
 
 	*have_extra = false;
-	if (table_exists(r, "extra", &exists, err) < 0)
+	if (vf_pdb_db_table_exists(&rd->db, "extra", &exists, err) < 0)
 		return -1;
 	if (!exists)
 		return 0;
-	if (find_columns(r, "extra", want, X_NCOL, idx, found, sizeof(found), err) < 0)
+	if (vf_pdb_db_columns(&rd->db, "extra", want, X_NCOL, idx, found, sizeof(found), err) < 0)
 		return -1;
 	if (idx[X_GENE] < 0)
 	{
-		vf_error(err, VF_ERR_DATA, "table \"extra\" in PredictDB file \"%s\" has no column \"gene\"", r->path);
+		vf_error(err, VF_ERR_DATA, "table \"extra\" in PredictDB file \"%s\" has no column \"gene\"", rd->db.path);
 		vf_error_detail(err, "Its columns are: %s.", found);
 		return -1;
 	}
@@ -821,460 +451,51 @@ read_extra(Reader *r, char *img, ExtraRow *extra, bool *have_extra, VfError *err
 			 idx[X_R2] >= 0 ? "\"pred.perf.R2\"" : "NULL",
 			 idx[X_PVAL] >= 0 ? "\"pred.perf.pval\"" : "NULL",
 			 idx[X_QVAL] >= 0 ? "\"pred.perf.qval\"" : "NULL");
-	if (sqlite3_prepare_v2(r->db, q, -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(r, err, "read table extra");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-	{
-		size_t		len = 0;
-		bool		fail;
-		const char *gene = col_text(r, st, 0, &len, err, &fail);
-		const uint32_t *tab = VF_PDB_TABLE(img, h->off_gene_hash);
-		const VfPdbGene *genes = (const VfPdbGene *) (img + h->off_gene);
-		uint32_t	mask = h->gene_slots - 1;
-
-		if (fail)
-			goto fail;
-		if (gene == NULL)
-			continue;
-		for (uint32_t j = vf_pdb_hash(gene, 0) & mask; tab[j]; j = (j + 1) & mask)
-		{
-			uint32_t	g = tab[j] - 1;
-
-			if (strcmp(PSTR(&r->pool, genes[g].id), gene) != 0)
-				continue;
-			if (!extra[g].seen)
-			{
-				const char *name = col_text(r, st, 1, &len, err, &fail);
-				int64_t		o;
-
-				if (fail)
-					goto fail;
-				if ((o = name ? pool_intern(&r->pool, name, len, err) : 0) < 0)
-					goto fail;
-				extra[g].seen = true;
-				extra[g].name = (uint32_t) o;
-				extra[g].n_snps = sqlite3_column_type(st, 2) == SQLITE_INTEGER ||
-					sqlite3_column_type(st, 2) == SQLITE_FLOAT ?
-					(int32_t) sqlite3_column_int(st, 2) : -1;
-				extra[g].r2 = col_double(st, 3);
-				extra[g].pval = col_double(st, 4);
-				extra[g].qval = col_double(st, 5);
-			}
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-	{
-		sql_fail(r, err, "read table extra");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	return 0;
-fail:
-	sqlite3_finalize(st);
-	return -1;
+	if (sqlite3_prepare_v2(rd->db.db, q, -1, &st, NULL) != SQLITE_OK)
+		return vf_pdb_db_fail(&rd->db, err, "read table extra");
+	return vf_pdb_db_each_row(&rd->db, st, "read table extra", read_extra_row, &target, err);
 }
 
-static void
-hash_insert(uint32_t *tab, uint32_t slots, uint64_t h, uint32_t value)
-{
-	uint32_t	j = h & (slots - 1);
-
-	while (tab[j])
-		j = (j + 1) & (slots - 1);
-	tab[j] = value;
-}
-
+/* The image from the rows read: laid out, then `extra` written in. */
 static int
-build_image(Reader *r, void **image, size_t *size, size_t max_bytes, VfError *err)
+build_image(Reader *rd, void **image, size_t *size, size_t max_bytes, VfError *err)
 {
-	size_t		n_gene = 0,
-				n_variant = 0,
-				n_weight = 0;
-	size_t		off_gene,
-				off_weight,
-				off_variant,
-				off_gene_hash,
-				off_base_hash,
-				off_var_hash,
-				off_strings,
-				total;
-	uint32_t	gene_slots,
-				var_slots;
-	char	   *img;
-	VfPdbHeader *h;
-	VfPdbGene  *genes;
-	VfPdbWeight *weights;
-	VfPdbVariant *vars;
-	ExtraRow   *extra = NULL;
+	VfPdbLayout l;
+	VfPdbExtra *extra;
 	bool		have_extra;
+	int			rc = -1;
 
-	if (r->n_row == 0)
-	{
-		vf_error(err, VF_ERR_DATA, "PredictDB file \"%s\" has no usable weights", r->path);
-		vf_error_detail(err, "%u rows had a NULL weight, %u alleles that are not bases.",
-						r->n_null_weight, r->n_bad_allele);
+	if (vf_pdb_layout_build(&rd->r, max_bytes, &l, err) < 0)
 		return -1;
-	}
-
-	/* Distinct variants, in key order so that equal keys form runs. */
-	sort_pool = &r->pool;
-	sort_key = r->key;
-	qsort(r->rows, r->n_row, sizeof(Row), cmp_variant);
-	for (size_t i = 0; i < r->n_row; i++)
-	{
-		if (i > 0 && cmp_variant(&r->rows[i - 1], &r->rows[i]) == 0)
-			r->rows[i].variant = r->rows[i - 1].variant;
-		else
-			r->rows[i].variant = (uint32_t) n_variant++;
-	}
-	/* remember one row per variant before re-sorting by gene */
-	Row		   *vrow = malloc(n_variant * sizeof(Row));
-
-	if (!vrow)
-		return vf_error(err, VF_ERR_NOMEM, "out of memory reading PredictDB file \"%s\"", r->path);
-	for (size_t i = 0; i < r->n_row; i++)
-		vrow[r->rows[i].variant] = r->rows[i];
-
-	/* Weights by gene; a repeated (gene, variant) is skipped if identical, else refused. */
-	qsort(r->rows, r->n_row, sizeof(Row), cmp_gene_variant);
-	for (size_t i = 0; i < r->n_row; i++)
-	{
-		if (i > 0 && r->rows[i].gene == r->rows[i - 1].gene &&
-			r->rows[i].variant == r->rows[i - 1].variant)
-		{
-			if (r->rows[i].weight != r->rows[i - 1].weight)
-			{
-				const Row  *x = &r->rows[i];
-
-				vf_error(err, VF_ERR_DATA, "gene \"%s\" has variant \"%s\" (%s/%s) twice with different weights (%.17g, %.17g) in PredictDB file \"%s\"",
-						 PSTR(&r->pool, x->gene), PSTR(&r->pool, x->varid ? x->varid : x->rsid),
-						 PSTR(&r->pool, x->ref), PSTR(&r->pool, x->eff),
-						 r->rows[i - 1].weight, x->weight, r->path);
-				free(vrow);
-				return -1;
-			}
-			r->n_duplicate++;
-			r->rows[i].variant = UINT32_MAX;	/* dropped below */
-			continue;
-		}
-		if (i == 0 || r->rows[i].gene != r->rows[i - 1].gene)
-			n_gene++;
-		n_weight++;
-	}
-	if (n_gene > UINT32_MAX / 4)
-	{
-		free(vrow);
-		return vf_error(err, VF_ERR_LIMIT, "too many genes in PredictDB file \"%s\"", r->path);
-	}
-
-	gene_slots = slots_for(n_gene);
-	var_slots = r->key == VF_PDB_KEY_RSID ? slots_for(n_variant) : 1;
-	off_gene = align64(sizeof(VfPdbHeader));
-	off_weight = align64(off_gene + n_gene * sizeof(VfPdbGene));
-	off_variant = align64(off_weight + n_weight * sizeof(VfPdbWeight));
-	off_gene_hash = align64(off_variant + n_variant * sizeof(VfPdbVariant));
-	off_base_hash = align64(off_gene_hash + (size_t) gene_slots * 4);
-	off_var_hash = align64(off_base_hash + (size_t) gene_slots * 4);
-	off_strings = align64(off_var_hash + (size_t) var_slots * 4);
-	total = align64(off_strings + r->pool.len + 1);	/* +1: room for the empty string */
-	if (max_bytes && total > max_bytes)
-	{
-		free(vrow);
-		vf_error(err, VF_ERR_LIMIT, "PredictDB model \"%s\" needs %zu bytes, more than the limit of %zu",
-				 r->path, total, max_bytes);
-		return -1;
-	}
-	img = calloc(1, total);
-	extra = calloc(n_gene ? n_gene : 1, sizeof(ExtraRow));
-	if (!img || !extra)
-	{
-		free(img);
-		free(extra);
-		free(vrow);
-		return vf_error(err, VF_ERR_NOMEM, "out of memory building PredictDB model from \"%s\"", r->path);
-	}
-	h = (VfPdbHeader *) img;
-	memcpy(h->magic, VF_PDB_MAGIC, sizeof(h->magic));
-	h->key = r->key;
-	h->skip_palindromic = r->skip_palindromic;
-	h->n_gene = (uint32_t) n_gene;
-	h->n_weight = (uint32_t) n_weight;
-	h->n_variant = (uint32_t) n_variant;
-	h->gene_slots = gene_slots;
-	h->var_slots = var_slots;
-	h->n_null_weight = r->n_null_weight;
-	h->n_bad_allele = r->n_bad_allele;
-	h->n_duplicate = r->n_duplicate;
-	h->off_gene = off_gene;
-	h->off_weight = off_weight;
-	h->off_variant = off_variant;
-	h->off_gene_hash = off_gene_hash;
-	h->off_base_hash = off_base_hash;
-	h->off_var_hash = off_var_hash;
-	h->off_strings = off_strings;
-	h->size_strings = r->pool.len;
-	h->total_size = total;
-	memcpy(img + off_strings, r->pool.buf, r->pool.len);
-
-	genes = (VfPdbGene *) (img + off_gene);
-	weights = (VfPdbWeight *) (img + off_weight);
-	vars = (VfPdbVariant *) (img + off_variant);
-
-	/* variants and their key hash */
-	{
-		uint32_t   *vtab = (uint32_t *) (img + off_var_hash);
-
-		for (size_t v = 0; v < n_variant; v++)
-		{
-			const Row  *x = &vrow[v];
-			VfPdbVariant *d = &vars[v];
-
-			d->pos = x->pos;
-			d->chrom = x->chrom;
-			d->rsid = x->rsid;
-			d->varid = x->varid;
-			d->ref = x->ref;
-			d->eff = x->eff;
-			if (v == 0 || !same_key(r, &vrow[v - 1], x))
-			{
-				size_t		e = v + 1;
-
-				while (e < n_variant && same_key(r, &vrow[e], x))
-					e++;
-				d->run = (uint32_t) (e - v);
-				/* varID keys are found by merging positions; rsIDs need the hash */
-				if (r->key == VF_PDB_KEY_RSID)
-					hash_insert(vtab, var_slots, vf_pdb_hash(PSTR(&r->pool, x->rsid), 0), (uint32_t) v + 1);
-			}
-			if (r->key == VF_PDB_KEY_VARID)
-			{
-				const char *a = PSTR(&r->pool, x->vref),
-						   *b = PSTR(&r->pool, x->valt);
-				VfPdbMatch	m = vf_pdb_match_alleles(a, b, PSTR(&r->pool, x->ref), PSTR(&r->pool, x->eff));
-				char		rc[MAX_FIELD_LEN + 1];
-
-				/* palindromic: the reverse complement of REF is ALT */
-				if (r->skip_palindromic && strlen(a) == strlen(b) && strlen(a) <= MAX_FIELD_LEN)
-				{
-					size_t		n = strlen(a);
-					static const char comp[] = {['A'] = 'T',['C'] = 'G',['G'] = 'C',['T'] = 'A'};
-
-					for (size_t i = 0; i < n; i++)
-						rc[i] = comp[(unsigned char) a[n - 1 - i]];
-					rc[n] = '\0';
-					if (strcmp(rc, b) == 0)
-						m = VF_PDB_MATCH_NONE;
-				}
-				d->homref_match = (uint8_t) m;
-				d->homref_dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0f : 0.0f;
-			}
-		}
-	}
-
-	/* genes, weights and the two gene hashes */
-	{
-		uint32_t   *gtab = (uint32_t *) (img + off_gene_hash);
-		size_t		g = 0,
-					w = 0;
-
-		for (size_t i = 0; i < r->n_row; i++)
-		{
-			const Row  *x = &r->rows[i];
-
-			if (x->variant == UINT32_MAX)
-				continue;
-			if (w == 0 || x->gene != genes[g - 1].id)
-			{
-				VfPdbGene  *d = &genes[g++];
-				const char *id = PSTR(&r->pool, x->gene);
-
-				d->id = x->gene;
-				d->first_weight = (uint32_t) w;
-				d->n_snps_in_model = -1;
-				d->r2 = d->pval = d->qval = NAN;
-				hash_insert(gtab, gene_slots, vf_pdb_hash(id, 0), (uint32_t) g);
-			}
-			genes[g - 1].n_weight++;
-			weights[w].weight = x->weight;
-			weights[w].variant = x->variant;
-			w++;
-		}
-	}
-	/* Unversioned ids; an id shared by several versioned genes is marked, not guessed. */
-	{
-		uint32_t   *btab = (uint32_t *) (img + off_base_hash);
-		uint32_t	mask = gene_slots - 1;
-
-		for (size_t i = 0; i < n_gene; i++)
-		{
-			const char *id = PSTR(&r->pool, genes[i].id);
-			size_t		bl = vf_pdb_gene_base_len(id);
-			uint32_t	j;
-			bool		dup = false;
-
-			for (j = vf_pdb_hash_n(id, bl) & mask; btab[j]; j = (j + 1) & mask)
-			{
-				const char *oid = PSTR(&r->pool, genes[(btab[j] & ~VF_PDB_AMBIG_BIT) - 1].id);
-
-				if (vf_pdb_gene_base_len(oid) == bl && strncmp(oid, id, bl) == 0)
-				{
-					btab[j] |= VF_PDB_AMBIG_BIT;	/* several genes share this unversioned id */
-					dup = true;
-					break;
-				}
-			}
-			if (!dup)
-				btab[j] = (uint32_t) i + 1;
-		}
-	}
-
-	if (read_extra(r, img, extra, &have_extra, err) < 0)
-	{
-		free(img);
-		free(extra);
-		free(vrow);
-		return -1;
-	}
-	/* extra may have added strings (gene names): the pool moved on; lay it out again */
-	if (r->pool.len + 1 > total - off_strings)
-	{
-		size_t		ntotal = align64(off_strings + r->pool.len + 1);
-		char	   *n;
-
-		if (max_bytes && ntotal > max_bytes)
-		{
-			free(img);
-			free(extra);
-			free(vrow);
-			return vf_error(err, VF_ERR_LIMIT, "PredictDB model \"%s\" needs %zu bytes, more than the limit of %zu",
-							r->path, ntotal, max_bytes);
-		}
-		n = realloc(img, ntotal);
-		if (!n)
-		{
-			free(img);
-			free(extra);
-			free(vrow);
-			return vf_error(err, VF_ERR_NOMEM, "out of memory building PredictDB model from \"%s\"", r->path);
-		}
-		memset(n + total, 0, ntotal - total);
-		img = n;
-		total = ntotal;
-		h = (VfPdbHeader *) img;
-		genes = (VfPdbGene *) (img + off_gene);
-		h->total_size = total;
-	}
-	memcpy(img + off_strings, r->pool.buf, r->pool.len);
-	h->size_strings = r->pool.len;
-	for (size_t i = 0; i < n_gene; i++)
-	{
-		if (extra[i].seen)
-		{
-			genes[i].name = extra[i].name;
-			genes[i].n_snps_in_model = extra[i].n_snps;
-			genes[i].r2 = extra[i].r2;
-			genes[i].pval = extra[i].pval;
-			genes[i].qval = extra[i].qval;
-		}
-		else if (have_extra)
-			h->n_no_extra++;
-	}
+	extra = calloc(l.n_gene ? l.n_gene : 1, sizeof(VfPdbExtra));
+	if (!extra)
+		vf_error(err, VF_ERR_NOMEM, "out of memory building PredictDB model from \"%s\"", rd->db.path);
+	else if (read_extra(rd, l.img, extra, &have_extra, err) == 0)
+		rc = vf_pdb_layout_finish(&rd->r, &l, extra, have_extra, max_bytes, image, size, err);
 	free(extra);
-	free(vrow);
-	*image = img;
-	*size = total;
-	return 0;
-}
-
-/* file:<path>?immutable=1 with the path percent-encoded where URIs need it. */
-static char *
-make_uri(const char *path)
-{
-	size_t		n = strlen(path);
-	char	   *u = malloc(n * 3 + 32);
-	char	   *o = u;
-
-	if (!u)
-		return NULL;
-	o += sprintf(o, "file:");
-	for (const char *c = path; *c; c++)
-	{
-		unsigned char ch = (unsigned char) *c;
-
-		if (ch == '%' || ch == '?' || ch == '#' || ch < 0x21 || ch >= 0x7f)
-			o += sprintf(o, "%%%02X", ch);
-		else
-			*o++ = (char) ch;
-	}
-	strcpy(o, "?immutable=1");
-	return u;
+	free(l.img);
+	return rc;
 }
 
 int
 vf_predictdb_image_build(const char *path, const VfJson *options,
 						 void **image, size_t *size, size_t max_bytes, VfError *err)
 {
-	Reader		r;
-	int			key_opt;
+	Reader		rd;
 	int			rc = -1;
-	char		magic[16];
-	FILE	   *f;
-	char	   *uri;
 
 	*image = NULL;
 	*size = 0;
-	memset(&r, 0, sizeof(r));
-	r.path = path;
-	if (read_options(&r, options, &key_opt, err) < 0)
+	memset(&rd, 0, sizeof(rd));
+	rd.r.path = path;
+	if (read_options(&rd, options, err) < 0)
 		return -1;
-
-	/* SQLite only says "not a database" at the first query; say it plainly up front. */
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return vf_error(err, errno == ENOENT ? VF_ERR_NOFILE : VF_ERR_IO,
-						"could not open PredictDB file \"%s\": %s", path, strerror(errno));
-	if (fread(magic, 1, 16, f) != 16 || memcmp(magic, "SQLite format 3", 16) != 0)
-	{
-		fclose(f);
-		vf_error(err, VF_ERR_CORRUPT, "\"%s\" is not a SQLite database", path);
-		vf_error_hint(err, "load_model reads PredictDB models as SQLite .db files.");
-		return -1;
-	}
-	fclose(f);
-
-	if (pool_init(&r.pool, err) < 0)
-		goto done;
-	uri = make_uri(path);
-	if (!uri)
-	{
-		vf_error(err, VF_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	if (sqlite3_open_v2(uri, &r.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-						NULL) != SQLITE_OK)
-	{
-		free(uri);
-		if (r.db)
-			sql_fail(&r, err, "open the database");
-		else
-			vf_error(err, VF_ERR_NOMEM, "out of memory opening \"%s\"", path);
-		goto done;
-	}
-	free(uri);
-	sqlite3_db_config(r.db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-	sqlite3_db_config(r.db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-#endif
-	sqlite3_limit(r.db, SQLITE_LIMIT_LENGTH, 1000000);
-
-	if (read_weights(&r, key_opt, err) < 0)
-		goto done;
-	rc = build_image(&r, image, size, max_bytes, err);
-done:
-	if (r.db)
-		sqlite3_close(r.db);
-	pool_free(&r.pool);
-	free(r.rows);
+	if (vf_pdb_db_open(&rd.db, path, err) == 0 &&
+		vf_string_pool_init(&rd.r.pool, err) == 0 &&
+		read_weights(&rd, err) == 0)
+		rc = build_image(&rd, image, size, max_bytes, err);
+	vf_pdb_db_close(&rd.db);
+	vf_string_pool_free(&rd.r.pool);
+	free(rd.r.rows);
 	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "varformer/scoring/predictdb.h"
 #include "predictdb_image.h"
+#include "predictdb_match.h"
 
 /* per-variant status beyond VfPdbMatch: listed, but its call is missing (./. and no DS) */
 #define STATUS_MISSING_CALL 5
@@ -53,71 +54,6 @@ struct VfPdbScratch
 	int64_t		start,
 				end;
 };
-
-static const char comp_base[256] = {['A'] = 'T',['C'] = 'G',['G'] = 'C',['T'] = 'A'};
-
-/* a == complement of b, base by base (not reversed, as MetaXcan translates alleles) */
-static bool
-is_complement(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (comp_base[(unsigned char) *b] == 0 || *a != comp_base[(unsigned char) *b])
-			return false;
-	return *a == '\0' && *b == '\0';
-}
-
-/* The rules for four single bases (the common case), without string calls. */
-static inline VfPdbMatch
-match_snv(char r, char a, char m0, char m1)
-{
-	char		c0 = comp_base[(unsigned char) m0],
-				c1 = comp_base[(unsigned char) m1];
-
-	if (r == m0 && a == m1)
-		return VF_PDB_MATCH_EXACT;
-	if (r == m1 && a == m0)
-		return VF_PDB_MATCH_SWAP;
-	if (c0 && c1 && r == c0 && a == c1)
-		return VF_PDB_MATCH_COMP;
-	if (c0 && c1 && r == c1 && a == c0)
-		return VF_PDB_MATCH_COMP_SWAP;
-	return VF_PDB_MATCH_NONE;
-}
-
-VfPdbMatch
-vf_pdb_match_alleles(const char *gt_ref, const char *gt_alt,
-					 const char *model_ref, const char *model_eff)
-{
-	/* swaps are only trusted for single-base pairs: an indel's "swap" is another variant */
-	bool		snv = gt_ref[0] && !gt_ref[1] && gt_alt[0] && !gt_alt[1];
-
-	if (snv && model_ref[0] && !model_ref[1] && model_eff[0] && !model_eff[1])
-		return match_snv(gt_ref[0], gt_alt[0], model_ref[0], model_eff[0]);
-
-	if (strcmp(gt_ref, model_ref) == 0 && strcmp(gt_alt, model_eff) == 0)
-		return VF_PDB_MATCH_EXACT;
-	if (snv && strcmp(gt_ref, model_eff) == 0 && strcmp(gt_alt, model_ref) == 0)
-		return VF_PDB_MATCH_SWAP;
-	if (is_complement(gt_ref, model_ref) && is_complement(gt_alt, model_eff))
-		return VF_PDB_MATCH_COMP;
-	if (snv && is_complement(gt_ref, model_eff) && is_complement(gt_alt, model_ref))
-		return VF_PDB_MATCH_COMP_SWAP;
-	return VF_PDB_MATCH_NONE;
-}
-
-/* MetaXcan's test: the reverse complement of REF is ALT (A/T, C/G, and e.g. AT/AT). */
-static bool
-is_palindromic(const char *ref, const char *alt)
-{
-	size_t		n = strlen(ref);
-
-	if (strlen(alt) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (comp_base[(unsigned char) ref[n - 1 - i]] != alt[i])
-			return false;
-	return true;
-}
 
 int
 vf_pdb_image_check(const void *image, size_t size, VfError *err)
@@ -291,10 +227,10 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		VfPdbMatch	m;
 		double		d;
 
-		if (skip_pal && is_palindromic(c->allele[0], c->allele[a]))
+		if (skip_pal && vf_pdb_is_palindromic(c->allele[0], c->allele[a]))
 			continue;
 		if (lt->ref1 && c->allele[0][0] && !c->allele[0][1] && c->allele[a][0] && !c->allele[a][1])
-			m = match_snv(c->allele[0][0], c->allele[a][0], lt->ref1, lt->eff1);
+			m = vf_pdb_match_snv(c->allele[0][0], c->allele[a][0], lt->ref1, lt->eff1);
 		else
 		{
 			const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];

@@ -1,7 +1,8 @@
 /*
  * tokenizer_internal.h: what the tokenizer files share (plain C, not installed).
  *
- * VfVocab is an open-addressing hash from token bytes to id; VfIds a growable id list.
+ * VfVocab is an open-addressing hash from token bytes to id; VfIds a growable id list
+ * (both in vocab.c).
  * Each tokenizer kind fills a VfTokenizer with its own tokenize function over input that
  * tokenizer.c has already upper-cased and checked to be ASCII.
  */

@@ -303,7 +303,7 @@ ds_kind(const VfCall *c)
 }
 
 void
-vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
+vf_calls_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
 {
 	vf_buf_init(&e->body, fn);
 	e->start = start;
@@ -313,17 +313,17 @@ vf_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn)
 }
 
 int
-vf_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
+vf_calls_encoder_add(VfCallsEncoder *e, const VfCall *c, VfError *err)
 {
 	VfSite		site;
 
 	if (vf_site_prepare(c, &site, err) != 0)
 		return -1;
-	return vf_encoder_add_site(e, c, &site, err);
+	return vf_calls_encoder_add_site(e, c, &site, err);
 }
 
 int
-vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err)
+vf_calls_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfError *err)
 {
 	VfBuf	   *b = &e->body;
 	int			dsk;
@@ -406,7 +406,7 @@ vf_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site, VfEr
 }
 
 int
-vf_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err)
+vf_calls_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfError *err)
 {
 	size_t		n = strlen(chrom);
 
@@ -438,11 +438,11 @@ vf_calls_encode(const VfCalls *calls, VfBuf *out, VfError *err)
 	VfCallsEncoder e;
 	int			rc = 0;
 
-	vf_encoder_init(&e, calls->start, calls->end, out->realloc_fn);
+	vf_calls_encoder_init(&e, calls->start, calls->end, out->realloc_fn);
 	for (int i = 0; i < calls->n_call && rc == 0; i++)
-		rc = vf_encoder_add(&e, &calls->call[i], err);
+		rc = vf_calls_encoder_add(&e, &calls->call[i], err);
 	if (rc == 0)
-		rc = vf_encoder_finish(&e, calls->chrom, out, err);
+		rc = vf_calls_encoder_finish(&e, calls->chrom, out, err);
 	if (out->realloc_fn == NULL)
 		vf_buf_free(&e.body);
 	return rc;
@@ -553,216 +553,266 @@ typedef struct DecodeSizes
 } DecodeSizes;
 
 /*
- * Walks every call. With out == NULL it only checks and measures; otherwise it fills
- * out->call[], taking pointer arrays, floats and characters from the three arenas.
+ * The walk over the calls: with out == NULL it only checks and measures; otherwise it fills
+ * out->call[], taking pointer arrays, floats and characters from the three arenas. Each
+ * step below reads one part of a call (the hot loop of every decode: they inline).
  */
+typedef struct Walk
+{
+	Cursor		c;
+	DecodeSizes *sz;
+	VfCall	   *out;
+	const char **ptr_arena;
+	float	   *float_arena;
+	char	   *char_arena;
+	bool		with_ids;
+	VfError    *err;
+} Walk;
+
+/* A call's alleles and genotype as read (gt codes: 0 none, else allele index + 2). */
+typedef struct CallShape
+{
+	int			n_allele;
+	unsigned	g0,
+				g1;
+	int64_t		rlen;			/* 0: strlen of REF */
+	const char **alleles;		/* NULL when only measuring */
+} CallShape;
+
+/* A biallelic SNV packed in the flags and one byte. */
+static inline int
+walk_snv(Walk *w, uint8_t flags, CallShape *cs)
+{
+	uint8_t		b = get_u8(&w->c);
+	unsigned	code = b & 0x1f;
+
+	if (w->c.bad || code >= 25 || (b & 0x80))
+		return corrupt(w->err, "bad SNV alleles");
+	cs->n_allele = 2;
+	cs->rlen = 1;				/* strlen of the one-base REF, without calling strlen */
+	cs->g0 = flags >> 6;
+	cs->g1 = (b >> 5) & 0x3;
+	if (cs->alleles)
+	{
+		cs->alleles[0] = snv_base[code / 5];
+		cs->alleles[1] = snv_base[code % 5];
+	}
+	return 0;
+}
+
+/* Any other call: its alleles spelled out, then GT and, when it differs, REF's length. */
+static inline int
+walk_general(Walk *w, uint8_t flags, CallShape *cs)
+{
+	uint64_t	na = get_varint(&w->c);
+
+	if (w->c.bad || na < 1 || na > VF_MAX_ALLELES)
+		return corrupt(w->err, "bad allele count");
+	cs->n_allele = (int) na;
+	for (int a = 0; a < cs->n_allele; a++)
+	{
+		uint64_t	n = get_varint(&w->c);
+		const uint8_t *s = w->c.bad ? NULL : get_bytes(&w->c, n);
+
+		if (s == NULL || n == 0 || n > VF_MAX_ALLELE_LEN)
+			return corrupt(w->err, "bad allele length");
+		if (cs->alleles)
+		{
+			char	   *d = w->char_arena + w->sz->n_char;
+
+			memcpy(d, s, n);
+			d[n] = '\0';
+			cs->alleles[a] = d;
+			if (!vf_allele_valid(d, a == 0))
+				return corrupt(w->err, "invalid allele");
+		}
+		w->sz->n_char += n + 1;
+	}
+	if (flags & F_WIDE_GT)
+	{
+		uint64_t	a = get_varint(&w->c),
+					b = get_varint(&w->c);
+
+		if (a > VF_MAX_ALLELES + 2 || b > VF_MAX_ALLELES + 2)
+			return corrupt(w->err, "bad GT");
+		cs->g0 = (unsigned) a;
+		cs->g1 = (unsigned) b;
+	}
+	else
+	{
+		uint8_t		b = get_u8(&w->c);
+
+		cs->g0 = b & 0xf;
+		cs->g1 = b >> 4;
+	}
+	if (flags & F_RLEN)
+	{
+		uint64_t	r = get_varint(&w->c);
+
+		if (r < 1 || r > (uint64_t) VF_POS_MAX)
+			return corrupt(w->err, "bad reference length");
+		cs->rlen = (int64_t) r;
+	}
+	if (w->c.bad)
+		return corrupt(w->err, "truncated call");
+	return 0;
+}
+
+/* "rs" and the decimal digits of rs into d (at most 23 bytes with the NUL). */
+static inline void
+format_rsid(char *d, uint64_t rs)
+{
+	/* by hand: snprintf was a quarter of predict_expression's time */
+	char		digits[24];
+	int			nd = 0;
+
+	do
+		digits[nd++] = (char) ('0' + rs % 10);
+	while ((rs /= 10) != 0);
+	d[0] = 'r';
+	d[1] = 's';
+	for (int k = 0; k < nd; k++)
+		d[2 + k] = digits[nd - 1 - k];
+	d[2 + nd] = '\0';
+}
+
+/* The call's ID, an rsID as its number or any other spelled out (o NULL: measuring). */
+static inline int
+walk_id(Walk *w, uint8_t flags, VfCall *o)
+{
+	if (!(flags & F_ID))
+		return (flags & F_ID_RS) ? corrupt(w->err, "rsID flag without ID") : 0;
+	if (flags & F_ID_RS)
+	{
+		uint64_t	rs = get_varint(&w->c);
+
+		if (w->c.bad || rs == 0)
+			return corrupt(w->err, "bad rsID");
+		if (o && w->with_ids)
+		{
+			char	   *d = w->char_arena + w->sz->n_char;
+
+			format_rsid(d, rs);
+			o->id = d;
+		}
+		w->sz->n_char += 24;
+	}
+	else
+	{
+		uint64_t	n = get_varint(&w->c);
+		const uint8_t *s = w->c.bad ? NULL : get_bytes(&w->c, n);
+
+		if (s == NULL || n == 0 || n > VF_MAX_ID_LEN)
+			return corrupt(w->err, "bad ID");
+		if (o)
+		{
+			char	   *d = w->char_arena + w->sz->n_char;
+
+			memcpy(d, s, n);
+			d[n] = '\0';
+			o->id = w->with_ids ? d : NULL;
+			if (!id_valid(d))
+				return corrupt(w->err, "invalid ID");
+		}
+		w->sz->n_char += n + 1;
+	}
+	return 0;
+}
+
+/* One dosage per ALT, in thousandths or as a float (o NULL: measuring). */
+static inline int
+walk_dosages(Walk *w, int dsk, int n_allele, VfCall *o)
+{
+	float	   *d = o ? w->float_arena + w->sz->n_float : NULL;
+
+	for (int a = 0; a < n_allele - 1; a++)
+	{
+		float		v;
+
+		if (dsk == DS_MILLI)
+		{
+			uint64_t	m = get_varint(&w->c);
+
+			if (m > 1000000000)
+				return corrupt(w->err, "bad dosage");
+			v = (float) ((double) m / 1000.0);
+		}
+		else
+		{
+			const uint8_t *s = get_bytes(&w->c, 4);
+			uint32_t	u;
+
+			if (s == NULL)
+				return corrupt(w->err, "truncated dosage");
+			u = (uint32_t) s[0] | (uint32_t) s[1] << 8 | (uint32_t) s[2] << 16 | (uint32_t) s[3] << 24;
+			memcpy(&v, &u, 4);
+			if (isinf(v))
+				return corrupt(w->err, "infinite dosage");
+		}
+		if (d)
+			d[a] = v;
+	}
+	if (o)
+		o->ds = d;
+	w->sz->n_float += (size_t) (n_allele - 1);
+	return 0;
+}
+
+/* One call at *pos (advanced by its delta); o NULL when only measuring. */
+static inline int
+walk_call(Walk *w, const VfGenotypeHeader *h, int64_t *pos, VfCall *o)
+{
+	uint64_t	delta = get_varint(&w->c);
+	uint8_t		flags = get_u8(&w->c);
+	int			dsk = (flags & F_DS_MASK) >> F_DS_SHIFT;
+	CallShape	cs = {0};
+
+	if (w->c.bad || delta > (uint64_t) (h->end - *pos))
+		return corrupt(w->err, "call position outside the region");
+	*pos += (int64_t) delta;
+	if (o)
+		cs.alleles = w->ptr_arena + w->sz->n_allele_ptr;
+	if ((!(flags & F_GENERAL) ? walk_snv(w, flags, &cs) : walk_general(w, flags, &cs)) < 0)
+		return -1;
+	if (cs.g0 == 0 || (int64_t) cs.g0 - 2 >= cs.n_allele || (int64_t) cs.g1 - 2 >= cs.n_allele)
+		return corrupt(w->err, "allele index out of range");
+	if (dsk == 3 || (dsk != DS_NONE && cs.n_allele < 2))
+		return corrupt(w->err, "bad dosage kind");
+	if (o)
+	{
+		o->pos = *pos;
+		o->n_allele = cs.n_allele;
+		o->allele = cs.alleles;
+		o->gt[0] = (int) cs.g0 - 2;
+		o->gt[1] = cs.g1 == 0 ? VF_ALLELE_NONE : (int) cs.g1 - 2;
+		o->phased = (flags & F_PHASED) != 0;
+		o->rlen = cs.rlen ? cs.rlen : (int64_t) strlen(cs.alleles[0]);
+		o->id = NULL;
+		o->ds = NULL;
+	}
+	w->sz->n_allele_ptr += (size_t) cs.n_allele;
+	if (walk_id(w, flags, o) < 0)
+		return -1;
+	if (dsk != DS_NONE && walk_dosages(w, dsk, cs.n_allele, o) < 0)
+		return -1;
+	if (w->c.bad)
+		return corrupt(w->err, "truncated call");
+	return 0;
+}
+
+/* Walks every call (see Walk). */
 static int
 walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
 		   DecodeSizes *sz, VfCall *out, const char **ptr_arena, float *float_arena,
 		   char *char_arena, bool with_ids, VfError *err)
 {
-	Cursor		c = {body, end, 0};
+	Walk		w = {{body, end, 0}, sz, out, ptr_arena, float_arena, char_arena, with_ids, err};
 	int64_t		pos = h->start;
 
 	for (int i = 0; i < h->n_call; i++)
-	{
-		uint64_t	delta = get_varint(&c);
-		uint8_t		flags = get_u8(&c);
-		int			n_allele;
-		unsigned	g0,
-					g1;
-		int64_t		rlen = 0;
-		const char **alleles = NULL;
-		int			dsk = (flags & F_DS_MASK) >> F_DS_SHIFT;
-
-		if (c.bad || delta > (uint64_t) (h->end - pos))
-			return corrupt(err, "call position outside the region");
-		pos += (int64_t) delta;
-		if (out)
-			alleles = ptr_arena + sz->n_allele_ptr;
-
-		if (!(flags & F_GENERAL))
-		{
-			uint8_t		b = get_u8(&c);
-			unsigned	code = b & 0x1f;
-
-			if (c.bad || code >= 25 || (b & 0x80))
-				return corrupt(err, "bad SNV alleles");
-			n_allele = 2;
-			rlen = 1;			/* strlen of the one-base REF, without calling strlen */
-			g0 = flags >> 6;
-			g1 = (b >> 5) & 0x3;
-			if (out)
-			{
-				alleles[0] = snv_base[code / 5];
-				alleles[1] = snv_base[code % 5];
-			}
-		}
-		else
-		{
-			uint64_t	na = get_varint(&c);
-
-			if (c.bad || na < 1 || na > VF_MAX_ALLELES)
-				return corrupt(err, "bad allele count");
-			n_allele = (int) na;
-			for (int a = 0; a < n_allele; a++)
-			{
-				uint64_t	n = get_varint(&c);
-				const uint8_t *s = c.bad ? NULL : get_bytes(&c, n);
-
-				if (s == NULL || n == 0 || n > VF_MAX_ALLELE_LEN)
-					return corrupt(err, "bad allele length");
-				if (out)
-				{
-					char	   *d = char_arena + sz->n_char;
-
-					memcpy(d, s, n);
-					d[n] = '\0';
-					alleles[a] = d;
-					if (!vf_allele_valid(d, a == 0))
-						return corrupt(err, "invalid allele");
-				}
-				sz->n_char += n + 1;
-			}
-			if (flags & F_WIDE_GT)
-			{
-				uint64_t	a = get_varint(&c),
-							b = get_varint(&c);
-
-				if (a > VF_MAX_ALLELES + 2 || b > VF_MAX_ALLELES + 2)
-					return corrupt(err, "bad GT");
-				g0 = (unsigned) a;
-				g1 = (unsigned) b;
-			}
-			else
-			{
-				uint8_t		b = get_u8(&c);
-
-				g0 = b & 0xf;
-				g1 = b >> 4;
-			}
-			if (flags & F_RLEN)
-			{
-				uint64_t	r = get_varint(&c);
-
-				if (r < 1 || r > (uint64_t) VF_POS_MAX)
-					return corrupt(err, "bad reference length");
-				rlen = (int64_t) r;
-			}
-			if (c.bad)
-				return corrupt(err, "truncated call");
-		}
-		if (g0 == 0 || (int64_t) g0 - 2 >= n_allele || (int64_t) g1 - 2 >= n_allele)
-			return corrupt(err, "allele index out of range");
-		if (dsk == 3 || (dsk != DS_NONE && n_allele < 2))
-			return corrupt(err, "bad dosage kind");
-
-		if (out)
-		{
-			VfCall	   *o = &out[i];
-
-			o->pos = pos;
-			o->n_allele = n_allele;
-			o->allele = alleles;
-			o->gt[0] = (int) g0 - 2;
-			o->gt[1] = g1 == 0 ? VF_ALLELE_NONE : (int) g1 - 2;
-			o->phased = (flags & F_PHASED) != 0;
-			o->rlen = rlen ? rlen : (int64_t) strlen(alleles[0]);
-			o->id = NULL;
-			o->ds = NULL;
-		}
-		sz->n_allele_ptr += (size_t) n_allele;
-
-		if (flags & F_ID)
-		{
-			if (flags & F_ID_RS)
-			{
-				uint64_t	rs = get_varint(&c);
-
-				if (c.bad || rs == 0)
-					return corrupt(err, "bad rsID");
-				if (out && with_ids)
-				{
-					char	   *d = char_arena + sz->n_char;
-
-					/* by hand: snprintf was a quarter of predict_expression's time */
-					char		digits[24];
-					int			nd = 0;
-
-					do
-						digits[nd++] = (char) ('0' + rs % 10);
-					while ((rs /= 10) != 0);
-					d[0] = 'r';
-					d[1] = 's';
-					for (int k = 0; k < nd; k++)
-						d[2 + k] = digits[nd - 1 - k];
-					d[2 + nd] = '\0';
-					out[i].id = d;
-				}
-				sz->n_char += 24;
-			}
-			else
-			{
-				uint64_t	n = get_varint(&c);
-				const uint8_t *s = c.bad ? NULL : get_bytes(&c, n);
-
-				if (s == NULL || n == 0 || n > VF_MAX_ID_LEN)
-					return corrupt(err, "bad ID");
-				if (out)
-				{
-					char	   *d = char_arena + sz->n_char;
-
-					memcpy(d, s, n);
-					d[n] = '\0';
-					out[i].id = with_ids ? d : NULL;
-					if (!id_valid(d))
-						return corrupt(err, "invalid ID");
-				}
-				sz->n_char += n + 1;
-			}
-		}
-		else if (flags & F_ID_RS)
-			return corrupt(err, "rsID flag without ID");
-
-		if (dsk != DS_NONE)
-		{
-			float	   *d = out ? float_arena + sz->n_float : NULL;
-
-			for (int a = 0; a < n_allele - 1; a++)
-			{
-				float		v;
-
-				if (dsk == DS_MILLI)
-				{
-					uint64_t	m = get_varint(&c);
-
-					if (m > 1000000000)
-						return corrupt(err, "bad dosage");
-					v = (float) ((double) m / 1000.0);
-				}
-				else
-				{
-					const uint8_t *s = get_bytes(&c, 4);
-					uint32_t	u;
-
-					if (s == NULL)
-						return corrupt(err, "truncated dosage");
-					u = (uint32_t) s[0] | (uint32_t) s[1] << 8 | (uint32_t) s[2] << 16 | (uint32_t) s[3] << 24;
-					memcpy(&v, &u, 4);
-					if (isinf(v))
-						return corrupt(err, "infinite dosage");
-				}
-				if (d)
-					d[a] = v;
-			}
-			if (out)
-				out[i].ds = d;
-			sz->n_float += (size_t) (n_allele - 1);
-		}
-		if (c.bad)
-			return corrupt(err, "truncated call");
-	}
-	if (c.p != c.end)
+		if (walk_call(&w, h, &pos, out ? &out[i] : NULL) < 0)
+			return -1;
+	if (w.c.p != w.c.end)
 		return corrupt(err, "trailing bytes");
 	return 0;
 }

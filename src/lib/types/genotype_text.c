@@ -270,7 +270,7 @@ parse_call(const char *tok, size_t toklen, VfCallsEncoder *enc, Scratch *sc, VfE
 	}
 	else
 		c.rlen = (int64_t) strlen(alleles[0]);
-	return vf_encoder_add(enc, &c, err);
+	return vf_calls_encoder_add(enc, &c, err);
 }
 
 int
@@ -309,7 +309,7 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 		return -1;
 	}
 
-	vf_encoder_init(&enc, region.start, region.end, fn);
+	vf_calls_encoder_init(&enc, region.start, region.end, fn);
 	vf_buf_init(&sc.chars, fn);
 	vf_buf_init(&sc.ptrs, fn);
 	vf_buf_init(&sc.floats, fn);
@@ -319,7 +319,7 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 			p++;
 		if (*p == '\0')
 		{
-			rc = vf_encoder_finish(&enc, region.chrom, out, err);
+			rc = vf_calls_encoder_finish(&enc, region.chrom, out, err);
 			break;
 		}
 		tok = p;

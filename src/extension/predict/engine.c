@@ -1,5 +1,5 @@
 /*
- * engine_guc.c: the engine's settings.
+ * engine.c: the engine's server-side settings (engine.h).
  *
  * Only registers the GUC: OpenBLAS itself is opened on first use in a backend
  * (vf_blas_init), never in the postmaster that runs _PG_init.
