@@ -9,6 +9,7 @@
 #include "fmgr.h"
 
 #include "predict/engine.h"
+#include "predict/prediction_cache.h"
 #include "store/model_store.h"
 
 PG_MODULE_MAGIC;
@@ -20,4 +21,5 @@ _PG_init(void)
 {
 	vf_model_store_init();
 	vf_engine_init();
+	vf_prediction_cache_init();
 }

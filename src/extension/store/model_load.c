@@ -6,7 +6,9 @@
  * a Hugging Face style directory) whose config.json decides encoder or seq2func.
  * The sha256 identifies the content: for a file, what sha256sum prints; for a directory,
  * the sha256 of `sha256sum config.json model.safetensors tokenizer.json vocab.txt` output
- * (the files present, in that order); for an ensemble, of its options text.
+ * (the files present, in that order), followed, when the directory has an encoder/ (a fused
+ * model), by the same four lines for encoder/config.json ... encoder/vocab.txt, so the one
+ * name of a fused model denotes both of its checkpoints; for an ensemble, of its options text.
  *
  * A checkpoint is loaded in one pass: its headers are validated and the image sized first,
  * then the safetensors file streams through the hash and straight into a new DSM segment
@@ -34,6 +36,7 @@
 #include "common/error_report.h"
 #include "varformer/common/json.h"
 #include "varformer/models/model_arch.h"
+#include "varformer/models/ukbioformer.h"
 #include "store/model_registry.h"
 #include "varformer/scoring/predictdb.h"
 #include "store/sha256.h"
@@ -59,14 +62,16 @@ sha256_path(const char *path, uint8 *out)
 		return;
 	}
 	ctx = vf_sha256_begin();
-	for (size_t i = 0; i < lengthof(files); i++)
+	for (size_t i = 0; i < 2 * lengthof(files); i++)
 	{
-		char	   *p = psprintf("%s/%s", path, files[i]);
+		/* the second round: a fused model's encoder/ (absent elsewhere: no lines) */
+		const char *file = i < lengthof(files) ? files[i] : psprintf("encoder/%s", files[i - lengthof(files)]);
+		char	   *p = psprintf("%s/%s", path, file);
 		uint8		h[VF_SHA256_LEN];
 
 		if (vf_sha256_file(p, h, NULL))
 		{
-			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), files[i]);
+			char	   *line = psprintf("%s  %s\n", vf_sha256_hex(h), file);
 
 			vf_sha256_update(ctx, line, strlen(line));
 		}
@@ -93,6 +98,15 @@ path_fingerprint(const char *path)
 			char	   *p = psprintf("%s/%s", path, files[i]);
 
 			h = (h ^ path_fingerprint(p)) * UINT64CONST(1099511628211);
+			pfree(p);
+		}
+		{
+			/* a fused model's encoder/ (recursion stops there: it has none of its own) */
+			char	   *p = psprintf("%s/encoder", path);
+			struct stat es;
+
+			if (stat(p, &es) == 0 && S_ISDIR(es.st_mode) && strstr(path, "/encoder") == NULL)
+				h = (h ^ path_fingerprint(p)) * UINT64CONST(1099511628211);
 			pfree(p);
 		}
 		return h;
@@ -392,6 +406,91 @@ build_checkpoint(const char *path, const VfJson *opts, int64 max_bytes, VfModelB
 	strlcpy(out->arch, arch ? arch : "unknown", VF_ARCH_LEN);
 }
 
+/*
+ * True when path is a directory whose config.json names the fused architecture (its
+ * encoder/ is then part of the model).
+ */
+bool
+vf_model_path_is_fused(const char *path, int *window)
+{
+	struct stat st;
+	char	   *cfg = psprintf("%s/config.json", path);
+	FILE	   *f;
+	char	   *text;
+	size_t		len;
+	const char *arch;
+	VfModelKind kind;
+	VfError		err;
+	bool		yes = false;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || stat(cfg, &st) != 0 || !S_ISREG(st.st_mode) ||
+		st.st_size > (off_t) VF_CKPT_MAX_CONFIG || (f = AllocateFile(cfg, PG_BINARY_R)) == NULL)
+		return false;
+	text = palloc(st.st_size + 1);
+	len = fread(text, 1, st.st_size, f);
+	FreeFile(f);
+	text[len] = '\0';
+	if (vf_model_arch_detect(text, len, &arch, &kind, &err) == 0 && kind == VF_KIND_FUSED)
+	{
+		VfJsonDoc  *doc = vf_json_parse(text, len, &err);
+
+		yes = true;
+		if (window)
+			*window = doc ? (int) vf_json_get_int(vf_json_root(doc), "window", 0) : 0;
+		if (doc)
+			vf_json_free(doc);
+	}
+	pfree(text);
+	pfree(cfg);
+	return yes;
+}
+
+/*
+ * A fused directory: one image of its checkpoint and its encoder/, refused at load (naming
+ * the problem) when the model could not be built from it. The files are hashed before they
+ * are read (a fused model is small next to the trunks alone); the caller compares stat
+ * fingerprints to catch a rewrite in between.
+ */
+static void
+build_fused(const char *path, int64 max_bytes, const uint8 *known_sha, VfModelBuild *out)
+{
+	VfError		err;
+	VfCheckpoint main_ck,
+				enc_ck;
+	VfFused    *f;
+
+	vf_error_clear(&err);
+	if (known_sha)
+		memcpy(out->sha256, known_sha, VF_SHA256_LEN);
+	else
+		sha256_path(path, out->sha256);
+	if (vf_fused_image_build(path, &out->image, &out->size, (size_t) max_bytes, &err) != 0)
+		vf_ereport(&err);
+	if (vf_fused_image_open(out->image, out->size, &main_ck, &enc_ck, &err) != 0)
+	{
+		vf_model_build_free(out);
+		vf_ereport(&err);
+	}
+	if (vf_model_arch_check("ukbioformer", &main_ck, &err) != 0 ||
+		(f = vf_fused_create(&main_ck, &enc_ck, &err)) == NULL)
+	{
+		char		m[sizeof(err.msg)];
+
+		vf_checkpoint_close(&main_ck);
+		vf_checkpoint_close(&enc_ck);
+		vf_model_build_free(out);
+		snprintf(m, sizeof(m), "%s", err.msg);
+		vf_error(&err, err.code, "fused model \"%s\" cannot be loaded: %s", path, m);
+		vf_ereport(&err);
+	}
+	vf_fused_free(f);
+	out->parameters = vf_checkpoint_parameters(&main_ck) + vf_checkpoint_parameters(&enc_ck);
+	vf_checkpoint_close(&main_ck);
+	vf_checkpoint_close(&enc_ck);
+	out->kind = VF_KIND_FUSED;
+	strlcpy(out->arch, "ukbioformer", VF_ARCH_LEN);
+}
+
 void
 vf_model_content_sha256(const char *path, const char *options_json, uint8 *out,
 						uint64 *fingerprint)
@@ -482,6 +581,13 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 				out->kind = VF_KIND_PREDICTDB;
 				strlcpy(out->arch, "elastic_net", VF_ARCH_LEN);
 				changed = known_sha && path_fingerprint(path) != known_fingerprint;
+			}
+			else if (vf_model_path_is_fused(path, NULL))
+			{
+				uint64		before = path_fingerprint(path);
+
+				build_fused(path, max_bytes, known_sha, out);
+				changed = path_fingerprint(path) != (known_sha ? known_fingerprint : before);
 			}
 			else
 			{

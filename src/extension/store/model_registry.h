@@ -68,6 +68,7 @@ extern void vf_model_build(const char *name, const char *path, const char *optio
 						   int64 max_bytes, const uint8 *known_sha, uint64 known_fingerprint,
 						   VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
+extern bool vf_model_path_is_fused(const char *path, int *window);
 
 /*
  * What load_model records besides the image: the options as stored (canonical jsonb text,
