@@ -69,3 +69,30 @@ expect missing_trunk_tensor 'embedding.transformer_tower.blocks.0.mha.to_q.weigh
 expect misshapen_mlp0 'mlp.0.weight'
 expect misshapen_head 'head.channel_transform.conv.layer.weight'
 expect ext_emb_len 'ext_emb_len 100 is not twice the encoder'
+
+# SQL-level goldens (sql/56_fused.sql reads test/fixtures/fused): regenerated live from
+# bcftools consensus + the PyTorch references by their one command, then compared with the
+# committed ones: fixture files identical, values within 1e-6 of each model's prediction scale.
+fresh=$VF_GENERATED/fused_sql
+rm -rf "$fresh"
+"$PYTHON" test/reference/make_fused_sql_goldens.py "$out/models" "$fresh"
+for f in ref.fa genes.gtf; do cmp "$fresh/$f" "test/fixtures/fused/$f"; done
+cmp <(bgzip -dc "$fresh/people.vcf.gz") <(bgzip -dc test/fixtures/fused/people.vcf.gz)
+"$PYTHON" - test/fixtures/fused "$fresh" <<'PY'
+import csv, os, sys
+committed, fresh = sys.argv[1], sys.argv[2]
+scale = {}
+for r in csv.DictReader(open(os.path.join(committed, "expected.csv"))):
+    scale[r["model"]] = max(scale.get(r["model"], 0), abs(float(r["value"])))
+bad = False
+for name in ("expected.csv", "effects.csv", "explain.csv"):
+    a = list(csv.DictReader(open(os.path.join(committed, name))))
+    b = list(csv.DictReader(open(os.path.join(fresh, name))))
+    keys = lambda r: tuple(v for k, v in r.items() if k != "value")
+    if [keys(r) for r in a] != [keys(r) for r in b]:
+        print("%s: rows differ" % name); bad = True; continue
+    worst = max(abs(float(x["value"]) - float(y["value"])) / scale[x["model"]] for x, y in zip(a, b))
+    print("%-14s %3d rows, max difference %.1e of the prediction scale %s" % (name, len(a), worst, "ok" if worst <= 1e-6 else "FAIL"))
+    bad |= worst > 1e-6
+sys.exit(1 if bad else 0)
+PY

@@ -37,7 +37,6 @@
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
-#include "utils/formatting.h"
 #include "utils/memutils.h"
 
 #include "common/error_report.h"
@@ -809,8 +808,8 @@ pick_track(const DeepModel *dm, const char *model, int track)
 	if (track >= dm->tracks)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("track %d is out of range: model \"%s\" has %d outputs (0 to %d)", track, model,
-						dm->tracks, dm->tracks - 1)));
+				 errmsg("track %d is out of range for model \"%s\" (tracks 0 to %d)", track, model,
+						dm->tracks - 1)));
 	return track;
 }
 
@@ -857,6 +856,15 @@ predict_expression_track(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(vf_deep_predict(m, model, PG_GETARG_DATUM(0), gene, track));
 }
 
+/* alleles are bases whatever their case (lower case is soft-masking, not another base) */
+static char *
+upper_bases(char *s)
+{
+	for (char *c = s; *c; c++)
+		*c = pg_ascii_toupper((unsigned char) *c);
+	return s;
+}
+
 static bool
 plain_allele(const char *a)
 {
@@ -874,8 +882,8 @@ variant_effect(PG_FUNCTION_ARGS)
 {
 	char	   *chrom = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	int64		pos = PG_GETARG_INT32(1);
-	char	   *refa = str_toupper(text_to_cstring(PG_GETARG_TEXT_PP(2)), VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2)), InvalidOid);
-	char	   *alta = str_toupper(text_to_cstring(PG_GETARG_TEXT_PP(3)), VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(3)), InvalidOid);
+	char	   *refa = upper_bases(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	char	   *alta = upper_bases(text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(4));
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(5));
 	const VfModelRef *m;

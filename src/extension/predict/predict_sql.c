@@ -235,9 +235,9 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 			*out = vf_deep_predict(mv.ref, model, gtd, gene, -1);
 			return true;
 		default:
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							errmsg("predict_expression does not support models of kind %s yet (model \"%s\")",
-								   vf_model_kind_name(mv.kind), model),
+			ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+							errmsg("predict_expression cannot use model \"%s\" of kind %s",
+								   model, vf_model_kind_name(mv.kind)),
 							errhint("predict_expression scores PredictDB (elastic net), seq2func, fused and ensemble models.")));
 	}
 	return false;
