@@ -42,6 +42,10 @@ GROUP BY e.model ORDER BY e.model;
 SELECT bool_and(predict_expression(gt, 'GENEP', 's2f_dip', 2) = predict_expression(gt, 'GENEP', 's2f_dip')) AS same_track,
        bool_or(predict_expression(gt, 'GENEP', 's2f_dip', 0) <> predict_expression(gt, 'GENEP', 's2f_dip', 2)) AS tracks_differ
 FROM fz_people WHERE sample <> 'S5';
+-- predict_tracks and predict_expression share a seq2func model in one backend
+SELECT array_length(predict_tracks(repeat('ACGT', 320), 's2f'), 1) AS bins,
+       (SELECT count(predict_expression(gt, 'GENEP', 's2f')) FROM fz_people WHERE sample <> 'S5') AS people,
+       array_length(predict_tracks(repeat('ACGT', 320), 's2f'), 1) AS bins_again;
 SELECT predict_expression(gt, 'GENEP', 's2f', 5) FROM fz_people WHERE sample = 'S1';
 SELECT predict_expression(gt, 'GENEP', 'fz', 1) FROM fz_people WHERE sample = 'S1';
 SELECT predict_expression(gt, 'GENEP', 'fz', -1) FROM fz_people WHERE sample = 'S1';
@@ -98,8 +102,11 @@ SELECT entries, capacity_bytes FROM varformer_cache_stats();
 RESET varformer.prediction_cache_mb;
 
 -- Bad input, each error naming what is wrong
--- a gene not in the model's annotation names the gene and the model
+-- a gene not in the model's annotation names the gene and the model (terse: the detail
+-- counts the genes earlier tests imported)
+\set VERBOSITY terse
 SELECT predict_expression(gt, 'NOGENE', 'fz') FROM fz_people WHERE sample = 'S1';
+\set VERBOSITY default
 -- a window outside the genotype's region names both regions and the gene
 CREATE TABLE fz_short AS
 SELECT sample, gt FROM read_genotypes('fixtures/fused/people.vcf.gz', 'chr5:2700-7000') WHERE sample = 'S1';

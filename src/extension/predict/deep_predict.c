@@ -9,7 +9,7 @@
  * genes are reverse-complemented when the model was loaded with {"reverse_complement": true}.
  *
  * No SPI per row: per backend and model generation the model is built once (DeepModel,
- * kept by the store's backend cache); once per transaction the catalog row is read again
+ * one per name, see deep_model_get); once per transaction the catalog row is read again
  * (options and the reference bound at load: a name loaded again with the same bytes but
  * other options keeps its generation), and each gene is looked up once (model_find_gene,
  * the annotation bound at load) together with the reference bases around its TSS. A row
@@ -199,7 +199,6 @@ deep_model_build(const VfModelRef *m, const char *name)
 		vf_model_set_interrupt_hook(dm->s2f, check_interrupts);
 		dm->tracks = vf_model_info(dm->s2f)->out_cols;
 	}
-	vf_model_cache_set(m, dm, deep_model_free);
 	return dm;
 fail:
 	deep_model_free(dm);
@@ -346,15 +345,46 @@ deep_model_refresh(DeepModel *dm, const char *name)
 	dm->checked_lxid = MyProc->lxid;
 }
 
+/*
+ * This backend's deep models, one per name: kept here rather than in the store's per-model
+ * slot (vf_model_cache_set), which predict_tracks uses for the same seq2func models with a
+ * state of its own. A new generation of a name replaces the old one's state.
+ */
+typedef struct DeepSlot
+{
+	struct DeepSlot *next;
+	char		name[NAMEDATALEN];
+	uint64		generation;
+	DeepModel  *dm;
+} DeepSlot;
+
+static DeepSlot *deep_slots;
+
 static DeepModel *
 deep_model_get(const VfModelRef *m, const char *name)
 {
-	DeepModel  *dm = vf_model_cache_get(m);
+	DeepSlot   *s;
 
-	if (dm == NULL || dm->image != m->image)
-		dm = deep_model_build(m, name);
-	deep_model_refresh(dm, name);
-	return dm;
+	for (s = deep_slots; s != NULL; s = s->next)
+		if (strcmp(s->name, name) == 0)
+			break;
+	if (s == NULL)
+	{
+		if ((s = calloc(1, sizeof(DeepSlot))) == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		strlcpy(s->name, name, NAMEDATALEN);
+		s->next = deep_slots;
+		deep_slots = s;
+	}
+	if (s->dm == NULL || s->generation != m->generation || s->dm->image != m->image)
+	{
+		deep_model_free(s->dm);
+		s->dm = NULL;
+		s->dm = deep_model_build(m, name);
+		s->generation = m->generation;
+	}
+	deep_model_refresh(s->dm, name);
+	return s->dm;
 }
 
 static int
