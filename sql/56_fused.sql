@@ -142,4 +142,12 @@ SELECT count(*) AS n,
        max(abs(predict_expression(p.gt, e.gene, e.model) - e.value) / abs(e.value)) < 1e-4 AS within_1e4
 FROM fz_expected e JOIN fz_people p USING (sample) WHERE e.model = 's2f_dip';
 
+-- the same bytes loaded again under a name with other options keep the name's generation;
+-- the new options take effect at once (the catalog row is read again in each transaction)
+SELECT load_model('fz', 'generated/predictor/models/ukbioformer',
+                  '{"reference": "fz_ref", "reverse_complement": true, "replace": true}');
+SELECT bool_and(predict_expression(gt, 'GENEM', 'fz') = predict_expression(gt, 'GENEM', 'fz_rc')) AS now_like_fz_rc,
+       bool_or(predict_expression(gt, 'GENEM', 'fz') <> predict_expression(gt, 'GENEM', 'fz_again')) AS unlike_before
+FROM fz_people WHERE sample NOT IN ('S5', 'S8');
+
 SELECT unload_model(m) FROM unnest(ARRAY['fz', 'fz_rc', 'fz_chunk', 's2f', 's2f_dip', 'fz_again', 'fz_ens', 'fz_enc']) m;

@@ -94,6 +94,7 @@ typedef struct DeepModel
 	/* options as the catalog has them now (checked once per transaction) */
 	LocalTransactionId checked_lxid;
 	char	   *options_text;
+	char	   *binding;		/* reference name and sha256, annotation sha256 */
 	uint64		options_hash;
 	char	   *reference;
 	int			window;			/* the trunk's window */
@@ -149,6 +150,7 @@ deep_model_free(void *p)
 	free(dm->onehot);
 	free(dm->options_text);
 	free(dm->reference);
+	free(dm->binding);
 	free(dm);
 }
 
@@ -227,6 +229,7 @@ deep_model_refresh(DeepModel *dm, const char *name)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 	char	   *opts = NULL,
+			   *binding = NULL,
 			   *ref = NULL,
 			   *bound_sha = NULL,
 			   *now_sha = NULL;
@@ -239,8 +242,10 @@ deep_model_refresh(DeepModel *dm, const char *name)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* an identical reload keeps its generation, not its options or binding: compare those */
 	if (SPI_execute_with_args(psprintf("SELECT c.options::pg_catalog.text, c.reference, c.reference_sha256, "
-									   "(SELECT r.sha256 FROM %s r WHERE r.name OPERATOR(pg_catalog.=) c.reference) "
+									   "(SELECT r.sha256 FROM %s r WHERE r.name OPERATOR(pg_catalog.=) c.reference), "
+									   "c.annotation_sha256 "
 									   "FROM %s c WHERE c.name OPERATOR(pg_catalog.=) $1",
 									   vf_extension_relation("reference_genome"),
 									   vf_extension_relation("model_catalog")),
@@ -259,6 +264,8 @@ deep_model_refresh(DeepModel *dm, const char *name)
 			bound_sha = pstrdup(v);
 		if ((v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4)) != NULL)
 			now_sha = pstrdup(v);
+		v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+		binding = psprintf("%s %s %s", ref ? ref : "", bound_sha ? bound_sha : "", v ? v : "");
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
@@ -278,7 +285,7 @@ deep_model_refresh(DeepModel *dm, const char *name)
 				 errdetail("The model bound sha256 %s; the registry has %s.", bound_sha, now_sha ? now_sha : "none"),
 				 errhint("Register the same FASTA again as \"%s\", or reload the model with {\"replace\": true} to bind the reference as it is now.", ref)));
 	if (dm->options_text != NULL && strcmp(dm->options_text, opts) == 0 &&
-		strcmp(dm->reference, ref) == 0)
+		strcmp(dm->binding, binding) == 0)
 	{
 		dm->checked_lxid = MyProc->lxid;
 		return;
@@ -339,9 +346,12 @@ deep_model_refresh(DeepModel *dm, const char *name)
 	genes_clear(dm);
 	free(dm->options_text);
 	free(dm->reference);
+	free(dm->binding);
 	dm->options_text = xstrdup(opts);
 	dm->reference = xstrdup(ref);
-	dm->options_hash = hash_bytes_extended((const unsigned char *) opts, (int) strlen(opts), 0);
+	dm->binding = xstrdup(binding);
+	dm->options_hash = hash_bytes_extended((const unsigned char *) opts, (int) strlen(opts),
+										   hash_bytes_extended((const unsigned char *) binding, (int) strlen(binding), 0));
 	dm->checked_lxid = MyProc->lxid;
 }
 
