@@ -11,6 +11,7 @@
 
 #include "common/file_access.h"
 #include "predict/engine.h"
+#include "predict/prediction_cache.h"
 #include "predict/progress.h"
 #include "predict/row_parallel.h"
 #include "store/model_store.h"
@@ -28,4 +29,5 @@ _PG_init(void)
 	vf_row_parallel_init();
 	if (process_shared_preload_libraries_in_progress)
 		vf_progress_init();
+	vf_prediction_cache_init();
 }

@@ -20,6 +20,7 @@
 #include "utils/memutils.h"
 
 #include "common/error_report.h"
+#include "predict/deep_predict.h"
 #include "types/genotype.h"
 #include "predict/progress.h"
 #include "store/model_store.h"
@@ -231,11 +232,15 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 			return pdb_predict(&mv, gtd, gene, NULL, out);
 		case VF_KIND_ENSEMBLE:
 			return ensemble_predict(&mv, gtd, gene, depth, out);
+		case VF_KIND_SEQ2FUNC:
+		case VF_KIND_FUSED:
+			*out = vf_deep_predict(mv.ref, model, gtd, gene, -1);
+			return true;
 		default:
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							errmsg("predict_expression does not support models of kind %s yet (model \"%s\")",
-								   vf_model_kind_name(mv.kind), model),
-							errhint("predict_expression currently scores PredictDB (elastic net) models and ensembles of them.")));
+			ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+							errmsg("predict_expression cannot use model \"%s\" of kind %s",
+								   model, vf_model_kind_name(mv.kind)),
+							errhint("predict_expression scores PredictDB (elastic net), seq2func, fused and ensemble models.")));
 	}
 	return false;
 }

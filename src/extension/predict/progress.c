@@ -147,6 +147,18 @@ vf_progress_call(const char *function, const char *model, bool cache_hit)
 	end_write(s);
 }
 
+void
+vf_progress_cache_hit(void)
+{
+	ProgressSlot *s = own_slot();
+
+	if (s == NULL || s->pid != MyProcPid)
+		return;
+	begin_write(s);
+	s->cache_hits++;
+	end_write(s);
+}
+
 PG_FUNCTION_INFO_V1(vf_progress);
 Datum
 vf_progress(PG_FUNCTION_ARGS)

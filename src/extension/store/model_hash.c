@@ -6,7 +6,9 @@
  *   - a directory: the sha256 of the output of
  *       sha256sum config.json WEIGHTS tokenizer.json vocab.txt
  *     over the files present, in that order (so `... | sha256sum` in the directory gives it),
- *     WEIGHTS being the weights file (weights_file: model.safetensors, else pytorch_model.bin).
+ *     WEIGHTS being the weights file (weights_file: model.safetensors, else pytorch_model.bin),
+ *     followed, for a fused model, by the same lines for encoder/config.json, encoder/WEIGHTS,
+ *     encoder/tokenizer.json, encoder/vocab.txt: one name denotes both checkpoints.
  * Any other model has none (all zero bytes).
  *
  * The digest of each file comes from the caller when it hashed the bytes while loading them
@@ -84,10 +86,13 @@ vf_model_files_sha256(const char *path, VfFileDigestFn digest, void *arg, uint8 
 		return;
 	}
 	listing = vf_sha256_begin();
-	for (int i = 0; i < 4; i++)
+	/* the second round: a fused model's encoder/ (absent elsewhere: no lines) */
+	for (int i = 0; i < 8; i++)
 	{
-		const char *file = i == 0 ? "config.json" : i == 1 ? weights_file(path) :
-			i == 2 ? "tokenizer.json" : "vocab.txt";
+		const char *dir = i < 4 ? path : psprintf("%s/encoder", path);
+		const char *base = i % 4 == 0 ? "config.json" : i % 4 == 1 ? weights_file(dir) :
+			i % 4 == 2 ? "tokenizer.json" : "vocab.txt";
+		const char *file = i < 4 ? base : psprintf("encoder/%s", base);
 		char	   *p = psprintf("%s/%s", path, file);
 		uint8		h[VF_SHA256_LEN];
 

@@ -32,6 +32,7 @@
 #include "common/error_report.h"
 #include "varformer/common/json.h"
 #include "varformer/models/model_arch.h"
+#include "varformer/models/ukbioformer.h"
 #include "store/model_registry.h"
 #include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
@@ -378,6 +379,115 @@ build_predictdb(const char *name, const char *path, const VfJson *opts, int64 ma
 	}
 }
 
+/*
+ * True when path is a directory whose config.json names the fused architecture (its
+ * encoder/ is then part of the model).
+ */
+bool
+vf_model_path_is_fused(const char *path, int *window)
+{
+	struct stat st;
+	char	   *cfg = psprintf("%s/config.json", path);
+	FILE	   *f;
+	char	   *text;
+	size_t		len;
+	const char *arch;
+	VfModelKind kind;
+	VfError		err;
+	bool		yes = false;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || stat(cfg, &st) != 0 || !S_ISREG(st.st_mode) ||
+		st.st_size > (off_t) VF_CKPT_MAX_CONFIG || (f = AllocateFile(cfg, PG_BINARY_R)) == NULL)
+		return false;
+	text = palloc(st.st_size + 1);
+	len = fread(text, 1, st.st_size, f);
+	FreeFile(f);
+	text[len] = '\0';
+	if (vf_model_arch_detect(text, len, &arch, &kind, &err) == 0 && kind == VF_KIND_FUSED)
+	{
+		VfJsonDoc  *doc = vf_json_parse(text, len, &err);
+
+		yes = true;
+		if (window)
+			*window = doc ? (int) vf_json_get_int(vf_json_root(doc), "window", 0) : 0;
+		if (doc)
+			vf_json_free(doc);
+	}
+	pfree(text);
+	pfree(cfg);
+	return yes;
+}
+
+/* Stat fingerprint of a fused directory's files, its encoder/ included. */
+static uint64
+fused_fingerprint(const char *path)
+{
+	static const char *const files[] = {"config.json", "model.safetensors", "encoder/config.json",
+	"encoder/model.safetensors", "encoder/pytorch_model.bin", "encoder/tokenizer.json", "encoder/vocab.txt"};
+	uint64		h = UINT64CONST(1469598103934665603);
+
+	for (size_t i = 0; i < lengthof(files); i++)
+	{
+		char	   *p = psprintf("%s/%s", path, files[i]);
+
+		h = (h ^ file_fingerprint(p)) * UINT64CONST(1099511628211);
+		pfree(p);
+	}
+	return h;
+}
+
+/*
+ * A fused directory: one image of its checkpoint and its encoder/, refused at load (naming
+ * the problem) when the model could not be built from it. The files are hashed before they
+ * are read (a fused model is small next to the trunks alone); stat fingerprints taken before
+ * hashing and after reading catch a rewrite in between.
+ */
+static void
+build_fused(const char *name, const char *path, int64 max_bytes, VfModelBuild *out)
+{
+	VfError		err;
+	VfCheckpoint main_ck,
+				enc_ck;
+	VfFused    *f;
+	uint64		before = fused_fingerprint(path);
+
+	vf_error_clear(&err);
+	vf_model_files_sha256(path, NULL, NULL, out->sha256);
+	if (vf_fused_image_build(path, &out->image, &out->size, (size_t) max_bytes, &err) != 0)
+		vf_ereport(&err);
+	if (vf_fused_image_open(out->image, out->size, &main_ck, &enc_ck, &err) != 0)
+	{
+		vf_model_build_free(out);
+		vf_ereport(&err);
+	}
+	if (vf_model_arch_check("ukbioformer", &main_ck, &err) != 0 ||
+		(f = vf_fused_create(&main_ck, &enc_ck, &err)) == NULL)
+	{
+		char		m[sizeof(err.msg)];
+
+		vf_checkpoint_close(&main_ck);
+		vf_checkpoint_close(&enc_ck);
+		vf_model_build_free(out);
+		snprintf(m, sizeof(m), "%s", err.msg);
+		vf_error(&err, err.code, "fused model \"%s\" cannot be loaded: %s", path, m);
+		vf_ereport(&err);
+	}
+	vf_fused_free(f);
+	out->parameters = vf_checkpoint_parameters(&main_ck) + vf_checkpoint_parameters(&enc_ck);
+	vf_checkpoint_close(&main_ck);
+	vf_checkpoint_close(&enc_ck);
+	out->kind = VF_KIND_FUSED;
+	strlcpy(out->arch, "ukbioformer", VF_ARCH_LEN);
+	if (fused_fingerprint(path) != before)
+	{
+		vf_model_build_free(out);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("\"%s\" changed while model \"%s\" was being loaded", path, name),
+				 errhint("Load it again once the files are complete.")));
+	}
+}
+
 void
 vf_model_build(const char *name, const char *path, const char *options_json, int64 max_bytes,
 			   VfModelBuild *out)
@@ -412,6 +522,8 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 		/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
 		else if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			build_predictdb(name, path, opts, max_bytes, out);
+		else if (vf_model_path_is_fused(path, NULL))
+			build_fused(name, path, max_bytes, out);
 		else
 			build_checkpoint(path, opts, max_bytes, out);
 	}

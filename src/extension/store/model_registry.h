@@ -83,6 +83,7 @@ extern void vf_model_files_sha256(const char *path, VfFileDigestFn digest, void 
 extern void vf_model_build(const char *name, const char *path, const char *options_json,
 						   int64 max_bytes, VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
+extern bool vf_model_path_is_fused(const char *path, int *window);
 
 /*
  * What load_model records besides the image: the options as stored (canonical jsonb text,

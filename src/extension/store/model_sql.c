@@ -166,6 +166,40 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 }
 
 /*
+ * A fused model reads haplotypes by its nature: its "window" (what binds the reference and
+ * gene annotation to it, model_catalog.c) is the trunk's window from its config.json, added
+ * to the options when not given and refused when given otherwise.
+ */
+static char *
+fused_window_option(const char *name, const char *path, char *options)
+{
+	int			window = 0;
+	VfError		err;
+	VfJsonDoc  *doc;
+	const VfJson *w;
+	char	   *result = options;
+
+	if (!vf_model_path_is_fused(path, &window) || window <= 0)
+		return options;
+	if ((doc = vf_json_parse(options, strlen(options), &err)) == NULL)
+		vf_ereport(&err);
+	w = vf_json_get(vf_json_root(doc), "window");
+	if (w == NULL)
+		result = psprintf("{\"window\": %d%s%s", window, strcmp(options, "{}") == 0 ? "}" : ", ",
+						  strcmp(options, "{}") == 0 ? "" : options + 1);
+	else if (w->type != VF_JSON_NUMBER || !w->is_integer || w->integer != window)
+	{
+		vf_json_free(doc);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"window\" of fused model \"%s\" must be its config.json window %d", name, window),
+				 errhint("Leave \"window\" out: a fused model's windows come from its config.json.")));
+	}
+	vf_json_free(doc);
+	return result;
+}
+
+/*
  * load_model(name, path, options): NULL path only for ensembles. Returns what happened:
  * 'loaded', 'replaced' or 'unchanged' (same name, same bytes).
  */
@@ -199,6 +233,8 @@ vf_load_model(PG_FUNCTION_ARGS)
 		path = vf_server_path(path);
 	}
 
+	if (path != NULL)
+		options = fused_window_option(name, path, options);
 	vf_model_name_lock(name, true);
 	PG_TRY();
 	{

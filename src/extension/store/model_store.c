@@ -183,6 +183,8 @@ vf_model_kind_name(VfModelKind kind)
 			return "predictdb";
 		case VF_KIND_ENSEMBLE:
 			return "ensemble";
+		case VF_KIND_FUSED:
+			return "fused";
 	}
 	return "unknown";
 }
