@@ -76,7 +76,7 @@ INSERT INTO m70 VALUES ('pdb70');
 SELECT round((((plan70('SELECT predict_expression(gt, ''ENSG00000000001.5'', ''pdb70'') FROM cohort70') ->> 'Total Cost')::numeric
              - (plan70('SELECT gt FROM cohort70') ->> 'Total Cost')::numeric)
              / 60 / current_setting('cpu_operator_cost')::numeric)) AS linear_cost_units,
-       (SELECT procost FROM pg_proc WHERE proname = 'predict_expression') AS declared_cost;
+       (SELECT procost FROM pg_proc WHERE proname = 'predict_expression' AND pronargs = 3) AS declared_cost;
 EXPLAIN (COSTS OFF) SELECT sample, predict_expression(gt, 'ENSG00000000001.5', 'pdb70') FROM cohort70;
 
 -- Progress: this backend's slot shows the last statement's calls.

@@ -54,12 +54,10 @@
 #include "varformer/models/model.h"
 #include "varformer/models/ukbioformer.h"
 
-PG_FUNCTION_INFO_V1(vf_predict_expression_track);
 PG_FUNCTION_INFO_V1(vf_variant_effect);
 PG_FUNCTION_INFO_V1(vf_explain_expression);
 
 /* predict_sql.c: the 3-argument function, for the single-output kinds */
-extern Datum vf_predict_expression(PG_FUNCTION_ARGS);
 
 #define MAX_GENES_MEMO 4096
 
@@ -869,33 +867,6 @@ vf_deep_predict(const VfModelRef *m, const char *model, Datum gt, const char *ge
 	person_init(&p, dm, model, g, calls, -1, -1);
 	predict_person(&p, calls, generation, out);
 	return out[k];
-}
-
-/* predict_expression(gt, gene, model, track): one output of a multi-task model */
-Datum
-vf_predict_expression_track(PG_FUNCTION_ARGS)
-{
-	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	int			track = PG_GETARG_INT32(3);
-	const VfModelRef *m;
-
-	if (track < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("track %d is out of range: tracks count from 0", track)));
-	m = vf_model_acquire(model);
-	if (m->kind != VF_KIND_FUSED && m->kind != VF_KIND_SEQ2FUNC)
-	{
-		/* single-output kinds: only their one output exists */
-		if (track != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("track %d is out of range: model \"%s\" of kind %s has one output (track 0)", track,
-							model, vf_model_kind_name(m->kind))));
-		return DirectFunctionCall3(vf_predict_expression, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2));
-	}
-	PG_RETURN_FLOAT8(vf_deep_predict(m, model, PG_GETARG_DATUM(0), gene, track));
 }
 
 /* alleles are bases whatever their case (lower case is soft-masking, not another base) */

@@ -29,6 +29,7 @@
 
 PG_FUNCTION_INFO_V1(vf_predict_expression);
 PG_FUNCTION_INFO_V1(vf_predict_expression_detail);
+PG_FUNCTION_INFO_V1(vf_predict_expression_track);
 PG_FUNCTION_INFO_V1(vf_predictdb_genes);
 PG_FUNCTION_INFO_V1(vf_predictdb_model_info);
 
@@ -374,4 +375,32 @@ vf_predictdb_model_info(PG_FUNCTION_ARGS)
 	values[7] = Int32GetDatum((int32) info.n_duplicate);
 	values[8] = Int32GetDatum((int32) info.n_no_extra);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* predict_expression(gt, gene, model, track): one output of a multi-task model */
+Datum
+vf_predict_expression_track(PG_FUNCTION_ARGS)
+{
+	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	int			track = PG_GETARG_INT32(3);
+	const VfModelRef *m;
+
+	if (track < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("track %d is out of range: tracks count from 0", track)));
+	m = vf_model_acquire(model);
+	if (m->kind != VF_KIND_FUSED && m->kind != VF_KIND_SEQ2FUNC)
+	{
+		/* single-output kinds: only their one output exists */
+		if (track != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("track %d is out of range: model \"%s\" of kind %s has one output (track 0)", track,
+							model, vf_model_kind_name(m->kind))));
+		return DirectFunctionCall3(vf_predict_expression, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2));
+	}
+	vf_progress_call("predict_expression", model, false);
+	PG_RETURN_FLOAT8(vf_deep_predict(m, model, PG_GETARG_DATUM(0), gene, track));
 }
