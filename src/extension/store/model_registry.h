@@ -68,6 +68,8 @@ extern bool vf_model_store_unloaded(const char *name, TransactionId row_xmin);
 extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
 extern int	vf_model_store_list(VfModelStatus **out);
 extern int	vf_model_max_memory_mb;
+/* varformer.debug_load_pause_at: bytes after which a load pauses (model_load.c), 0 never */
+extern int	vf_debug_load_pause_at;
 
 /* model_hash.c */
 /*

@@ -92,6 +92,7 @@ typedef struct LocalModel
 } LocalModel;
 
 int			vf_model_max_memory_mb = 4096;
+int			vf_debug_load_pause_at = 0;
 static int	vf_max_models = 64;
 
 static VfStoreControl *ctl = NULL;
@@ -168,6 +169,13 @@ vf_model_store_init(void)
 							"Checked by load_model before it allocates.",
 							&vf_model_max_memory_mb, 4096, 1, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+	/* for tests only (model_load.c): not in the sample file, not in SHOW ALL */
+	DefineCustomIntVariable("varformer.debug_load_pause_at",
+							"Debugging: load_model pauses after this many bytes of a checkpoint.",
+							"0 (the default) never pauses. A paused load goes on when the advisory "
+							"lock (1986424929, 0) is free; cancel and statement_timeout end it.",
+							&vf_debug_load_pause_at, 0, 0, INT_MAX,
+							PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL, NULL, NULL, NULL);
 	/* a PGC_POSTMASTER setting can only be defined while the postmaster preloads us */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
