@@ -81,6 +81,21 @@ SELECT no, what,
        max(result) FILTER (WHERE role = 'user') AS "user"
 FROM p80_matrix GROUP BY no, what ORDER BY no;
 
+-- The registry's own queries do not resolve names through the caller's search_path: an
+-- = for text placed before pg_catalog is never called.
+CREATE SCHEMA p80_evil;
+CREATE FUNCTION p80_evil.texteq(text, text) RETURNS boolean LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'search_path operator called'; END$$;
+CREATE OPERATOR p80_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = p80_evil.texteq);
+CREATE FUNCTION p80_evil.count(anyelement) RETURNS bigint LANGUAGE plpgsql AS
+$$BEGIN RAISE EXCEPTION 'search_path function called'; END$$;
+SET search_path = p80_evil, pg_catalog, public;
+SELECT reference_sequence('p80', 2, 6, 'p80_ref') AS bases;
+SELECT register_reference('p80_ref', current_setting('p80.fa'), true) AS contigs;
+SELECT unregister_reference('p80_ref') AS unregistered;
+RESET search_path;
+DROP SCHEMA p80_evil CASCADE;
+SELECT register_reference('p80_ref', current_setting('p80.fa')) AS contigs;
 SELECT unregister_reference('p80_ref');
 SELECT unload_model('p80_m');
 RESET varformer.blas_threads;
