@@ -22,8 +22,12 @@ CREATE TABLE model_catalog (
     genes              integer
 );
 SELECT pg_catalog.pg_extension_config_dump('model_catalog', '');
+-- Everyone may see what is loaded, but a model's server path only a role that may read
+-- server files (as load_model needs): other columns only for PUBLIC.
 REVOKE ALL ON model_catalog FROM PUBLIC;
-GRANT SELECT ON model_catalog TO PUBLIC;
+GRANT SELECT (name, kind, architecture, options, sha256, parameters, bytes, loaded_at,
+              reference, reference_sha256, annotation_sha256, genes) ON model_catalog TO PUBLIC;
+GRANT SELECT ON model_catalog TO pg_read_server_files;
 
 -- The gene table as it was when a haplotype-reading model was loaded (see model_catalog).
 -- import_gtf changes the gene table, not this; load_model with {"replace": true} renews it.
@@ -101,11 +105,16 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE COST 100000;
 COMMENT ON FUNCTION model_checksum(text) IS
 'Sum of every weight of a loaded checkpoint (reads the whole shared image)';
 
+-- Readable by everyone; path is NULL for a role that may not read server files (the view
+-- reads the catalog as its owner, so it hides the column itself).
 CREATE VIEW models AS
-SELECT c.name, c.kind, c.architecture, c.parameters, c.bytes, c.path, c.sha256,
+SELECT c.name, c.kind, c.architecture, c.parameters, c.bytes,
+       CASE WHEN pg_catalog.pg_has_role('pg_read_server_files', 'MEMBER') THEN c.path END AS path,
+       c.sha256,
        s.name IS NOT NULL AS loaded,
        coalesce(s.backends, 0) AS backends,
        coalesce(s.transactions, 0) AS transactions,
        c.options, c.loaded_at, c.reference, c.genes
 FROM model_catalog c
 LEFT JOIN model_store_status() s ON s.name = c.name;
+GRANT SELECT ON models TO PUBLIC;

@@ -43,6 +43,7 @@ COMMENT ON FUNCTION sequence_tokens(text, text) IS
 -- IMMUTABLE like encode_sequence: the gene's TSS comes from the annotation bound to the
 -- model at load time (model_gene), the bases from the reference bound then, and a reference
 -- re-registered with other content since is an error rather than another answer.
+-- It reads only catalog columns every user may read (not path: 40_models.sql).
 CREATE FUNCTION encode_haplotype(gt genotype, hap integer, gene text, model text)
 RETURNS embedding
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 100000
@@ -56,7 +57,7 @@ DECLARE
     seq text;
     bad text;
 BEGIN
-    SELECT * INTO m FROM model_catalog c WHERE c.name = model;
+    SELECT c.name, c.options, c.reference, c.reference_sha256 INTO m.name, m.options, m.reference, m.reference_sha256 FROM model_catalog c WHERE c.name = model;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'model "%" is not loaded', model USING ERRCODE = 'undefined_object';
     END IF;

@@ -1,5 +1,6 @@
-# A load_model cancelled part-way (statement_timeout at several points, pg_cancel_backend)
-# leaves nothing behind: no catalog row, no model in the store, no shared memory segment,
+# A load_model cancelled part-way (statement_timeout and pg_cancel_backend, each at several
+# file offsets, held there by the debug pause so the cancel cannot come after the load
+# finished, whatever the machine's load) leaves nothing behind: no catalog row, no model in the store, no shared memory segment,
 # no hashing thread; the next load of the same file works and hashes to what sha256sum says.
 # The file alternates megabyte weights with tiny biases and ends in an F16 tensor, so the
 # cancel can land while the hashing thread has a queue of chunks in the segment or is
@@ -92,47 +93,50 @@ sub nothing_left
 	is(segments(), 0, "$what: no shared memory segment left");
 }
 
+# The cancels are made to land mid-load, not by timing: varformer.debug_load_pause_at stops
+# the load once it has passed a file offset, until the advisory lock (1986424929, 0) that
+# $hold keeps is free. A paused load cannot finish, so a statement_timeout or a
+# pg_cancel_backend provably hits it part-way.
+my $hold = $node->background_psql('postgres');
+$hold->query_safe('SELECT pg_advisory_lock(1986424929, 0)');
 my $bg = $node->background_psql('postgres', on_error_stop => 0);
-my $cancelled = 0;
-for my $ms (1, 5, 20, 40, 60, 80, 100, 130)
+# offsets: the first weights, the middle, the last weight and bias, inside the F16 tensor
+# (converted as read) twice; the timeout may also land before the pause is reached
+for my $at (1, 1 << 20, 60 << 20, ($w + 16) * 40 - 8, ($w + 16) * 40 + (4 << 20), ($w + 16) * 40 + $f16 / 2)
 {
-	$bg->{stderr} = '';
-	my $out = $bg->query("SET statement_timeout = '${ms}ms'; SELECT load_model('c', '$path')");
-	if ($bg->{stderr} ne '')
+	for my $ms (1, 50)
 	{
-		like($bg->{stderr}, qr/canceling statement due to statement timeout/,
-			"timeout after $ms ms: cancelled");
-		$cancelled++;
-		nothing_left("timeout after $ms ms");
-	}
-	else
-	{
-		# a fast machine finished first; then the load must be whole
-		is($out, 'loaded', "timeout after $ms ms: finished first");
 		$bg->{stderr} = '';
-		$bg->query_safe("RESET statement_timeout; SELECT unload_model('c')");
+		$bg->query("SET varformer.debug_load_pause_at = $at; SET statement_timeout = '${ms}ms'; "
+			  . "SELECT load_model('c', '$path')");
+		like($bg->{stderr}, qr/canceling statement due to statement timeout/,
+			"paused at byte $at, timeout after $ms ms: cancelled");
+		$bg->{stderr} = '';
+		$bg->query_safe('RESET statement_timeout');
+		nothing_left("paused at byte $at, timeout after $ms ms");
 	}
-}
-ok($cancelled >= 3, "at least three loads were cancelled part-way ($cancelled)");
-$bg->{stderr} = '';
-$bg->query_safe('RESET statement_timeout');
 
-# pg_cancel_backend from another session, into a run of loads (most of their time is loading)
-my $pid = $bg->query_safe('SELECT pg_backend_pid()');
-chomp $pid;
-$bg->{stderr} = '';
-$bg->query_until(qr/started/,
-	"\\echo started\n" . ("SELECT load_model('c', '$path');\nSELECT unload_model('c');\n" x 20));
-$node->poll_query_until('postgres',
-	"SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = $pid AND query LIKE 'SELECT load_model%'")
-  or die 'the loads did not start';
-usleep(400_000);
-$node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
-$bg->query('SELECT 1');
-like($bg->{stderr}, qr/canceling statement due to user request/, 'pg_cancel_backend: cancelled');
-$bg->{stderr} = '';
-$bg->query_safe("SELECT unload_model('c') FROM models WHERE name = 'c' AND loaded");
-nothing_left('pg_cancel_backend, then the remaining loads and unloads');
+	# pg_cancel_backend from another session once the load is known to be paused
+	my $pid = $bg->query_safe('SELECT pg_backend_pid()');
+	chomp $pid;
+	my $log_from = -s $node->logfile;
+	$bg->{stderr} = '';
+	$bg->query_until(qr/started/, "\\echo started\nSELECT load_model('c', '$path');\n");
+	$node->wait_for_log(qr/load paused at byte \d+/, $log_from);
+	$node->safe_psql('postgres', "SELECT pg_cancel_backend($pid)");
+	$bg->query('SELECT 1');
+	like($bg->{stderr}, qr/canceling statement due to user request/,
+		"paused at byte $at, pg_cancel_backend: cancelled");
+	$bg->{stderr} = '';
+	nothing_left("paused at byte $at, pg_cancel_backend");
+}
+
+# Let go: a paused load then finishes, whole.
+$hold->query_safe('SELECT pg_advisory_unlock(1986424929, 0)');
+is($bg->query_safe("SELECT load_model('c', '$path')"), 'loaded', 'a paused load goes on when the lock is free');
+is($bg->query_safe("SELECT sha256 FROM models WHERE name = 'c'"), $sha, 'and hashes the whole file');
+$bg->query_safe("RESET varformer.debug_load_pause_at; SELECT unload_model('c')");
+$hold->quit;
 $bg->quit;
 
 is($node->safe_psql('postgres', "SELECT load_model('c', '$path')"), 'loaded', 'the load then works');

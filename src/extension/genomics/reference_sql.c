@@ -13,6 +13,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -91,12 +93,50 @@ file_stamp(const char *path, struct timespec *fa_mtime, off_t *fa_size, struct t
 	return ok;
 }
 
+/*
+ * Opening a FASTA without its index builds the index next to it (htslib writes .fai, and
+ * .gzi for bgzip). Creating server files is more than pg_read_server_files grants, and
+ * htslib cannot build the index in memory only: only a superuser's call builds it; anyone
+ * else is sent to samtools faidx.
+ */
+static void
+require_index_unless_superuser(const char *path, const char *shown)
+{
+	char	   *fai = psprintf("%s.fai", path);
+	char	   *gzi = psprintf("%s.gzi", path);
+	struct stat st;
+	bool		bgzip = false;
+	FILE	   *f;
+
+	if (superuser())
+		return;
+	f = AllocateFile(path, PG_BINARY_R);
+	if (f != NULL)
+	{
+		unsigned char magic[2];
+
+		bgzip = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+		FreeFile(f);
+	}
+	if (stat(fai, &st) != 0 || (bgzip && stat(gzi, &st) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("FASTA index \"%s.fai\"%s is missing", shown, bgzip ? " or its .gzi" : ""),
+				 errdetail("Only a superuser's call builds the index next to the FASTA: reading server files does not allow creating them."),
+				 errhint("Run \"samtools faidx %s\" as a user who can write there, or have a superuser register it.", shown)));
+	pfree(fai);
+	pfree(gzi);
+}
+
 /* Opens path, ERROR with the plain-C message when it fails. Caller owns the result. */
 static VfReference *
 open_or_error(const char *path, const char *shown)
 {
 	VfError		err;
-	VfReference *ref = vf_reference_open(path, shown, &err);
+	VfReference *ref;
+
+	require_index_unless_superuser(path, shown);
+	ref = vf_reference_open(path, shown, &err);
 
 	if (ref == NULL)
 		vf_ereport(&err);
@@ -224,7 +264,7 @@ registry_lookup(const char *name, MemoryContext cxt, RegistryRow *row)
 		Oid			argtypes[1] = {TEXTOID};
 		Datum		args[1] = {CStringGetTextDatum(name)};
 
-		rc = SPI_execute_with_args(psprintf("SELECT name, fasta_path, sha256, bytes FROM %s WHERE name = $1", table),
+		rc = SPI_execute_with_args(psprintf("SELECT name, fasta_path, sha256, bytes FROM %s WHERE name OPERATOR(pg_catalog.=) $1", table),
 								   1, argtypes, args, NULL, true, 1);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "reference registry lookup failed: %s", SPI_result_code_string(rc));
@@ -232,7 +272,7 @@ registry_lookup(const char *name, MemoryContext cxt, RegistryRow *row)
 		{
 			char	   *names;
 
-			rc = SPI_execute(psprintf("SELECT coalesce(string_agg(quote_literal(name), ', ' ORDER BY name), '') FROM %s", table),
+			rc = SPI_execute(psprintf("SELECT coalesce(pg_catalog.string_agg(pg_catalog.quote_literal(name), ', ' ORDER BY name), '') FROM %s", table),
 							 true, 1);
 			names = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 			ereport(ERROR,
@@ -248,8 +288,8 @@ registry_lookup(const char *name, MemoryContext cxt, RegistryRow *row)
 		bool		isnull;
 
 		rc = SPI_execute(psprintf("SELECT name, fasta_path, sha256, bytes, is_default, "
-								  "(SELECT count(*) FROM %s) AS n, "
-								  "(SELECT string_agg(quote_literal(name), ', ' ORDER BY name) FROM %s) AS names "
+								  "(SELECT pg_catalog.count(*) FROM %s) AS n, "
+								  "(SELECT pg_catalog.string_agg(pg_catalog.quote_literal(name), ', ' ORDER BY name) FROM %s) AS names "
 								  "FROM %s ORDER BY is_default DESC, name LIMIT 1",
 								  table, table, table), true, 1);
 		if (rc != SPI_OK_SELECT)
@@ -341,7 +381,7 @@ vf_reference_default_if_any(char **resolved_name)
 	SPI_connect();
 	table = registry_table();
 	rc = SPI_execute(psprintf("SELECT name, fasta_path, sha256, bytes FROM %s "
-							  "WHERE is_default OR (SELECT count(*) FROM %s) = 1 LIMIT 1",
+							  "WHERE is_default OR (SELECT pg_catalog.count(*) FROM %s) OPERATOR(pg_catalog.=) 1 LIMIT 1",
 							  table, table), true, 1);
 	if (rc == SPI_OK_SELECT && SPI_processed == 1)
 		row_from_spi(caller, &row);
@@ -417,7 +457,7 @@ vf_register_reference(PG_FUNCTION_ARGS)
 	table = registry_table();
 	if (is_default)
 	{
-		rc = SPI_execute_with_args(psprintf("UPDATE %s SET is_default = false WHERE is_default AND name <> $1", table),
+		rc = SPI_execute_with_args(psprintf("UPDATE %s SET is_default = false WHERE is_default AND name OPERATOR(pg_catalog.<>) $1", table),
 								   1, argtypes, args, NULL, false, 0);
 		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "reference registry update failed: %s", SPI_result_code_string(rc));
@@ -426,7 +466,7 @@ vf_register_reference(PG_FUNCTION_ARGS)
 										"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO UPDATE "
 										"SET fasta_path = EXCLUDED.fasta_path, is_default = EXCLUDED.is_default, "
 										"n_contigs = EXCLUDED.n_contigs, bytes = EXCLUDED.bytes, "
-										"sha256 = EXCLUDED.sha256, registered_at = now()", table),
+										"sha256 = EXCLUDED.sha256, registered_at = pg_catalog.now()", table),
 							   6, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "reference registry insert failed: %s", SPI_result_code_string(rc));
@@ -445,7 +485,7 @@ vf_unregister_reference(PG_FUNCTION_ARGS)
 
 	vf_require_read_server_files("unregister_reference");
 	SPI_connect();
-	rc = SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name = $1", registry_table()),
+	rc = SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name OPERATOR(pg_catalog.=) $1", registry_table()),
 							   1, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_DELETE)
 		elog(ERROR, "reference registry delete failed: %s", SPI_result_code_string(rc));

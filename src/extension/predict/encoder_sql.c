@@ -199,7 +199,7 @@ read_int_array(ArrayType *arr, const char *what, int32_t *dst, int cap)
 
 /* Runs the encoder over em->ids[0..n) and returns the mean of the last hidden state. */
 static Embedding *
-encode_ids(EncoderModel *em, int n, bool with_states)
+encode_ids(EncoderModel *em, const char *model, int n, bool with_states)
 {
 	VfError		err = {0};
 	int			H = vf_model_info(em->model)->out_cols;
@@ -209,7 +209,7 @@ encode_ids(EncoderModel *em, int n, bool with_states)
 
 	if (vf_blas_init(vf_blas_threads, &err) < 0 ||
 		vf_model_forward(em->model, &in, em->hidden, &err) < 0)
-		vf_ereport(&err);
+		vf_forward_ereport(&err, model, n, "tokens");
 
 	/* mean over tokens, accumulated in double so long inputs lose no digits */
 	result = vf_embedding_new(H);
@@ -260,7 +260,7 @@ encode_tokens(ArrayType *ids, text *model_name, ArrayType *states)
 				 errmsg("%d tokens exceed the maximum of %d of model \"%s\"", n, max, model)));
 	if (states != NULL)
 		read_states(em, states, n, model);
-	PG_RETURN_EMBEDDING_P(encode_ids(em, n, states != NULL));
+	PG_RETURN_EMBEDDING_P(encode_ids(em, model, n, states != NULL));
 }
 
 Datum
@@ -318,7 +318,7 @@ encode_sequence(text *seq, text *model_name, ArrayType *states)
 
 	if (states != NULL)
 		read_states(em, states, n, model);
-	PG_RETURN_EMBEDDING_P(encode_ids(em, n, states != NULL));
+	PG_RETURN_EMBEDDING_P(encode_ids(em, model, n, states != NULL));
 }
 
 Datum

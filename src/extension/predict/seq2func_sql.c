@@ -155,7 +155,7 @@ vf_predict_tracks(PG_FUNCTION_ARGS)
 
 		snprintf(msg, sizeof(msg), "%s", err.msg);
 		vf_error(&err, err.code, "model \"%s\": %s", model, msg);
-		vf_ereport(&err);
+		vf_forward_ereport(&err, model, (int) len, "bases");
 	}
 	PG_RETURN_ARRAYTYPE_P(result);
 }

@@ -251,8 +251,17 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 	catalog_end(&ca);
 }
 
+/* xmin of SPI's first row, column col (as text: xid has no binary C accessor here) */
+static TransactionId
+spi_xid(int col)
+{
+	char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+
+	return (TransactionId) strtoul(v, NULL, 10);
+}
+
 bool
-vf_model_catalog_delete(const char *name)
+vf_model_catalog_delete(const char *name, TransactionId *row_xmin)
 {
 	CatalogAccess ca;
 	Oid			types[1] = {TEXTOID};
@@ -260,10 +269,12 @@ vf_model_catalog_delete(const char *name)
 	bool		found;
 
 	catalog_begin(&ca);
-	if (SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name OPERATOR(pg_catalog.=) $1", ca.table),
-							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+	if (SPI_execute_with_args(psprintf("DELETE FROM %s WHERE name OPERATOR(pg_catalog.=) $1 "
+									   "RETURNING xmin::pg_catalog.text", ca.table),
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "could not remove model \"%s\" from the catalog", name);
 	found = SPI_processed > 0;
+	*row_xmin = found ? spi_xid(1) : InvalidTransactionId;
 	if (SPI_execute_with_args(psprintf("DELETE FROM %s.model_gene WHERE model OPERATOR(pg_catalog.=) $1", ca.schema),
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not remove the gene annotation of model \"%s\"", name);
@@ -291,10 +302,16 @@ reload_locked(const char *name)
 		return true;
 
 	catalog_begin(&ca);
-	if (SPI_execute_with_args(psprintf("SELECT path, options::pg_catalog.text, sha256 FROM %s WHERE name OPERATOR(pg_catalog.=) $1",
+	if (SPI_execute_with_args(psprintf("SELECT path, options::pg_catalog.text, sha256, xmin::pg_catalog.text "
+									   "FROM %s WHERE name OPERATOR(pg_catalog.=) $1",
 									   ca.table), 1, types, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the model catalog");
-	if (SPI_processed == 1)
+	/*
+	 * A row our snapshot still shows may be one an unload has deleted (committed after our
+	 * snapshot, or not yet): reloading it would put back, for everyone, a model that has no
+	 * catalog row. unload_model notes what it deleted under the name lock we hold.
+	 */
+	if (SPI_processed == 1 && !vf_model_store_unloaded(name, spi_xid(4)))
 	{
 		MemoryContext spi = MemoryContextSwitchTo(caller);
 		char	   *p = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

@@ -27,6 +27,9 @@
 #include "port/pg_crc32c.h"
 #include "storage/dsm.h"
 #include "storage/fd.h"
+#include "storage/latch.h"
+#include "utils/fmgrprotos.h"
+#include "utils/wait_event.h"
 
 #include "varformer/checkpoint/checkpoint.h"
 #include "common/error_report.h"
@@ -92,7 +95,42 @@ typedef struct HashFeed
 	bool		last_range;		/* the second fill, or the only one */
 	bool		interrupted;
 	bool		failed;
+	bool		paused;			/* the debug pause (varformer.debug_load_pause_at) is behind */
 } HashFeed;
+
+/*
+ * The debug pause: with varformer.debug_load_pause_at = N (bytes), the load stops once it has
+ * passed file offset N, logs so, and goes on only when it can take the advisory lock
+ * (VF_PAUSE_LOCK_CLASS, 0) in share mode; a test holding that lock knows the load is
+ * mid-way and stays there until the test cancels it or lets go. Interrupts are served as
+ * the fill serves them (hash_chunk must not throw): a cancel ends the wait at once.
+ */
+#define VF_PAUSE_LOCK_CLASS ((int32) 0x76667061)	/* "vfpa" = 1986424929 */
+
+static bool
+pause_load(HashFeed *f)
+{
+	f->paused = true;
+	ereport(LOG,
+			(errmsg("varformer: load paused at byte %llu (varformer.debug_load_pause_at)",
+					(unsigned long long) f->pos)));
+	for (;;)
+	{
+		if (InterruptPending)
+			return false;
+		if (DatumGetBool(DirectFunctionCall2(pg_try_advisory_lock_shared_int4,
+											 Int32GetDatum(VF_PAUSE_LOCK_CLASS), Int32GetDatum(0))))
+		{
+			(void) DirectFunctionCall2(pg_advisory_unlock_shared_int4,
+									   Int32GetDatum(VF_PAUSE_LOCK_CLASS), Int32GetDatum(0));
+			return true;
+		}
+		/* the latch is set by a cancel or a timeout; the timeout rechecks the lock */
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
 
 /*
  * Per chunk of the file, queued for the hashing thread, which runs behind the reader: a
@@ -114,7 +152,9 @@ hash_chunk(void *arg, const void *data, size_t len)
 			f->failed = true;
 		return 0;
 	}
-	if (InterruptPending)
+	if (InterruptPending ||
+		(vf_debug_load_pause_at > 0 && !f->paused && f->pos >= (uint64) vf_debug_load_pause_at &&
+		 !pause_load(f)))
 	{
 		f->interrupted = true;
 		return 1;

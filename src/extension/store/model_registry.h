@@ -61,9 +61,15 @@ extern VfRegisterResult vf_model_store_register(const char *name, VfModelBuild *
 												bool replace, bool undo_on_abort);
 extern void vf_model_name_lock(const char *name, bool lock);
 extern bool vf_model_store_unregister(const char *name);
+/* unload_model deleted the catalog row version row_xmin of name (caller holds the name lock) */
+extern void vf_model_store_note_unload(const char *name, TransactionId row_xmin);
+/* Whether that row version was deleted by an unload that stands (see model_store.c). */
+extern bool vf_model_store_unloaded(const char *name, TransactionId row_xmin);
 extern bool vf_model_store_lookup(const char *name, VfModelStatus *out);
 extern int	vf_model_store_list(VfModelStatus **out);
 extern int	vf_model_max_memory_mb;
+/* varformer.debug_load_pause_at: bytes after which a load pauses (model_load.c), 0 never */
+extern int	vf_debug_load_pause_at;
 
 /* model_hash.c */
 /*
@@ -116,7 +122,8 @@ extern bool vf_model_catalog_get(const char *name, VfCatalogEntry *out);
 extern void vf_model_catalog_store(const char *name, const char *path,
 								   const VfModelBinding *bind, bool copy_annotation,
 								   const VfModelBuild *b);
-extern bool vf_model_catalog_delete(const char *name);
+/* false when there was no row; *row_xmin: the version deleted */
+extern bool vf_model_catalog_delete(const char *name, TransactionId *row_xmin);
 extern bool vf_model_catalog_reload(const char *name);
 
 #endif

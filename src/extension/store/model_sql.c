@@ -253,12 +253,26 @@ Datum
 vf_unload_model(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	bool		in_catalog,
-				in_memory;
+	volatile bool in_catalog = false,
+				in_memory = false;
 
 	vf_model_store_require();
-	in_catalog = vf_model_catalog_delete(name);
-	in_memory = vf_model_store_unregister(name);
+	/* under the name lock: a reload either finishes before, or sees the unload noted */
+	vf_model_name_lock(name, true);
+	PG_TRY();
+	{
+		TransactionId row_xmin;
+
+		in_catalog = vf_model_catalog_delete(name, &row_xmin);
+		if (in_catalog)
+			vf_model_store_note_unload(name, row_xmin);
+		in_memory = vf_model_store_unregister(name);
+	}
+	PG_FINALLY();
+	{
+		vf_model_name_lock(name, false);
+	}
+	PG_END_TRY();
 	if (!in_catalog && !in_memory)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),

@@ -14,6 +14,7 @@
 
 #include <time.h>
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
@@ -22,10 +23,12 @@
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "store/model_registry.h"
@@ -48,12 +51,30 @@ typedef struct VfModelSlot
 	pg_atomic_uint64 transactions;	/* backend transactions that used the model */
 } VfModelSlot;
 
+/*
+ * An unload, remembered so that a session whose snapshot still shows the deleted catalog row
+ * (a transaction older than the unload, or the unload not yet committed) does not reload the
+ * model from that row into shared memory, where it would stay with no row behind it. Keyed
+ * by the row version's xmin: a later load writes a new version, which reloads normally.
+ */
+#define VF_MAX_UNLOADS 256
+typedef struct VfUnload
+{
+	bool		used;
+	Oid			dbid;
+	char		name[NAMEDATALEN];
+	TransactionId row_xmin;		/* the catalog row version unload_model deleted */
+	TransactionId by;			/* the unloading transaction */
+} VfUnload;
+
 typedef struct VfStoreControl
 {
 	LWLock	   *lock;
 	uint64		next_generation;
 	Size		total_bytes;
 	int			max_models;
+	int			next_unload;	/* ring: the oldest entry is overwritten */
+	VfUnload	unloads[VF_MAX_UNLOADS];
 	VfModelSlot slot[FLEXIBLE_ARRAY_MEMBER];
 } VfStoreControl;
 
@@ -71,6 +92,7 @@ typedef struct LocalModel
 } LocalModel;
 
 int			vf_model_max_memory_mb = 4096;
+int			vf_debug_load_pause_at = 0;
 static int	vf_max_models = 64;
 
 static VfStoreControl *ctl = NULL;
@@ -147,6 +169,13 @@ vf_model_store_init(void)
 							"Checked by load_model before it allocates.",
 							&vf_model_max_memory_mb, 4096, 1, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MB, NULL, NULL, NULL);
+	/* for tests only (model_load.c): not in the sample file, not in SHOW ALL */
+	DefineCustomIntVariable("varformer.debug_load_pause_at",
+							"Debugging: load_model pauses after this many bytes of a checkpoint.",
+							"0 (the default) never pauses. A paused load goes on when the advisory "
+							"lock (1986424929, 0) is free; cancel and statement_timeout end it.",
+							&vf_debug_load_pause_at, 0, 0, INT_MAX,
+							PGC_SUSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL, NULL, NULL, NULL);
 	/* a PGC_POSTMASTER setting can only be defined while the postmaster preloads us */
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -707,6 +736,59 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 		retire(e);
 	add_live(name, seg, b->kind, b->size, generation);
 	return replaced ? VF_REGISTER_REPLACED : VF_REGISTER_LOADED;
+}
+
+void
+vf_model_store_note_unload(const char *name, TransactionId row_xmin)
+{
+	VfUnload   *u;
+
+	vf_model_store_require();
+	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
+	u = &ctl->unloads[ctl->next_unload];
+	ctl->next_unload = (ctl->next_unload + 1) % VF_MAX_UNLOADS;
+	u->used = true;
+	u->dbid = MyDatabaseId;
+	strlcpy(u->name, name, NAMEDATALEN);
+	u->row_xmin = row_xmin;
+	u->by = GetCurrentTransactionId();
+	LWLockRelease(ctl->lock);
+}
+
+/* An unload by `by` is one this backend must respect (not rolled back, possibly not visible). */
+static bool
+unload_stands(TransactionId by)
+{
+	/* finished before every snapshot of ours: the deleted row is invisible to us anyway */
+	if (TransactionIdPrecedes(by, TransactionXmin))
+		return false;
+	if (TransactionIdIsCurrentTransactionId(by) || TransactionIdIsInProgress(by))
+		return true;
+	return TransactionIdDidCommit(by);
+}
+
+bool
+vf_model_store_unloaded(const char *name, TransactionId row_xmin)
+{
+	VfUnload	found[VF_MAX_UNLOADS];
+	int			n = 0;
+
+	vf_model_store_require();
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	for (int i = 0; i < VF_MAX_UNLOADS; i++)
+	{
+		VfUnload   *u = &ctl->unloads[i];
+
+		if (u->used && u->dbid == MyDatabaseId && u->row_xmin == row_xmin &&
+			strcmp(u->name, name) == 0)
+			found[n++] = *u;
+	}
+	LWLockRelease(ctl->lock);
+	/* the commit log is read outside the LWLock */
+	for (int i = 0; i < n; i++)
+		if (unload_stands(found[i].by))
+			return true;
+	return false;
 }
 
 bool

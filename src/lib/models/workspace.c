@@ -9,6 +9,9 @@ static struct
 {
 	float	   *buf[VF_WORKSPACE_SLOTS];
 	size_t		cap[VF_WORKSPACE_SLOTS];	/* floats */
+	size_t		want[VF_WORKSPACE_SLOTS];	/* floats last asked for, when more than cap */
+	size_t		limit;			/* bytes all slots may hold together; 0: no limit */
+	int			refused;		/* a request was refused for the limit since the last look */
 }			workspace;
 
 float *
@@ -21,6 +24,26 @@ vf_alloc_floats(size_t n)
 	return p;
 }
 
+void
+vf_workspace_set_limit(size_t bytes)
+{
+	workspace.limit = bytes;
+}
+
+size_t
+vf_workspace_refused(void)
+{
+	size_t		need = 0;
+
+	if (workspace.refused)
+		for (int s = 0; s < VF_WORKSPACE_SLOTS; s++)
+			need += (workspace.want[s] > workspace.cap[s] ? workspace.want[s] : workspace.cap[s]) * sizeof(float);
+	workspace.refused = 0;
+	for (int s = 0; s < VF_WORKSPACE_SLOTS; s++)
+		workspace.want[s] = 0;
+	return need;
+}
+
 float *
 vf_workspace_get(int slot, size_t n)
 {
@@ -28,8 +51,24 @@ vf_workspace_get(int slot, size_t n)
 		return NULL;
 	if (workspace.cap[slot] < n)
 	{
-		float	   *p = vf_alloc_floats(n);
+		float	   *p;
 
+		workspace.want[slot] = n;
+		if (workspace.limit > 0)
+		{
+			/* checked before allocating: the buffers are kept, so the limit is on their sum */
+			size_t		held = 0;
+
+			for (int s = 0; s < VF_WORKSPACE_SLOTS; s++)
+				held += s == slot ? 0 : workspace.cap[s];
+			if (n > workspace.limit / sizeof(float) ||
+				held + n > workspace.limit / sizeof(float))
+			{
+				workspace.refused = 1;
+				return NULL;
+			}
+		}
+		p = vf_alloc_floats(n);
 		if (p == NULL)
 			return NULL;
 		free(workspace.buf[slot]);
