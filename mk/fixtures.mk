@@ -94,3 +94,14 @@ $(VF_GEN)/predictor/.done: $(wildcard test/reference/*.py) $(wildcard test/fixtu
 	$(PYTHON) test/reference/make_broken_predictors.py $(@D)/models
 	chmod -R a+rX $(@D)
 	touch $@
+
+# sql/25_hostile_files.sql: FIFOs where files are expected, a GTF line over the cap, invalid
+# UTF-8 in each kind of name, positions above 2^31 (test/fixtures/hostile/make_hostile.sh).
+.PHONY: fixtures-hostile
+fixtures: fixtures-hostile
+fixtures-hostile: $(VF_GEN)/hostile/.done
+$(VF_GEN)/hostile/.done: test/fixtures/hostile/make_hostile.sh | $(VF_GEN)
+	rm -rf $(@D)
+	bash $< $(@D)
+	chmod -R a+rX $(@D)
+	touch $@

@@ -25,11 +25,11 @@ CREATE FUNCTION genotype_region(genotype) RETURNS text
 CREATE FUNCTION n_variants(genotype) RETURNS integer
     AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
 CREATE FUNCTION genotype_variants(genotype,
-        OUT pos integer, OUT id text, OUT ref text, OUT alt text[], OUT gt text,
+        OUT pos bigint, OUT id text, OUT ref text, OUT alt text[], OUT gt text,
         OUT dosage real, OUT dosages real[])
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vf_genotype_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10 ROWS 1000;
-CREATE FUNCTION dosage(genotype, pos integer, ref text, alt text) RETURNS double precision
+CREATE FUNCTION dosage(genotype, pos bigint, ref text, alt text) RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_genotype_dosage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
 
 CREATE FUNCTION genotype_eq(genotype, genotype) RETURNS boolean
@@ -43,7 +43,7 @@ CREATE OPERATOR <> (LEFTARG = genotype, RIGHTARG = genotype, PROCEDURE = genotyp
 
 -- Reading VCF/VCF.gz/BCF through htslib; server files, so superuser or pg_read_server_files.
 CREATE FUNCTION read_vcf(path text, region text DEFAULT NULL, samples text[] DEFAULT NULL,
-        OUT sample text, OUT chrom text, OUT pos integer, OUT id text, OUT ref text,
+        OUT sample text, OUT chrom text, OUT pos bigint, OUT id text, OUT ref text,
         OUT alt text[], OUT gt text, OUT dosage real, OUT dosages real[])
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vf_read_vcf' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 10000;

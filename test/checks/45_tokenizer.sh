@@ -61,8 +61,15 @@ expect() { # name expected-output args... (stdin: one sequence)
 printf 'ATTCCGATTCCGAAN\n' | expect "NT k-mers, leftovers, N, no <eos>" "3 369 369 4102 4102 4106" --vocab $F/nt_vocab.txt
 printf 'attccgATTCCG\n' | expect "NT upper-cases first" "3 369 369" --vocab $F/nt_vocab.txt
 printf 'ATTNCCGATTA\n' | expect "NT frame restarts after N (CCGATT=2763)" "3 4102 4103 4103 4106 2763 4102" --vocab $F/nt_vocab.txt
-head -c 12288 /dev/zero | tr '\0' 'A' | { cat; echo; } | expect "NT too long names both lengths" \
-  "ERROR 5 sequence of 12288 bases gives 2049 tokens, more than the model's maximum of 2048 tokens" \
+{ head -c 12276 /dev/zero | tr '\0' 'A'; echo NN; } | expect "NT too long names both lengths" \
+  "ERROR 5 sequence of 12278 bases gives 2049 tokens, more than the model's maximum of 2048 tokens" \
+  --vocab $F/nt_vocab.txt --config $F/nt_config.json
+# longer than (2048 - 1) * 6 bases: refused from the length alone, before tokenizing (16 Mb at once)
+head -c 12283 /dev/zero | tr '\0' 'A' | { cat; echo; } | expect "NT too long refused before tokenizing" \
+  "ERROR 5 sequence of 12283 bases is longer than the 12282 bases the model's 2048 tokens can hold" \
+  --vocab $F/nt_vocab.txt --config $F/nt_config.json
+head -c 16000000 /dev/zero | tr '\0' 'A' | { cat; echo; } | expect "NT 16 Mb refused from its length" \
+  "ERROR 5 sequence of 16000000 bases is longer than the 12282 bases the model's 2048 tokens can hold" \
   --vocab $F/nt_vocab.txt --config $F/nt_config.json
 printf 'ACGT\xc3\xa9\n' | expect "non-ASCII refused" "ERROR 2 sequence has a non-ASCII byte 0xC3 at position 5" --vocab $F/nt_vocab.txt
 expect "info NT" "kind=kmer vocab_size=4107 pad_id=1 max_tokens=2048" --info --vocab $F/nt_vocab.txt --config $F/nt_config.json < /dev/null
@@ -95,6 +102,13 @@ bad --tokenizer-json bad_added.json 'added token 6 has no valid "id"'
 bad --vocab bad_dnabert1_vocab.txt 'DNABERT v1'
 bad --vocab bad_words_vocab.txt 'other tokens such as "hello"'
 bad --vocab bad_incomplete_kmers_vocab.txt 'not a complete 4^k set'
+# one extra multi-letter line used to change k silently (every base then a single letter)
+{ cat $F/nt_vocab.txt; echo NN; } > "$OUT/extra_line_vocab.txt"
+out=$("$BIN" --vocab "$OUT/extra_line_vocab.txt" < /dev/null || true)
+case "$out" in
+  "CREATE_ERROR "*'all 6-mers and also "NN" on line 4108'*) echo "ok   refuses a k-mer vocab.txt with an extra multi-letter line, naming it";;
+  *) echo "FAIL extra multi-letter line: got [$out]"; fail=1;;
+esac
 out=$("$BIN" < /dev/null || true)
 case "$out" in *"neither tokenizer.json nor vocab.txt"*) echo "ok   no tokenizer files";; *) echo "FAIL empty checkpoint: $out"; fail=1;; esac
 

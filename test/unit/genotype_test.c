@@ -366,9 +366,95 @@ test_from_text(void)
 	CHECK(vf_calls_from_text("chr1:10-20 9:A:C:1", &err) == NULL && err.code == VF_ERR_DATA, "outside region");
 }
 
+/* Replaces the first occurrence of from (n bytes) in b by to; 0 when absent. */
+static int
+patch_bytes(VfBuf *b, const uint8_t *from, const uint8_t *to, size_t n)
+{
+	for (size_t i = 0; i + n <= b->len; i++)
+		if (memcmp(b->data + i, from, n) == 0)
+		{
+			memcpy(b->data + i, to, n);
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Binary input the text form could not give: a NaN dosage with another payload or sign is
+ * read as the one NaN (re-encoding gives the canonical bytes, so equal texts are equal
+ * values); an END beyond VF_POS_MAX (which would print as text that cannot be read back)
+ * is refused, and so is such a call given to the encoder.
+ */
+static void
+test_hostile_binary(void)
+{
+	static const uint8_t nan_canon[4] = {0x00, 0x00, 0xc0, 0x7f};
+	static const uint8_t nan_payloads[][4] = {{0x01, 0x00, 0xc0, 0x7f}, {0x00, 0x00, 0xc0, 0xff}, {0x01, 0x00, 0x80, 0x7f}};
+	VfError		err;
+	VfBuf		b,
+				b2;
+
+	for (size_t k = 0; k < sizeof(nan_payloads) / sizeof(nan_payloads[0]); k++)
+	{
+		VfCalls    *c;
+
+		vf_buf_init(&b, NULL);
+		vf_buf_init(&b2, NULL);
+		CHECK(vf_genotype_parse("1:1-100 10:A:G,T:1|2:DS=0.3333333,.", &b, &err) == 0, "parse: %s", err.msg);
+		CHECK(patch_bytes(&b, nan_canon, nan_payloads[k], 4), "canonical NaN bytes not found in the encoding");
+		c = vf_calls_decode(b.data, b.len, NULL, &err);
+		CHECK(c != NULL, "NaN payload %zu refused: %s", k, err.msg);
+		if (c != NULL)
+		{
+			VfBuf		canon;
+
+			vf_buf_init(&canon, NULL);
+			CHECK(isnan(c->call[0].ds[1]) && !signbit(c->call[0].ds[1]), "NaN payload %zu not normalised", k);
+			CHECK(vf_calls_encode(c, &b2, &err) == 0, "re-encode: %s", err.msg);
+			CHECK(vf_genotype_parse("1:1-100 10:A:G,T:1|2:DS=0.3333333,.", &canon, &err) == 0, "parse");
+			CHECK(b2.len == canon.len && memcmp(b2.data, canon.data, canon.len) == 0,
+				  "NaN payload %zu re-encodes to other bytes than the text", k);
+			vf_buf_free(&canon);
+			free(c);
+		}
+		vf_buf_free(&b);
+		vf_buf_free(&b2);
+	}
+
+	/* END = 3999999000 + 501 - 1 fits; rlen 501 is varint f5 03, rlen 4000 is a0 1f */
+	{
+		static const uint8_t r501[2] = {0xf5, 0x03},
+					r4000[2] = {0xa0, 0x1f};
+		VfCalls    *c;
+
+		vf_buf_init(&b, NULL);
+		CHECK(vf_genotype_parse("1:3999998000-4000000000 3999999000:A:<DEL>:0|1:END=3999999500", &b, &err) == 0,
+			  "parse END near the largest position: %s", err.msg);
+		CHECK(patch_bytes(&b, r501, r4000, 2), "rlen varint not found");
+		c = vf_calls_decode(b.data, b.len, NULL, &err);
+		CHECK(c == NULL && err.code == VF_ERR_CORRUPT && strstr(err.msg, "END") != NULL,
+			  "END beyond the largest position accepted in binary input");
+		free(c);
+		vf_buf_free(&b);
+
+		c = vf_calls_from_text("1:3999998000-4000000000 3999999000:A:<DEL>:0|1:END=3999999500", &err);
+		CHECK(c != NULL, "from text: %s", err.msg);
+		if (c != NULL)
+		{
+			((VfCall *) &c->call[0])->rlen = 4000;
+			vf_buf_init(&b, NULL);
+			CHECK(vf_calls_encode(c, &b, &err) != 0 && err.code == VF_ERR_DATA && strstr(err.msg, "END") != NULL,
+				  "encoder accepted a call whose END lies beyond the largest position");
+			vf_buf_free(&b);
+			free(c);
+		}
+	}
+}
+
 int
 main(void)
 {
+	test_hostile_binary();
 	test_from_text();
 	test_text();
 	test_snv_size();

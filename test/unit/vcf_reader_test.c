@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <htslib/hts_log.h>
+#include <htslib/kstring.h>
+#include <htslib/vcf.h>
 
 #include "varformer/types/calls.h"
 #include "varformer/genomics/vcf_reader.h"
@@ -189,6 +191,116 @@ fuzz_files(void)
 	printf("damaged VCFs: %d read, %d refused with an error, none crashed\n", ok, bad);
 }
 
+/*
+ * Crafted BCF records: htslib 1.16 calls exit(1) while decoding a FORMAT value whose type
+ * descriptor it has no branch for (the reader must refuse the record first). A record made
+ * by vcf_parse is written with its raw bytes patched; every type nibble at every byte of the
+ * shared and per-sample parts, and random bytes, must give records or an error: were exit()
+ * reached, this program would end without "all passed" (without the reader's check it does,
+ * at the first such byte). Read whole (bcf_read) and through the index (bcf_itr_next, with
+ * one sample selected); GT values that are negative but not "missing" were found this way.
+ */
+static const char crafted_header[] =
+	"##fileformat=VCFv4.2\n##contig=<ID=chr1,length=1000>\n"
+	"##INFO=<ID=END,Number=1,Type=Integer,Description=\"End\">\n"
+	"##INFO=<ID=F,Number=0,Type=Flag,Description=\"Flag\">\n"
+	"##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+	"##FORMAT=<ID=DS,Number=A,Type=Float,Description=\"Dosage\">\n"
+	"##FORMAT=<ID=XS,Number=1,Type=String,Description=\"Text\">\n"
+	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n";
+
+static bcf_hdr_t *crafted_hdr;
+static bcf1_t *crafted_rec;
+static kstring_t crafted_shared,
+			crafted_indiv;
+
+/* Writes the crafted record to path with byte `at` (shared bytes first, then per-sample) set to val. */
+static void
+write_crafted(const char *path, size_t at, int val)
+{
+	htsFile    *f = hts_open(path, "wb");
+	bcf1_t	   *v = crafted_rec;
+
+	v->shared.l = 0;
+	v->indiv.l = 0;
+	kputsn(crafted_shared.s, crafted_shared.l, &v->shared);
+	kputsn(crafted_indiv.s, crafted_indiv.l, &v->indiv);
+	if (val >= 0 && at < v->shared.l)
+		v->shared.s[at] = (char) val;
+	else if (val >= 0 && at - v->shared.l < v->indiv.l)
+		v->indiv.s[at - v->shared.l] = (char) val;
+	if (f == NULL || bcf_hdr_write(f, crafted_hdr) != 0 || bcf_write(f, crafted_hdr, v) != 0)
+		CHECK(0, "writing %s", path);
+	if (f)
+		hts_close(f);
+	/* a region query reads through bcf_itr_next, which skips bcf_read's record check */
+	(void) bcf_index_build(path, 14);	/* damaged records may not index: then there is no index */
+}
+
+static void
+test_crafted_bcf(void)
+{
+	char		path[1024];
+	kstring_t	line = {0};
+	VfError		err;
+	long		calls;
+	const char *only_b[] = {"B"};
+	size_t		total;
+	unsigned	seed = 12;
+
+	snprintf(path, sizeof(path), "%s/crafted.bcf", scratch);
+	crafted_hdr = bcf_hdr_init("w");
+	crafted_rec = bcf_init();
+	kputs("chr1\t100\trs1\tA\tG,T\t.\tPASS\tEND=100;F\tGT:DS:XS\t0|1:0.5,0:x\t1/2:1.5,0.25:yy", &line);
+	if (bcf_hdr_parse(crafted_hdr, (char *) crafted_header) != 0 || vcf_parse(&line, crafted_hdr, crafted_rec) != 0)
+	{
+		CHECK(0, "building the crafted record");
+		return;
+	}
+	kputsn(crafted_rec->shared.s, crafted_rec->shared.l, &crafted_shared);
+	kputsn(crafted_rec->indiv.s, crafted_rec->indiv.l, &crafted_indiv);
+	total = crafted_shared.l + crafted_indiv.l;
+
+	write_crafted(path, 0, -1);
+	CHECK(read_all(path, NULL, NULL, -1, &err, &calls) == 1 && calls == 2, "crafted BCF as written: %s", err.msg);
+
+	/* the example: GT's type descriptor byte 0 (after GT's key, 2 bytes in) */
+	write_crafted(path, crafted_shared.l + 2, 0);
+	CHECK(read_all(path, NULL, NULL, -1, &err, &calls) == -1 && err.code == VF_ERR_CORRUPT, "GT type 0: %s", err.msg);
+	CHECK(read_all(path, NULL, only_b, 1, &err, &calls) == -1 && err.code == VF_ERR_CORRUPT,
+		  "GT type 0, one sample selected: %s", err.msg);
+	CHECK(read_all(path, "chr1:1-1000", NULL, -1, &err, &calls) == -1 && err.code == VF_ERR_CORRUPT,
+		  "GT type 0 through the index: %s", err.msg);
+	/* DS stored as characters: bcf_get_format_float has no branch for them either */
+	write_crafted(path, crafted_shared.l + 2 + 1 + 4 + 2, 0x27);
+	CHECK(read_all(path, "chr1:1-1000", only_b, 1, &err, &calls) == -1 && err.code == VF_ERR_CORRUPT,
+		  "DS as characters through the index: %s", err.msg);
+	CHECK(read_all(path, NULL, NULL, -1, &err, &calls) == -1 && err.code == VF_ERR_CORRUPT, "DS as characters: %s", err.msg);
+
+	for (size_t at = 0; at < total; at++)
+	{
+		int			orig = (unsigned char) (at < crafted_shared.l ? crafted_shared.s[at] : crafted_indiv.s[at - crafted_shared.l]);
+
+		for (int t = 0; t < 16 + 2; t++)
+		{
+			int			val = t < 16 ? (orig & 0xf0) | t : (int) ((seed = seed * 1103515245u + 12345u) >> 16) & 0xff;
+			int			before = failures;
+
+			write_crafted(path, at, val);
+			(void) read_all(path, NULL, NULL, -1, &err, &calls);
+			(void) read_all(path, NULL, only_b, 1, &err, &calls);	/* bcf_read subsets itself */
+			(void) read_all(path, "chr1:1-1000", only_b, 1, &err, &calls);
+			if (failures != before)
+				printf("  (byte %zu set to 0x%02x)\n", at, val);
+		}
+	}
+	free(line.s);
+	free(crafted_shared.s);
+	free(crafted_indiv.s);
+	bcf_destroy(crafted_rec);
+	bcf_hdr_destroy(crafted_hdr);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,6 +314,7 @@ main(int argc, char **argv)
 	hts_set_log_level(HTS_LOG_OFF);
 	test_fixtures();
 	fuzz_files();
+	test_crafted_bcf();
 	if (failures)
 	{
 		printf("%d failures\n", failures);

@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,6 +105,78 @@ vf_server_path(const char *path)
 	return resolved;
 }
 
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	return "not a regular file";
+}
+
+/*
+ * open() of a FIFO blocks until a writer appears, in a system call that neither
+ * statement_timeout nor cancel nor terminate can interrupt (the backend holds its locks and
+ * snapshot all the while); a device may never end. Only regular files are read, so anything
+ * else is refused here, before any open(). member names the file inside a model directory.
+ */
+static void
+refuse_special_file(const struct stat *st, const char *path, const char *member)
+{
+	if (S_ISREG(st->st_mode))
+		return;
+	if (member != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" in directory \"%s\" is %s", member, path, file_kind(st->st_mode)),
+				 errhint("varformer reads only regular files; opening a FIFO or device could block without end.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is %s", path, file_kind(st->st_mode)),
+			 errhint("varformer reads only regular files; opening a FIFO or device could block without end.")));
+}
+
+/*
+ * A model directory's member files are opened by the checkpoint readers, which know which
+ * names they need; none of those may be special, so no entry may be (subdirectories are left
+ * alone: no reader descends into one).
+ */
+static void
+refuse_special_members(const char *abs, const char *path)
+{
+	DIR		   *dir = opendir(abs);
+	struct dirent *de;
+
+	if (dir == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open directory \"%s\": %m", path)));
+	while ((de = readdir(dir)) != NULL)
+	{
+		struct stat st;
+		char	   *member;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		member = psprintf("%s/%s", abs, de->d_name);
+		/* stat follows symlinks: a link to a FIFO is a FIFO to open() */
+		if (stat(member, &st) == 0 && !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		{
+			char	   *name = pstrdup(de->d_name);
+
+			closedir(dir);
+			refuse_special_file(&st, path, name);
+		}
+		pfree(member);
+	}
+	closedir(dir);
+}
+
 char *
 vf_check_readable_file(const char *path, bool allow_dir)
 {
@@ -130,11 +203,32 @@ vf_check_readable_file(const char *path, bool allow_dir)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a directory, not a file", path)));
+	if (S_ISDIR(st.st_mode))
+		refuse_special_members(abs, path);
+	else
+		refuse_special_file(&st, path, NULL);
 	if (access(abs, R_OK) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not read file \"%s\": %m", path)));
 	return abs;
+}
+
+void
+vf_refuse_special_sidecars(const char *abs, const char *path, const char *const *suffixes)
+{
+	struct stat st;
+
+	if (stat(abs, &st) == 0)
+		refuse_special_file(&st, path, NULL);
+	for (int i = 0; suffixes != NULL && suffixes[i] != NULL; i++)
+	{
+		char	   *side = psprintf("%s%s", abs, suffixes[i]);
+
+		if (stat(side, &st) == 0 && !S_ISREG(st.st_mode))
+			refuse_special_file(&st, psprintf("%s%s", path, suffixes[i]), NULL);
+		pfree(side);
+	}
 }
 
 void

@@ -30,10 +30,19 @@ extern char *vf_server_path(const char *path);
 
 /*
  * ERROR with a clear message when path (as vf_server_path resolves it) does not exist, is a
- * directory (unless allow_dir), or cannot be read. Messages name path as given.
+ * directory (unless allow_dir), is not a regular file (a FIFO, socket or device, or, for a
+ * directory, has such an entry: open() of a FIFO blocks uncancellably), or cannot be read. Messages name path as given.
  * Returns the absolute path (palloc'd).
  */
 extern char *vf_check_readable_file(const char *path, bool allow_dir);
+
+/*
+ * ERROR when abs (shown as path), or abs with one of the NULL-terminated suffixes (the
+ * indexes htslib opens next to a file: ".fai", ".tbi", ...), exists and is not a regular
+ * file. For files opened again after vf_check_readable_file (a registered FASTA at each
+ * read) and for the index files htslib finds by name.
+ */
+extern void vf_refuse_special_sidecars(const char *abs, const char *path, const char *const *suffixes);
 
 /*
  * Rewrites, in place, every occurrence of a path that vf_server_path recently resolved

@@ -21,6 +21,8 @@
 #include "common/extension_schema.h"
 #include "common/file_access.h"
 #include "varformer/genomics/gtf.h"
+#include "varformer/genomics/line_reader.h"
+#include "genomics/file_text.h"
 #include "genomics/reference_registry.h"
 
 PG_FUNCTION_INFO_V1(vf_import_gtf);
@@ -80,7 +82,7 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	char	   *abs;
 	BGZF	   *fp;
 	/* on the heap: a local changed inside PG_TRY is indeterminate in PG_FINALLY */
-	kstring_t  *line = palloc0(sizeof(kstring_t));
+	VfLineReader *lr = palloc(sizeof(VfLineReader));
 	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID};
 	SPIPlanPtr	plan;
 	MemoryContext rowcxt,
@@ -99,6 +101,7 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not open GTF \"%s\": %m", path)));
+	vf_line_reader_init(lr, fp, VF_GTF_MAX_LINE);
 
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "import_gtf row", ALLOCSET_SMALL_SIZES);
 	PG_TRY();
@@ -122,29 +125,35 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 			Datum		values[8];
 			char		nulls[8] = "        ";
 			char		strand[2];
+			char	   *where;
 
 			CHECK_FOR_INTERRUPTS();
-			line->l = 0;
-			got = bgzf_getline(fp, '\n', line);
-			if (got == -1)
+			got = vf_line_reader_next(lr);
+			if (got == VF_LINE_EOF)
 				break;
-			if (got < -1)
+			if (got == VF_LINE_NO_MEMORY)
+				ereport(ERROR,
+						(errcode(ERRCODE_OUT_OF_MEMORY),
+						 errmsg("out of memory reading GTF \"%s\" line %lld", path, (long long) lineno + 1)));
+			if (got == VF_LINE_IO_ERROR)
 				ereport(ERROR,
 						(errcode(ERRCODE_IO_ERROR),
 						 errmsg("could not read GTF \"%s\" after line %lld", path, (long long) lineno),
 						 errdetail("The file is truncated or its compression is damaged.")));
 			lineno++;
-			if (line->l > VF_GTF_MAX_LINE)
+			/* found before the line is read whole: a 3 GB line costs 1 MB and no wait */
+			if (got == VF_LINE_TOO_LONG)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("GTF \"%s\" line %lld is longer than %d bytes", path, (long long) lineno,
-								VF_GTF_MAX_LINE)));
-			if (memchr(line->s, '\0', line->l) != NULL)
+								VF_GTF_MAX_LINE),
+						 errhint("GTF lines are short; this is not a GTF file, or it is damaged.")));
+			if (memchr(lr->line, '\0', lr->len) != NULL)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("GTF \"%s\" line %lld contains a NUL byte; is this a GTF text file?",
 								path, (long long) lineno)));
-			rc = vf_gtf_parse_line(line->s, &g, &err);
+			rc = vf_gtf_parse_line(lr->line, &g, &err);
 			if (rc < 0)
 			{
 				/* name the line, keep the parser's words */
@@ -174,15 +183,16 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 			old = MemoryContextSwitchTo(rowcxt);
 			strand[0] = g.strand;
 			strand[1] = '\0';
-			values[0] = CStringGetTextDatum(g.gene_id);
-			values[1] = g.gene_name ? CStringGetTextDatum(g.gene_name) : (Datum) 0;
+			where = psprintf("line %lld", (long long) lineno);
+			values[0] = vf_file_text_datum(g.gene_id, path, where, "gene_id");
+			values[1] = g.gene_name ? vf_file_text_datum(g.gene_name, path, where, "gene_name") : (Datum) 0;
 			nulls[1] = g.gene_name ? ' ' : 'n';
-			values[2] = CStringGetTextDatum(g.chrom);
+			values[2] = vf_file_text_datum(g.chrom, path, where, "the contig name (column 1)");
 			values[3] = Int64GetDatum(g.start);
 			values[4] = Int64GetDatum(g.end);
 			values[5] = CStringGetTextDatum(strand);
 			values[6] = Int64GetDatum(g.tss);
-			values[7] = g.gene_type ? CStringGetTextDatum(g.gene_type) : (Datum) 0;
+			values[7] = g.gene_type ? vf_file_text_datum(g.gene_type, path, where, "gene_type") : (Datum) 0;
 			nulls[7] = g.gene_type ? ' ' : 'n';
 			rc = SPI_execute_plan(plan, values, nulls, false, 0);
 			if (rc != SPI_OK_INSERT)
@@ -196,7 +206,7 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	PG_FINALLY();
 	{
 		bgzf_close(fp);
-		free(line->s);
+		vf_line_reader_free(lr);
 	}
 	PG_END_TRY();
 	MemoryContextDelete(rowcxt);

@@ -23,6 +23,7 @@
 #include "common/error_report.h"
 #include "common/extension_schema.h"
 #include "common/file_access.h"
+#include "genomics/file_text.h"
 #include "genomics/reference_registry.h"
 #include "store/sha256.h"
 
@@ -132,12 +133,14 @@ require_index_unless_superuser(const char *path, const char *shown)
 static VfReference *
 open_or_error(const char *path, const char *shown)
 {
+	static const char *const sidecars[] = {".fai", ".gzi", NULL};
 	VfError		err;
 	VfReference *ref;
 
+	/* the file may have been replaced since registration; htslib opens the indexes by name */
+	vf_refuse_special_sidecars(path, shown, sidecars);
 	require_index_unless_superuser(path, shown);
 	ref = vf_reference_open(path, shown, &err);
-
 	if (ref == NULL)
 		vf_ereport(&err);
 	return ref;
@@ -435,7 +438,18 @@ vf_register_reference(PG_FUNCTION_ARGS)
 	/* open it now so a bad FASTA or an index that cannot be built fails here, not later */
 	ref = open_or_error(abs, path);
 	n = vf_reference_n_contigs(ref);
-	vf_reference_close(ref);
+	PG_TRY();
+	{
+		/* names reference_contigs returns as text, and regions name */
+		for (int i = 0; i < n; i++)
+			vf_file_text_check(vf_reference_contig_name(ref, i), path, psprintf("sequence %d", i + 1),
+							   "the sequence name");
+	}
+	PG_FINALLY();
+	{
+		vf_reference_close(ref);
+	}
+	PG_END_TRY();
 	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

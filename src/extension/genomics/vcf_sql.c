@@ -19,6 +19,7 @@
 
 #include "common/error_report.h"
 #include "common/file_access.h"
+#include "genomics/file_text.h"
 #include "types/genotype.h"
 #include "varformer/types/genotype_codec.h"
 #include "varformer/types/genotype_text.h"
@@ -65,7 +66,13 @@ open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
 	 * first, and vf_ereport names the file as given again.
 	 */
 	path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	(void) vf_check_readable_file(path, false);
+	{
+		static const char *const indexes[] = {".tbi", ".csi", NULL};
+		char	   *abs = vf_check_readable_file(path, false);
+
+		/* htslib opens the index by name for a region */
+		vf_refuse_special_sidecars(abs, path, indexes);
+	}
 	path = vf_server_path(path);
 	if (!PG_ARGISNULL(1))
 		region = text_to_cstring(PG_GETARG_TEXT_PP(1));
@@ -104,6 +111,9 @@ open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
 	h->reader = vf_vcf_open(path, region, samples, n_samples, &err);
 	if (h->reader == NULL)
 		vf_ereport(&err);
+	for (int s = 0; s < vf_vcf_n_samples(h->reader); s++)
+		vf_file_text_check(vf_vcf_sample(h->reader, s), text_to_cstring(PG_GETARG_TEXT_PP(0)),
+						   psprintf("sample %d", s + 1), "the sample name");
 	return h;
 }
 
@@ -150,11 +160,14 @@ vf_read_vcf(PG_FUNCTION_ARGS)
 	VfVcfRecord rec;
 	VfError		err;
 	int			rc;
+	char	   *shown,
+			   *where;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
 	h = open_reader(fcinfo, "read_vcf", false, &work);
+	shown = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	row_cxt = AllocSetContextCreate(work, "read_vcf record", ALLOCSET_DEFAULT_SIZES);
 
 	while ((rc = vf_vcf_next(h->reader, &rec, &err)) > 0)
@@ -168,9 +181,12 @@ vf_read_vcf(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(row_cxt);
 		old = MemoryContextSwitchTo(row_cxt);
-		chrom = CStringGetTextDatum(rec.chrom);
-		id = rec.id ? CStringGetTextDatum(rec.id) : (Datum) 0;
-		ref = CStringGetTextDatum(rec.allele[0]);
+		where = psprintf("record %.60s:" INT64_FORMAT, rec.chrom, (int64) rec.pos);
+		chrom = vf_file_text_datum(rec.chrom, shown, where, "CHROM");
+		id = rec.id ? vf_file_text_datum(rec.id, shown, where, "ID") : (Datum) 0;
+		ref = vf_file_text_datum(rec.allele[0], shown, where, "REF");
+		for (int a = 1; a <= n_alt; a++)
+			vf_file_text_check(rec.allele[a], shown, where, "ALT");
 		alt = text_array(rec.allele + 1, n_alt);
 		for (int s = 0; s < rec.n_sample; s++)
 		{
@@ -181,7 +197,7 @@ vf_read_vcf(PG_FUNCTION_ARGS)
 
 			values[0] = CStringGetTextDatum(vf_vcf_sample(h->reader, s));
 			values[1] = chrom;
-			values[2] = Int32GetDatum((int32) rec.pos);
+			values[2] = Int64GetDatum(rec.pos);
 			values[3] = id;
 			nulls[3] = rec.id == NULL;
 			values[4] = ref;

@@ -138,7 +138,7 @@ vf_genotype_variants(PG_FUNCTION_ARGS)
 		bool		nulls[7] = {0};
 		char		gtbuf[32];
 
-		values[0] = Int32GetDatum((int32) c->pos);
+		values[0] = Int64GetDatum(c->pos);
 		if (c->id)
 			values[1] = CStringGetTextDatum(c->id);
 		else
@@ -164,7 +164,7 @@ Datum
 vf_genotype_dosage(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
-	int32		pos = PG_GETARG_INT32(1);
+	int64		pos = PG_GETARG_INT64(1);
 	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	char	   *alt = text_to_cstring(PG_GETARG_TEXT_PP(3));
 	VfCalls    *calls = vf_genotype_to_calls(gt);

@@ -49,6 +49,8 @@ struct VfVcfReader
 	bool	   *has_ds;
 	float	   *ds_out;
 	size_t		ds_cap;
+	int			gt_key;			/* header ids of FORMAT/GT and FORMAT/DS, -1 when undeclared */
+	int			ds_key;
 	int			n_sample;		/* samples returned */
 	int			n_cols;			/* samples in each record as htslib unpacks it */
 	int		   *order;			/* output sample o is the record's column order[o] */
@@ -284,6 +286,8 @@ vf_vcf_open(const char *path, const char *region,
 		vf_error_hint(err, "The file may be truncated or not a VCF; check it with: bcftools view -h \"%s\"", path);
 		goto fail;
 	}
+	r->gt_key = bcf_hdr_id2int(r->hdr, BCF_DT_ID, "GT");
+	r->ds_key = bcf_hdr_id2int(r->hdr, BCF_DT_ID, "DS");
 	id = bcf_hdr_id2int(r->hdr, BCF_DT_ID, "DS");
 	if (id >= 0 && bcf_hdr_idinfo_exists(r->hdr, BCF_HL_FMT, id))
 	{
@@ -408,6 +412,125 @@ read_error(VfVcfReader *r, int ret, VfError *err)
 	return -1;
 }
 
+/*
+ * BCF type descriptors, checked before htslib decodes a record: htslib 1.16 calls exit(1)
+ * from bcf_get_format_values (so bcf_get_genotypes and bcf_get_format_float) on a FORMAT
+ * value of a type it has no branch for (NULL = 0, CHAR for a number, the reserved 4, 6, 8..15),
+ * and bcf_read's own record check lets them through. So every FORMAT and INFO descriptor of a
+ * BCF record is read here from the raw bytes, with every length bounded by the record.
+ */
+static const int bcf_type_size[16] = {0, 1, 2, 4, -1, 4, -1, 1, -1, -1, -1, -1, -1, -1, -1, -1};
+
+/* A typed integer (key or vector length): its value, or -1 when malformed. */
+static int64_t
+raw_typed_int(const uint8_t **p, const uint8_t *end)
+{
+	int			type,
+				n;
+	const uint8_t *q = *p;
+	int64_t		v;
+
+	if (q >= end)
+		return -1;
+	type = *q & 0xf;
+	n = *q >> 4;
+	q++;
+	if (n != 1 || (type != BCF_BT_INT8 && type != BCF_BT_INT16 && type != BCF_BT_INT32) ||
+		end - q < bcf_type_size[type])
+		return -1;
+	if (type == BCF_BT_INT8)
+		v = (int8_t) q[0];
+	else if (type == BCF_BT_INT16)
+		v = (int16_t) (q[0] | q[1] << 8);
+	else
+		v = (int32_t) ((uint32_t) q[0] | (uint32_t) q[1] << 8 | (uint32_t) q[2] << 16 | (uint32_t) q[3] << 24);
+	*p = q + bcf_type_size[type];
+	return v;
+}
+
+/* A vector's descriptor: type (-1 when malformed) and element count. */
+static int
+raw_descriptor(const uint8_t **p, const uint8_t *end, int64_t *n)
+{
+	int			type;
+
+	if (*p >= end)
+		return -1;
+	type = **p & 0xf;
+	*n = **p >> 4;
+	(*p)++;
+	if (*n == 15 && (*n = raw_typed_int(p, end)) < 0)
+		return -1;
+	return bcf_type_size[type] < 0 ? -1 : type;
+}
+
+/* Skips a vector of n elements of type, repeated times; -1 when it overruns the record. */
+static int
+raw_skip(const uint8_t **p, const uint8_t *end, int type, int64_t n, int64_t times)
+{
+	uint64_t	bytes = (uint64_t) n * (uint64_t) bcf_type_size[type] * (uint64_t) times;
+
+	if (bytes > (uint64_t) (end - *p))
+		return -1;
+	*p += bytes;
+	return 0;
+}
+
+static int
+bad_types(VfVcfReader *r, const char *what, int64_t key, VfError *err)
+{
+	const char *name = key >= 0 && key < r->hdr->n[BCF_DT_ID] ? r->hdr->id[BCF_DT_ID][key].key : "?";
+
+	vf_error(err, VF_ERR_CORRUPT, "\"%s\" has a BCF record with a malformed %s field \"%s\" near %s:%" PRId64,
+			 r->path, what, name,
+			 r->rec->rid >= 0 && r->rec->rid < r->hdr->n[BCF_DT_CTG] ? bcf_seqname(r->hdr, r->rec) : "?",
+			 (int64_t) r->rec->pos + 1);
+	vf_error_hint(err, "The value's type descriptor or length is invalid. Check the file with: bcftools view \"%s\" > /dev/null",
+				  r->path);
+	return -1;
+}
+
+static int
+check_bcf_types(VfVcfReader *r, VfError *err)
+{
+	bcf1_t	   *v = r->rec;
+	const uint8_t *p = (const uint8_t *) v->shared.s,
+			   *end = p + v->shared.l;
+	int64_t		n;
+	int			type;
+
+	/* ID, then the alleles: character vectors */
+	for (int i = 0; i < 1 + v->n_allele; i++)
+		if ((type = raw_descriptor(&p, end, &n)) < 0 || raw_skip(&p, end, type, n, 1) != 0)
+			return bad_types(r, i == 0 ? "ID" : "REF/ALT", -1, err);
+	if ((type = raw_descriptor(&p, end, &n)) < 0 || raw_skip(&p, end, type, n, 1) != 0)
+		return bad_types(r, "FILTER", -1, err);
+	for (int i = 0; i < v->n_info; i++)
+	{
+		int64_t		key = raw_typed_int(&p, end);
+
+		if (key < 0 || key >= r->hdr->n[BCF_DT_ID] ||
+			(type = raw_descriptor(&p, end, &n)) < 0 || (type == BCF_BT_NULL && n != 0) ||
+			raw_skip(&p, end, type, n, 1) != 0)
+			return bad_types(r, "INFO", key, err);
+	}
+
+	p = (const uint8_t *) v->indiv.s;
+	end = p + v->indiv.l;
+	for (int i = 0; i < v->n_fmt; i++)
+	{
+		int64_t		key = raw_typed_int(&p, end);
+		bool		numeric = key >= 0 && (key == r->gt_key || key == r->ds_key);
+
+		if (key < 0 || key >= r->hdr->n[BCF_DT_ID] ||
+			(type = raw_descriptor(&p, end, &n)) < 0 || type == BCF_BT_NULL ||
+			(numeric && type == BCF_BT_CHAR) ||
+			raw_skip(&p, end, type, n, v->n_sample) != 0)
+			return bad_types(r, "FORMAT", key, err);
+	}
+	return 0;
+}
+
 /* Reads the next raw record into r->rec: 1, 0 at end, -1 error. */
 static int
 read_raw(VfVcfReader *r, VfError *err)
@@ -440,6 +563,8 @@ read_raw(VfVcfReader *r, VfError *err)
 			return 0;
 		if (ret < -1)
 			return read_error(r, ret, err);
+		if (check_bcf_types(r, err) != 0)
+			return -1;
 		if (r->subset && r->hdr->nsamples_ori != bcf_hdr_nsamples(r->hdr) &&
 			bcf_subset_format(r->hdr, r->rec) != 0)
 			return read_error(r, -3, err);
@@ -455,6 +580,8 @@ read_raw(VfVcfReader *r, VfError *err)
 				return record_error(r, err);
 			return read_error(r, ret, err);
 		}
+		if (r->is_bcf && check_bcf_types(r, err) != 0)
+			return -1;
 	}
 	/* an undeclared contig or tag is defined on the fly by htslib (and bcftools reads on) */
 	if ((r->rec->errcode & ~(BCF_ERR_CTG_UNDEF | BCF_ERR_TAG_UNDEF)) || r->rec->n_allele < 1)
@@ -503,7 +630,8 @@ decode_gt(VfVcfReader *r, VfVcfRecord *out, VfError *err)
 			else
 			{
 				a[h] = bcf_gt_allele(v);
-				if (a[h] >= r->rec->n_allele)
+				/* a BCF may hold any integer: negative ones (not missing) are no allele either */
+				if (a[h] < 0 || a[h] >= r->rec->n_allele)
 				{
 					vf_error(err, VF_ERR_CORRUPT, "sample \"%s\" has GT allele %d at %s:%" PRId64 ", but the record has %d ALT allele%s",
 							 vf_vcf_sample(r, s), a[h], bcf_seqname(r->hdr, r->rec), (int64_t) r->rec->pos + 1,

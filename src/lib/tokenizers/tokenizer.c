@@ -18,6 +18,7 @@ typedef struct VocabTxtStats
 	int32_t		n_kmer[VF_TOK_MAX_TOKEN_LEN + 1];	/* ACGT-only tokens by length >= 2 */
 	int32_t		n_other;
 	char		other_example[40];
+	int32_t		other_line;		/* 1-based line of other_example */
 	bool		has_cls;
 } VocabTxtStats;
 
@@ -33,7 +34,6 @@ stats_line(void *arg, const char *t, size_t len, int32_t lineno, VfError *err)
 	VocabTxtStats *st = arg;
 	bool		acgt = len >= 2;
 
-	(void) lineno;
 	(void) err;
 	if (len == 0)
 		return 0;
@@ -64,6 +64,7 @@ stats_line(void *arg, const char *t, size_t len, int32_t lineno, VfError *err)
 
 			memcpy(st->other_example, t, n);
 			st->other_example[n] = '\0';
+			st->other_line = lineno + 1;
 		}
 		st->n_other++;
 	}
@@ -111,6 +112,14 @@ load_vocab_txt(VfTokenizer *tok, const char *text, size_t len, VfError *err)
 					  "vocab.txt holds %d-mers with [CLS]-style special tokens (DNABERT v1), whose overlapping k-mer tokenization is not supported",
 					  k);
 		vf_error_hint(err, "Nucleotide Transformer vocabularies use <cls>; DNABERT-2 ships tokenizer.json.");
+	}
+	else if (k > 0 && st->has_cls && st->n_other > 0)
+	{
+		/* a token the k-mer tokenizer cannot place would change k or be unreachable */
+		rc = vf_error(err, VF_ERR_CORRUPT,
+					  "vocab.txt holds all %d-mers and also \"%s\" on line %d, which is neither a %d-mer of ACGT, a single letter nor a <..> special token",
+					  k, st->other_example, (int) st->other_line, k);
+		vf_error_hint(err, "A Nucleotide Transformer vocab.txt has <..> specials, single letters and the 4^k k-mers of one k only.");
 	}
 	else if (k > 0 && st->has_cls)
 		rc = vf_tokenizer_kmer_load(tok, text, len, err);
@@ -224,6 +233,23 @@ vf_tokenize(const VfTokenizer *tok, const char *seq, size_t len,
 	if (len > VF_TOK_MAX_INPUT)
 		return vf_error(err, VF_ERR_LIMIT, "sequence of %zu bases exceeds the tokenizer's limit of %zu bases",
 						len, VF_TOK_MAX_INPUT);
+	if (tok->max_bases_per_token > 0)
+	{
+		/* the longest sequence that fits, known before any work: tokens * bases per token */
+		int			lim = tok->max_tokens > 0 && tok->max_tokens < max_ids ? tok->max_tokens : max_ids;
+		size_t		fits = lim > (int) tok->bound_extra ?
+			(size_t) (lim - (int) tok->bound_extra) * tok->max_bases_per_token : 0;
+
+		if (len > fits)
+		{
+			vf_error(err, VF_ERR_LIMIT,
+					 "sequence of %zu bases is longer than the %zu bases the model's %d tokens can hold",
+					 len, fits, lim);
+			vf_error_hint(err, "Use a shorter sequence (each token covers at most %zu bases, and the count includes special tokens).",
+						  tok->max_bases_per_token);
+			return -1;
+		}
+	}
 	up = malloc(len + 1);
 	if (up == NULL)
 		return vf_error(err, VF_ERR_NOMEM, "out of memory tokenizing %zu bases", len);

@@ -70,6 +70,12 @@ struct VfTokenizer
 	int			max_tokens;
 	size_t		bound_per_byte;	/* ids per input byte at most, plus bound_extra */
 	size_t		bound_extra;
+	/*
+	 * Bases one token covers at most for ordinary input (k for NT k-mers), 0 when unknown
+	 * (BPE): with max_tokens it bounds the sequence length, checked before tokenizing, so a
+	 * 16 Mb sequence is refused at once instead of after seconds of work and memory.
+	 */
+	size_t		max_bases_per_token;
 	VfTokenizeFn tokenize;
 	void		(*free_impl) (void *impl);
 	void	   *impl;

@@ -33,8 +33,9 @@ kmer_line(void *arg, const char *t, size_t len, int32_t lineno, VfError *err)
 
 	if (len == 0)
 		return 0;
-	if (len >= 2 && !(t[0] == '<' || t[0] == '['))
-		kt->k = (int) len;		/* the loader checked there is one k-mer length */
+	/* the loader checked there is one length of ACGT k-mers and no other multi-letter token */
+	if (len >= 2 && strspn(t, "ACGT") >= len)
+		kt->k = (int) len;
 	return vf_vocab_put(&kt->vocab, t, len, lineno, err);
 }
 
@@ -130,6 +131,7 @@ vf_tokenizer_kmer_load(VfTokenizer *tok, const char *text, size_t len, VfError *
 	tok->pad_id = vf_vocab_get(&kt->vocab, "<pad>", 5);
 	tok->bound_per_byte = 1;	/* one token covers at least one character */
 	tok->bound_extra = 1;		/* <cls> */
+	tok->max_bases_per_token = (size_t) kt->k;
 	return 0;
 fail:
 	kmer_free(kt);

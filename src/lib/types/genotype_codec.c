@@ -167,6 +167,13 @@ validate_calls_part(const VfCall *c, int64_t start, int64_t end, int64_t prev_po
 		for (int i = 0; i < c->n_allele - 1; i++)
 			if (isinf(c->ds[i]))
 				return vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has an infinite dosage", c->pos);
+	/* the text form prints END=pos+rlen-1, which must parse back (END <= VF_POS_MAX) */
+	if (c->rlen > VF_POS_MAX - c->pos + 1)
+	{
+		vf_error(err, VF_ERR_DATA, "call at position %" PRId64 " has reference length %" PRId64 ", so its END lies beyond %" PRId64,
+				 c->pos, c->rlen, VF_POS_MAX);
+		return -1;
+	}
 	return 0;
 }
 
@@ -393,8 +400,10 @@ vf_calls_encoder_add_site(VfCallsEncoder *e, const VfCall *c, const VfSite *site
 			else
 			{
 				uint32_t	u;
+				float		v = isnan(c->ds[i]) ? NAN : c->ds[i];
 
-				memcpy(&u, &c->ds[i], 4);
+				/* stored NaNs are all the one NaN (equal values, equal bytes) */
+				memcpy(&u, &v, 4);
 				for (int k = 0; k < 4; k++)
 					put_u8(b, (uint8_t) (u >> (8 * k)));
 			}
@@ -748,6 +757,12 @@ walk_dosages(Walk *w, int dsk, int n_allele, VfCall *o)
 			memcpy(&v, &u, 4);
 			if (isinf(v))
 				return corrupt(w->err, "infinite dosage");
+			/*
+			 * One NaN: another payload or sign would survive re-encoding, and two values
+			 * whose texts are equal would then compare unequal.
+			 */
+			if (isnan(v))
+				v = NAN;
 		}
 		if (d)
 			d[a] = v;
@@ -776,6 +791,9 @@ walk_call(Walk *w, const VfGenotypeHeader *h, int64_t *pos, VfCall *o)
 		return -1;
 	if (cs.g0 == 0 || (int64_t) cs.g0 - 2 >= cs.n_allele || (int64_t) cs.g1 - 2 >= cs.n_allele)
 		return corrupt(w->err, "allele index out of range");
+	/* END (pos + rlen - 1) is printed and must read back; rlen 0 means REF's length */
+	if (cs.rlen > VF_POS_MAX - *pos + 1)
+		return corrupt(w->err, "END beyond the largest position");
 	if (dsk == 3 || (dsk != DS_NONE && cs.n_allele < 2))
 		return corrupt(w->err, "bad dosage kind");
 	if (o)
