@@ -4,7 +4,8 @@ and gene of the demo cohort (issue 11 point 2c/2d): the trunk's bin-averaged out
 diploid one-hot, and the language model's pooled embedding of each haplotype.
 
     /usr/bin/python3 tools/demo_features.py DATADIR ENFORMER_DIR ENCODER_DIR OUT.npz
-        [--window BP] [--encoder-window BP] [--encoder-chunk BP] [--threads T]
+        [--window BP] [--encoder-window BP] [--encoder-chunk BP] [--threads T] [--part K/N]
+    /usr/bin/python3 tools/demo_features.py merge OUT.npz PART.npz...
 
 ENFORMER_DIR is train_enformer_demo.py's output; its trunk, renamed to gReLU's EnformerTrunk
 (demo_models.trunk_pairs), is the fused model's trunk, which fine-tuning leaves frozen.
@@ -94,7 +95,30 @@ def trunk_means(trunk, seqs, pairs, batch=8):
     return torch.cat(out).numpy()
 
 
+def merge(out, parts):
+    """One features file from --part files: genes in the cohort's order, the rest equal."""
+    zs = [np.load(p) for p in parts]
+    metas = [json.loads(str(z["meta"])) for z in zs]
+    for m in metas[1:]:
+        for k in ("samples", "window", "encoder_window", "encoder_chunk", "trunk_config",
+                  "encoder_sha256", "enformer_sha256"):
+            if m[k] != metas[0][k]:
+                sys.exit("%s differs between the parts" % k)
+    where = {g: (i, j) for i, m in enumerate(metas) for j, g in enumerate(m["genes"])}
+    genes = [g for g in metas[0]["order"] if g in where]
+    trunk = np.stack([zs[where[g][0]]["trunk"][where[g][1]] for g in genes])
+    emb = np.stack([zs[where[g][0]]["emb"][where[g][1]] for g in genes])
+    meta = dict(metas[0], genes=genes, parts=len(parts))
+    for k in ("pieces_computed", "pieces_reused", "seconds", "cpu_seconds"):
+        meta[k] = sum(m[k] for m in metas)
+    meta["stats"] = {k: sum(m["stats"][k] for m in metas) for k in metas[0]["stats"]}
+    np.savez(out, trunk=trunk, emb=emb, meta=json.dumps(meta))
+    log("merged %d parts into %s (%d genes)" % (len(parts), out, len(genes)))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "merge":
+        return merge(sys.argv[2], sys.argv[3:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("datadir")
     ap.add_argument("enformer_dir")
@@ -104,6 +128,8 @@ def main():
     ap.add_argument("--encoder-window", type=int, default=16384)
     ap.add_argument("--encoder-chunk", type=int, default=1024)
     ap.add_argument("--genes", default=None, help="comma-separated subset (default: all)")
+    ap.add_argument("--part", default=None, help="K/N: only the genes whose index modulo N is K "
+                    "(N processes side by side; then `demo_features.py merge OUT PART...`)")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -114,6 +140,9 @@ def main():
     enc_cfg, enc = dm.load_encoder(a.encoder_dir)
     pooled = dm.PooledEncoder(enc, a.encoder_chunk)
     genes = a.genes.split(",") if a.genes else cohort.gene_ids()
+    if a.part:
+        k, n = map(int, a.part.split("/"))
+        genes = [g for j, g in enumerate(genes) if j % n == k]
     people = list(range(len(cohort.samples)))
     trunk_out = np.zeros((len(genes), len(people), 2 * trunk_cfg["channels"]), dtype=np.float32)
     emb_out = np.zeros((len(genes), len(people), 2, enc_cfg["hidden_size"]), dtype=np.float32)
@@ -137,7 +166,8 @@ def main():
             "encoder_window": a.encoder_window, "encoder_chunk": a.encoder_chunk,
             "trunk_config": trunk_cfg, "encoder_sha256": dm.sha256_dir(a.encoder_dir),
             "enformer_sha256": dm.sha256_dir(a.enformer_dir), "stats": stats,
-            "pieces_computed": pooled.misses, "pieces_reused": pooled.hits, "seconds": time.time() - T0}
+            "pieces_computed": pooled.misses, "pieces_reused": pooled.hits, "seconds": time.time() - T0,
+            "cpu_seconds": time.process_time(), "order": cohort.gene_ids()}
     np.savez(a.out, trunk=trunk_out, emb=emb_out, meta=json.dumps(meta))
     log("wrote %s" % a.out)
 

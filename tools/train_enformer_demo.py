@@ -10,6 +10,9 @@ Writes OUTDIR (model_type "enformer", enformer-pytorch's names and EnformerConfi
 layout of test/reference/make_predictor_fixtures.py's enformer_pt) and OUTDIR.training.json. Weights are stored as F16 (the bundle must stay small), each
 tensor once under its main name (no _trunk.* aliases).
 
+config.json carries, beside EnformerConfig's keys, "window" (bases of each haplotype read),
+"track" 0 and "tss_bins" 3: how predict_expression must read the model.
+
 Target and read-out (what predict_expression must do with it, issue 10 point 3's defaults):
 the human head's track 0, summed over the 3 central bins of a window of `window` bases centred
 on the TSS (the window is 8 * an odd number of bases, so the TSS sits in the middle bin and
@@ -120,7 +123,10 @@ def main():
             fit += torch.log2(central_sum(model(x)["human"][:, :, 0]) + 0.01).tolist()
     r = float(np.corrcoef(fit, [y[g] for g in genes])[0, 1])
     log("training genes: Pearson r of log2(read-out) with mean expression %.3f" % r)
-    file_config = dict(config, model_type="enformer", architectures=["Enformer"], torch_dtype="float32")
+    # window / track / tss_bins: how predict_expression reads this model (extra keys, which
+    # enformer-pytorch's EnformerConfig keeps and ignores)
+    file_config = dict(config, model_type="enformer", architectures=["Enformer"], torch_dtype="float32",
+                       window=a.window, track=0, tss_bins=TSS_BINS)
     # one name per tensor: the _trunk.* aliases would double the file for the same weights
     tensors = {k: v for k, v in model.state_dict().items() if not k.startswith("_trunk.")}
     dm.write_model(a.outdir, file_config, tensors)
