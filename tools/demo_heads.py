@@ -129,7 +129,7 @@ def train(cohort, features, with_trunk, hidden, steps, seed, log, population="po
             history.append({"step": step + 1, "loss": float(loss), "val_within_gene_r": r_val})
             if r_val > best[0]:
                 best = (r_val, {k: v.clone() for k, v in model.state_dict().items()}, step + 1)
-            if (step + 1) % 100 == 0 or step + 1 == steps:
+            if (step + 1) % 500 == 0 or step + 1 == steps:
                 log("step %d  loss %.4f  set-aside individuals: mean within-gene r %.3f" % (step + 1, float(loss), r_val))
     model.load_state_dict(best[1])
     log("kept step %d (set-aside mean within-gene r %.3f)" % (best[2], best[0]))

@@ -43,9 +43,11 @@ def read_tsv(path):
         return list(csv.DictReader(f, delimiter="\t"))
 
 
-def pearson(x, y):
+def pearson(x, y, tol=0.0):
+    """NaN when either side is constant (the genetic value of a gene without variation in the
+    population differs only in its printed digits: tol 1e-4 for it)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    if len(x) < 3 or np.std(x) == 0 or np.std(y) == 0:
+    if len(x) < 3 or np.std(x) == 0 or np.std(y) <= tol:
         return float("nan")
     return float(np.corrcoef(x, y)[0, 1])
 
@@ -85,7 +87,7 @@ def main():
                     constant += 1
                     continue
                 r = pearson(x, [expr[(s, g)] for s in have])
-                r_gv = pearson(x, [gv[(s, g)] for s in have])
+                r_gv = pearson(x, [gv[(s, g)] for s in have], 1e-4)
                 if math.isnan(r):
                     constant += 1
                     continue

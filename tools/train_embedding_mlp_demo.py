@@ -49,7 +49,7 @@ def main():
     ap.add_argument("encoder_dir")
     ap.add_argument("outdir")
     ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=41)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()

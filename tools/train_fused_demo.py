@@ -93,7 +93,7 @@ def main():
     ap.add_argument("enformer_dir")
     ap.add_argument("encoder_dir")
     ap.add_argument("outdir")
-    ap.add_argument("--steps", type=int, default=600)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=31)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--check", type=int, default=3)
