@@ -7,8 +7,9 @@ the gene's expression level across genes; individual variation never enters trai
         [--batch B] [--seed S] [--threads T]
 
 Writes OUTDIR (model_type "enformer", enformer-pytorch's names and EnformerConfig keys, the
-layout of test/reference/make_predictor_fixtures.py's enformer_pt) and OUTDIR.training.json. Weights are stored as F16 (the bundle must stay small), each
-tensor once under its main name (no _trunk.* aliases).
+layout of test/reference/make_predictor_fixtures.py's enformer_pt) and OUTDIR.training.json.
+Weights are stored as F16 (the bundle must stay small), each tensor once under its main name
+(no _trunk.* aliases, which would double the file).
 
 config.json carries, beside EnformerConfig's keys, "window" (bases of each haplotype read),
 "track" 0 and "tss_bins" 3: how predict_expression must read the model.
