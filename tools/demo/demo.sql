@@ -42,4 +42,11 @@ INSERT INTO gene_info SELECT gene_id, gene_name, chrom, tss, strand, split, h2, 
 CREATE TABLE demo_model (model text PRIMARY KEY, description text);
 SELECT load_model('enet', :'models' || '/enet.db') AS enet;
 INSERT INTO demo_model VALUES ('enet', 'PrediXcan elastic net (PredictDB format), trained per gene');
+-- deep models (tools/train_demo.sh): windows centred on each gene's TSS in each haplotype
+SELECT load_model('enformer', :'models' || '/enformer', '{"window": 2056, "track": 0, "tss_bins": 3}') AS enformer;
+INSERT INTO demo_model VALUES ('enformer', 'reference-only Enformer-style trunk (sum of 3 central bins, both haplotypes averaged)');
+SELECT load_model('fused', :'models' || '/fused') AS fused;
+INSERT INTO demo_model VALUES ('fused', 'UKBioFormer-style: trunk + variant-aware LM embeddings of both haplotypes + MLP, beta learned');
+SELECT load_model('ensemble', NULL, '{"ensemble": {"enet": 0.5, "fused": 0.5}}') AS ensemble;
+INSERT INTO demo_model VALUES ('ensemble', 'mean of elastic net and fused (NULL where the elastic net has no weights)');
 SELECT name, kind, architecture, parameters, pg_size_pretty(bytes) AS size FROM models ORDER BY name;
