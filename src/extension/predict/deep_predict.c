@@ -59,7 +59,7 @@ PG_FUNCTION_INFO_V1(vf_variant_effect);
 PG_FUNCTION_INFO_V1(vf_explain_expression);
 
 /* predict_sql.c: the 3-argument function, for the single-output kinds */
-extern Datum predict_expression(PG_FUNCTION_ARGS);
+extern Datum vf_predict_expression(PG_FUNCTION_ARGS);
 
 #define MAX_GENES_MEMO 4096
 
@@ -893,7 +893,7 @@ vf_predict_expression_track(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("track %d is out of range: model \"%s\" of kind %s has one output (track 0)", track,
 							model, vf_model_kind_name(m->kind))));
-		return DirectFunctionCall3(predict_expression, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2));
+		return DirectFunctionCall3(vf_predict_expression, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2));
 	}
 	PG_RETURN_FLOAT8(vf_deep_predict(m, model, PG_GETARG_DATUM(0), gene, track));
 }

@@ -707,6 +707,324 @@ push_int(Unpickler *u, int64_t v)
 	return push(u, o);
 }
 
+/*
+ * The opcodes this unpickler knows, named as in Python's pickletools, so that each step
+ * below can be checked against the protocol's definition.
+ */
+enum
+{
+	OP_PROTO = 0x80,
+	OP_FRAME = 0x95,
+	OP_STOP = '.',
+	OP_MARK = '(',
+	OP_BINPUT = 'q',
+	OP_LONG_BINPUT = 'r',
+	OP_MEMOIZE = 0x94,
+	OP_BINGET = 'h',
+	OP_LONG_BINGET = 'j',
+	OP_NONE = 'N',
+	OP_NEWTRUE = 0x88,
+	OP_NEWFALSE = 0x89,
+	OP_BININT = 'J',
+	OP_BININT1 = 'K',
+	OP_BININT2 = 'M',
+	OP_LONG1 = 0x8a,
+	OP_BINFLOAT = 'G',
+	OP_BINUNICODE = 'X',
+	OP_SHORT_BINUNICODE = 0x8c,
+	OP_BINUNICODE8 = 0x8d,
+	OP_EMPTY_DICT = '}',
+	OP_EMPTY_LIST = ']',
+	OP_EMPTY_TUPLE = ')',
+	OP_TUPLE = 't',
+	OP_TUPLE1 = 0x85,
+	OP_TUPLE2 = 0x86,
+	OP_TUPLE3 = 0x87,
+	OP_SETITEM = 's',
+	OP_SETITEMS = 'u',
+	OP_APPEND = 'a',
+	OP_APPENDS = 'e',
+	OP_GLOBAL = 'c',
+	OP_STACK_GLOBAL = 0x93,
+	OP_REDUCE = 'R',
+	OP_BINPERSID = 'Q',
+	OP_BUILD = 'b'
+};
+
+/*
+ * Each family of opcodes below returns 0 when it ran the opcode, -1 when the opcode failed,
+ * and NOT_MINE when the opcode belongs to another family, so that the dispatch loop can ask
+ * them in turn and a refused opcode is whatever none of them claims.
+ */
+#define NOT_MINE 1
+
+/* Framing, marks and the memo: they move objects about without making any. */
+static int
+stack_op(Unpickler *u, unsigned char op)
+{
+	switch (op)
+	{
+		case OP_PROTO:
+			if (need(u, 1) != 0)
+				return -1;
+			if (u->pkl[u->pos] < 2 || u->pkl[u->pos] > 5)
+				return fail(u, VF_ERR_UNSUPPORTED, "pickle protocol is not 2 to 5");
+			u->pos++;
+			return 0;
+		case OP_FRAME:			/* framing is only a read-ahead hint */
+			if (need(u, 8) != 0)
+				return -1;
+			u->pos += 8;
+			return 0;
+		case OP_MARK:
+			if (u->n_marks == MAX_MARKS)
+				return fail(u, VF_ERR_LIMIT, "MARKs nest deeper than the limit");
+			u->marks[u->n_marks++] = u->sp;
+			return 0;
+		case OP_BINPUT:
+			if (need(u, 1) != 0 || memo_put(u, u->pkl[u->pos]) != 0)
+				return -1;
+			u->pos += 1;
+			return 0;
+		case OP_LONG_BINPUT:
+			if (need(u, 4) != 0 || memo_put(u, le(u->pkl + u->pos, 4)) != 0)
+				return -1;
+			u->pos += 4;
+			return 0;
+		case OP_MEMOIZE:
+			if (memo_put(u, u->n_memo_put) != 0)
+				return -1;
+			u->n_memo_put++;
+			return 0;
+		case OP_BINGET:
+			if (need(u, 1) != 0 || memo_get(u, u->pkl[u->pos]) != 0)
+				return -1;
+			u->pos += 1;
+			return 0;
+		case OP_LONG_BINGET:
+			if (need(u, 4) != 0 || memo_get(u, le(u->pkl + u->pos, 4)) != 0)
+				return -1;
+			u->pos += 4;
+			return 0;
+		default:
+			return NOT_MINE;
+	}
+}
+
+/* LONG1: an n-byte two's complement integer; wider than 64 bits is no tensor's size or offset. */
+static int
+push_long1(Unpickler *u)
+{
+	int			n;
+	uint64_t	v;
+
+	if (need(u, 1) != 0)
+		return -1;
+	n = u->pkl[u->pos++];
+	if (n > 8)
+		return fail(u, VF_ERR_UNSUPPORTED, "integer wider than 64 bits");
+	if (need(u, (size_t) n) != 0)
+		return -1;
+	v = le(u->pkl + u->pos, n);
+	if (n > 0 && n < 8 && (u->pkl[u->pos + n - 1] & 0x80))
+		v |= ~(uint64_t) 0 << (8 * n);	/* sign-extend */
+	u->pos += (size_t) n;
+	return push_int(u, (int64_t) v);
+}
+
+/* BINFLOAT: unlike every other number in a pickle, the double is big-endian. */
+static int
+push_binfloat(Unpickler *u)
+{
+	uint64_t	bits = 0;
+	int32_t		o;
+
+	if (need(u, 8) != 0)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		bits = (bits << 8) | u->pkl[u->pos + i];
+	u->pos += 8;
+	o = new_obj(u, T_FLOAT);
+	if (o < 0)
+		return -1;
+	memcpy(&u->obj[o].u.f, &bits, 8);
+	return push(u, o);
+}
+
+/* Constants: None, booleans, integers, floats and strings, each pushed as a new object. */
+static int
+constant_op(Unpickler *u, unsigned char op)
+{
+	int32_t		o;
+
+	switch (op)
+	{
+		case OP_NONE:
+			return push(u, new_obj(u, T_NONE));
+		case OP_NEWTRUE:
+		case OP_NEWFALSE:
+			o = new_obj(u, T_BOOL);
+			if (o < 0)
+				return -1;
+			u->obj[o].u.i = op == OP_NEWTRUE;
+			return push(u, o);
+		case OP_BININT:
+			if (need(u, 4) != 0 || push_int(u, (int32_t) (uint32_t) le(u->pkl + u->pos, 4)) != 0)
+				return -1;
+			u->pos += 4;
+			return 0;
+		case OP_BININT1:
+			if (need(u, 1) != 0 || push_int(u, u->pkl[u->pos]) != 0)
+				return -1;
+			u->pos += 1;
+			return 0;
+		case OP_BININT2:
+			if (need(u, 2) != 0 || push_int(u, (int64_t) le(u->pkl + u->pos, 2)) != 0)
+				return -1;
+			u->pos += 2;
+			return 0;
+		case OP_LONG1:
+			return push_long1(u);
+		case OP_BINFLOAT:
+			return push_binfloat(u);
+		/* the string's length comes first; push_str checks that its bytes are there */
+		case OP_BINUNICODE:
+			if (need(u, 4) != 0)
+				return -1;
+			u->pos += 4;
+			return push_str(u, le(u->pkl + u->pos - 4, 4));
+		case OP_SHORT_BINUNICODE:
+			if (need(u, 1) != 0)
+				return -1;
+			u->pos += 1;
+			return push_str(u, u->pkl[u->pos - 1]);
+		case OP_BINUNICODE8:
+			if (need(u, 8) != 0)
+				return -1;
+			u->pos += 8;
+			return push_str(u, le(u->pkl + u->pos - 8, 8));
+		default:
+			return NOT_MINE;
+	}
+}
+
+/* Containers: making empty dicts, lists and tuples, tuples of stack items, and filling them. */
+static int
+container_op(Unpickler *u, unsigned char op)
+{
+	int32_t		base = 0;
+
+	switch (op)
+	{
+		case OP_EMPTY_DICT:
+			return push(u, new_obj(u, T_DICT));
+		case OP_EMPTY_LIST:
+			return push(u, new_obj(u, T_LIST));
+		case OP_EMPTY_TUPLE:
+			return push(u, new_obj(u, T_TUPLE));
+		case OP_TUPLE:
+			if (mark_base(u, &base) != 0)
+				return -1;
+			return make_tuple(u, base);
+		case OP_TUPLE1:
+		case OP_TUPLE2:
+		case OP_TUPLE3:
+			{
+				int32_t		n = op - (OP_TUPLE1 - 1);
+				int32_t		floor = u->n_marks > 0 ? u->marks[u->n_marks - 1] : 0;
+
+				/* the items must lie above the innermost mark, as pop() requires */
+				if (u->sp - floor < n)
+					return corrupt(u, "stack underflow");
+				return make_tuple(u, u->sp - n);
+			}
+		case OP_SETITEM:
+			if (u->sp < 3 || (u->n_marks > 0 && u->sp - 3 < u->marks[u->n_marks - 1]))
+				return corrupt(u, "SETITEM without a dict, key and value");
+			return setitems(u, u->sp - 2);
+		case OP_SETITEMS:
+			if (mark_base(u, &base) != 0)
+				return -1;
+			return setitems(u, base);
+		case OP_APPEND:
+			if (u->sp < 2 || (u->n_marks > 0 && u->sp - 2 < u->marks[u->n_marks - 1]))
+				return corrupt(u, "APPEND without a list and a value");
+			return appends(u, u->sp - 1);
+		case OP_APPENDS:
+			if (mark_base(u, &base) != 0)
+				return -1;
+			return appends(u, base);
+		default:
+			return NOT_MINE;
+	}
+}
+
+/* GLOBAL: "module\nname\n" inline; both names must end inside the pickle. */
+static int
+global_inline(Unpickler *u)
+{
+	const unsigned char *m = u->pkl + u->pos;
+	const unsigned char *e1 = memchr(m, '\n', u->len - u->pos);
+	const unsigned char *e2;
+
+	if (e1 == NULL || (e2 = memchr(e1 + 1, '\n', u->len - (size_t) (e1 + 1 - u->pkl))) == NULL)
+	{
+		u->out_of_bytes = true;
+		return corrupt(u, "the pickle ends inside a GLOBAL's two newline-terminated names");
+	}
+	u->pos = (size_t) (e2 + 1 - u->pkl);
+	return global(u, m, (size_t) (e1 - m), e1 + 1, (size_t) (e2 - e1 - 1));
+}
+
+/*
+ * PyTorch objects: globals (only the allow-list), REDUCE (only the calls a state_dict makes),
+ * persistent ids (storages) and BUILD (only a dict's attributes, _metadata, which are dropped).
+ */
+static int
+object_op(Unpickler *u, unsigned char op)
+{
+	int32_t		a = 0,
+				b = 0;
+
+	switch (op)
+	{
+		case OP_GLOBAL:
+			return global_inline(u);
+		case OP_STACK_GLOBAL:
+			if (pop(u, &b) != 0 || pop(u, &a) != 0)
+				return -1;
+			if (!is(u, a, T_STR) || !is(u, b, T_STR))
+				return corrupt(u, "STACK_GLOBAL of something other than two strings");
+			return global(u, u->pkl + u->obj[a].u.s.off, u->obj[a].u.s.len,
+						  u->pkl + u->obj[b].u.s.off, u->obj[b].u.s.len);
+		case OP_REDUCE:
+			return reduce(u);
+		case OP_BINPERSID:
+			return persistent_load(u);
+		case OP_BUILD:
+			if (pop(u, &b) != 0 || top(u, &a) != 0)
+				return -1;
+			if (!is(u, a, T_DICT) || !(is(u, b, T_DICT) || is(u, b, T_NONE)))
+				return fail(u, VF_ERR_UNSUPPORTED, "BUILD of something other than a dict's attributes");
+			return 0;
+		default:
+			return NOT_MINE;
+	}
+}
+
+/* Any other opcode (INST, OBJ, NEWOBJ, EXT*, the text protocol 0 ones ...) is refused by name. */
+static int
+refuse_op(Unpickler *u, unsigned char op)
+{
+	char		m[96];
+
+	if (op >= 0x20 && op < 0x7f)
+		snprintf(m, sizeof(m), "opcode 0x%02x ('%c') is not allowed in a state_dict pickle", op, op);
+	else
+		snprintf(m, sizeof(m), "opcode 0x%02x is not allowed in a state_dict pickle", op);
+	return fail(u, VF_ERR_UNSUPPORTED, m);
+}
+
 /* Runs the pickle to STOP; *result is the object it returns. */
 static int
 run(Unpickler *u, int32_t *result)
@@ -714,9 +1032,7 @@ run(Unpickler *u, int32_t *result)
 	for (;;)
 	{
 		unsigned char op;
-		int32_t		a = 0,
-					b = 0,
-					base = 0;
+		int			rc;
 
 		if (u->pos >= u->len)
 		{
@@ -725,241 +1041,19 @@ run(Unpickler *u, int32_t *result)
 		}
 		u->op_pos = u->pos;
 		op = u->pkl[u->pos++];
-		switch (op)
-		{
-			case 0x80:			/* PROTO */
-				if (need(u, 1) != 0)
-					return -1;
-				if (u->pkl[u->pos] < 2 || u->pkl[u->pos] > 5)
-					return fail(u, VF_ERR_UNSUPPORTED, "pickle protocol is not 2 to 5");
-				u->pos++;
-				break;
-			case 0x95:			/* FRAME: framing is only a read-ahead hint */
-				if (need(u, 8) != 0)
-					return -1;
-				u->pos += 8;
-				break;
-			case '.':			/* STOP */
-				if (pop(u, result) != 0)
-					return -1;
-				return 0;
-			case '(':			/* MARK */
-				if (u->n_marks == MAX_MARKS)
-					return fail(u, VF_ERR_LIMIT, "MARKs nest deeper than the limit");
-				u->marks[u->n_marks++] = u->sp;
-				break;
-			case '}':			/* EMPTY_DICT */
-				if (push(u, new_obj(u, T_DICT)) != 0)
-					return -1;
-				break;
-			case ']':			/* EMPTY_LIST */
-				if (push(u, new_obj(u, T_LIST)) != 0)
-					return -1;
-				break;
-			case ')':			/* EMPTY_TUPLE */
-				if (push(u, new_obj(u, T_TUPLE)) != 0)
-					return -1;
-				break;
-			case 'N':			/* NONE */
-				if (push(u, new_obj(u, T_NONE)) != 0)
-					return -1;
-				break;
-			case 0x88:			/* NEWTRUE */
-			case 0x89:			/* NEWFALSE */
-				a = new_obj(u, T_BOOL);
-				if (a < 0)
-					return -1;
-				u->obj[a].u.i = op == 0x88;
-				if (push(u, a) != 0)
-					return -1;
-				break;
-			case 'J':			/* BININT */
-				if (need(u, 4) != 0 || push_int(u, (int32_t) (uint32_t) le(u->pkl + u->pos, 4)) != 0)
-					return -1;
-				u->pos += 4;
-				break;
-			case 'K':			/* BININT1 */
-				if (need(u, 1) != 0 || push_int(u, u->pkl[u->pos]) != 0)
-					return -1;
-				u->pos += 1;
-				break;
-			case 'M':			/* BININT2 */
-				if (need(u, 2) != 0 || push_int(u, (int64_t) le(u->pkl + u->pos, 2)) != 0)
-					return -1;
-				u->pos += 2;
-				break;
-			case 0x8a:			/* LONG1: n-byte two's complement */
-				{
-					int			n;
-					uint64_t	v;
-
-					if (need(u, 1) != 0)
-						return -1;
-					n = u->pkl[u->pos++];
-					if (n > 8)
-						return fail(u, VF_ERR_UNSUPPORTED, "integer wider than 64 bits");
-					if (need(u, (size_t) n) != 0)
-						return -1;
-					v = le(u->pkl + u->pos, n);
-					if (n > 0 && n < 8 && (u->pkl[u->pos + n - 1] & 0x80))
-						v |= ~(uint64_t) 0 << (8 * n);	/* sign-extend */
-					u->pos += (size_t) n;
-					if (push_int(u, (int64_t) v) != 0)
-						return -1;
-					break;
-				}
-			case 'G':			/* BINFLOAT: big-endian double */
-				{
-					uint64_t	bits = 0;
-
-					if (need(u, 8) != 0)
-						return -1;
-					for (int i = 0; i < 8; i++)
-						bits = (bits << 8) | u->pkl[u->pos + i];
-					u->pos += 8;
-					a = new_obj(u, T_FLOAT);
-					if (a < 0)
-						return -1;
-					memcpy(&u->obj[a].u.f, &bits, 8);
-					if (push(u, a) != 0)
-						return -1;
-					break;
-				}
-			case 'X':			/* BINUNICODE */
-				if (need(u, 4) != 0)
-					return -1;
-				u->pos += 4;
-				if (push_str(u, le(u->pkl + u->pos - 4, 4)) != 0)
-					return -1;
-				break;
-			case 0x8c:			/* SHORT_BINUNICODE */
-				if (need(u, 1) != 0)
-					return -1;
-				u->pos += 1;
-				if (push_str(u, u->pkl[u->pos - 1]) != 0)
-					return -1;
-				break;
-			case 0x8d:			/* BINUNICODE8 */
-				if (need(u, 8) != 0)
-					return -1;
-				u->pos += 8;
-				if (push_str(u, le(u->pkl + u->pos - 8, 8)) != 0)
-					return -1;
-				break;
-			case 't':			/* TUPLE */
-				if (mark_base(u, &base) != 0 || make_tuple(u, base) != 0)
-					return -1;
-				break;
-			case 0x85:			/* TUPLE1 */
-			case 0x86:			/* TUPLE2 */
-			case 0x87:			/* TUPLE3 */
-				{
-					int32_t		n = op - 0x84;
-					int32_t		floor = u->n_marks > 0 ? u->marks[u->n_marks - 1] : 0;
-
-					if (u->sp - floor < n)
-						return corrupt(u, "stack underflow");
-					if (make_tuple(u, u->sp - n) != 0)
-						return -1;
-					break;
-				}
-			case 'c':			/* GLOBAL: "module\nname\n" */
-				{
-					const unsigned char *m = u->pkl + u->pos;
-					const unsigned char *e1 = memchr(m, '\n', u->len - u->pos);
-					const unsigned char *e2;
-
-					if (e1 == NULL ||
-						(e2 = memchr(e1 + 1, '\n', u->len - (size_t) (e1 + 1 - u->pkl))) == NULL)
-					{
-						u->out_of_bytes = true;
-						return corrupt(u, "the pickle ends inside a GLOBAL's two newline-terminated names");
-					}
-					u->pos = (size_t) (e2 + 1 - u->pkl);
-					if (global(u, m, (size_t) (e1 - m), e1 + 1, (size_t) (e2 - e1 - 1)) != 0)
-						return -1;
-					break;
-				}
-			case 0x93:			/* STACK_GLOBAL */
-				if (pop(u, &b) != 0 || pop(u, &a) != 0)
-					return -1;
-				if (!is(u, a, T_STR) || !is(u, b, T_STR))
-					return corrupt(u, "STACK_GLOBAL of something other than two strings");
-				if (global(u, u->pkl + u->obj[a].u.s.off, u->obj[a].u.s.len,
-						   u->pkl + u->obj[b].u.s.off, u->obj[b].u.s.len) != 0)
-					return -1;
-				break;
-			case 'R':			/* REDUCE */
-				if (reduce(u) != 0)
-					return -1;
-				break;
-			case 'Q':			/* BINPERSID */
-				if (persistent_load(u) != 0)
-					return -1;
-				break;
-			case 'q':			/* BINPUT */
-				if (need(u, 1) != 0 || memo_put(u, u->pkl[u->pos]) != 0)
-					return -1;
-				u->pos += 1;
-				break;
-			case 'r':			/* LONG_BINPUT */
-				if (need(u, 4) != 0 || memo_put(u, le(u->pkl + u->pos, 4)) != 0)
-					return -1;
-				u->pos += 4;
-				break;
-			case 0x94:			/* MEMOIZE */
-				if (memo_put(u, u->n_memo_put) != 0)
-					return -1;
-				u->n_memo_put++;
-				break;
-			case 'h':			/* BINGET */
-				if (need(u, 1) != 0 || memo_get(u, u->pkl[u->pos]) != 0)
-					return -1;
-				u->pos += 1;
-				break;
-			case 'j':			/* LONG_BINGET */
-				if (need(u, 4) != 0 || memo_get(u, le(u->pkl + u->pos, 4)) != 0)
-					return -1;
-				u->pos += 4;
-				break;
-			case 's':			/* SETITEM */
-				if (u->sp < 3 || (u->n_marks > 0 && u->sp - 3 < u->marks[u->n_marks - 1]))
-					return corrupt(u, "SETITEM without a dict, key and value");
-				if (setitems(u, u->sp - 2) != 0)
-					return -1;
-				break;
-			case 'u':			/* SETITEMS */
-				if (mark_base(u, &base) != 0 || setitems(u, base) != 0)
-					return -1;
-				break;
-			case 'a':			/* APPEND */
-				if (u->sp < 2 || (u->n_marks > 0 && u->sp - 2 < u->marks[u->n_marks - 1]))
-					return corrupt(u, "APPEND without a list and a value");
-				if (appends(u, u->sp - 1) != 0)
-					return -1;
-				break;
-			case 'e':			/* APPENDS */
-				if (mark_base(u, &base) != 0 || appends(u, base) != 0)
-					return -1;
-				break;
-			case 'b':			/* BUILD: only a dict's attributes (_metadata), which are dropped */
-				if (pop(u, &b) != 0 || top(u, &a) != 0)
-					return -1;
-				if (!is(u, a, T_DICT) || !(is(u, b, T_DICT) || is(u, b, T_NONE)))
-					return fail(u, VF_ERR_UNSUPPORTED, "BUILD of something other than a dict's attributes");
-				break;
-			default:
-				{
-					char		m[96];
-
-					if (op >= 0x20 && op < 0x7f)
-						snprintf(m, sizeof(m), "opcode 0x%02x ('%c') is not allowed in a state_dict pickle",
-								 op, op);
-					else
-						snprintf(m, sizeof(m), "opcode 0x%02x is not allowed in a state_dict pickle", op);
-					return fail(u, VF_ERR_UNSUPPORTED, m);
-				}
-		}
+		if (op == OP_STOP)
+			return pop(u, result) != 0 ? -1 : 0;
+		rc = stack_op(u, op);
+		if (rc == NOT_MINE)
+			rc = constant_op(u, op);
+		if (rc == NOT_MINE)
+			rc = container_op(u, op);
+		if (rc == NOT_MINE)
+			rc = object_op(u, op);
+		if (rc == NOT_MINE)
+			rc = refuse_op(u, op);
+		if (rc != 0)
+			return -1;
 	}
 }
 

@@ -110,15 +110,26 @@ vf_zip_free(VfZip *zip)
 	zip->n_entry = 0;
 }
 
-/* The central directory's place and size, from the (ZIP64) end records. */
+/* Where the central directory is, as an end record gives it. */
+typedef struct CdirPlace
+{
+	uint64_t	off;
+	uint64_t	size;
+	uint64_t	n_entry;
+	uint64_t	end_limit;		/* the directory must end by here: the first end record */
+} CdirPlace;
+
+/*
+ * The classic end-of-central-directory record. A comment of up to 64 KB may follow it, so
+ * it is searched for backwards in the file's last EOCD_LEN + MAX_COMMENT bytes; its offset
+ * in the file goes in *eocd.
+ */
 static int
-find_cdir(const VfTorchSource *src, uint64_t *cd_off, uint64_t *cd_size, uint64_t *n_entry,
-		  uint64_t *cd_end_limit, VfError *err)
+find_eocd(const VfTorchSource *src, uint64_t *eocd, CdirPlace *cd, VfError *err)
 {
 	uint64_t	tail_len = src->size < EOCD_LEN + MAX_COMMENT ? src->size : EOCD_LEN + MAX_COMMENT;
 	unsigned char *tail;
 	int64_t		at = -1;
-	uint64_t	eocd;
 
 	if (src->size < EOCD_LEN)
 		return vf_error(err, VF_ERR_CORRUPT, "\"%s\" is too short (%llu bytes) to be a zip archive",
@@ -146,62 +157,80 @@ find_cdir(const VfTorchSource *src, uint64_t *cd_off, uint64_t *cd_size, uint64_
 		vf_error_hint(err, "The file is truncated or is not a PyTorch checkpoint.");
 		return -1;
 	}
-	eocd = src->size - tail_len + (uint64_t) at;
+	*eocd = src->size - tail_len + (uint64_t) at;
 	if (rd16(tail + at + 4) != 0 || rd16(tail + at + 6) != 0 ||
 		rd16(tail + at + 8) != rd16(tail + at + 10))
 	{
 		free(tail);
 		return vf_error(err, VF_ERR_UNSUPPORTED, "\"%s\" is a multi-disk zip archive", src->name);
 	}
-	*n_entry = rd16(tail + at + 10);
-	*cd_size = rd32(tail + at + 12);
-	*cd_off = rd32(tail + at + 16);
-	*cd_end_limit = eocd;
+	cd->n_entry = rd16(tail + at + 10);
+	cd->size = rd32(tail + at + 12);
+	cd->off = rd32(tail + at + 16);
+	cd->end_limit = *eocd;
 	free(tail);
+	return 0;
+}
 
-	/* ZIP64: a locator just before the end record points to the 64-bit end record */
-	if (eocd >= EOCD64_LOC_LEN)
-	{
-		unsigned char loc[EOCD64_LOC_LEN],
-					rec[EOCD64_LEN];
-		uint64_t	rec_off;
+/*
+ * ZIP64: a locator just before the classic end record points to the 64-bit end record,
+ * whose counts and offsets then replace the classic ones (which read 0xFFFF...). No
+ * locator is no ZIP64, and cd is left as it is.
+ */
+static int
+read_zip64_end(const VfTorchSource *src, uint64_t eocd, CdirPlace *cd, VfError *err)
+{
+	unsigned char loc[EOCD64_LOC_LEN],
+				rec[EOCD64_LEN];
+	uint64_t	rec_off;
 
-		if (vf_torch_source_read(src, eocd - EOCD64_LOC_LEN, loc, sizeof(loc), err) != 0)
-			return -1;
-		if (rd32(loc) == EOCD64_LOC_SIG)
-		{
-			rec_off = rd64(loc + 8);
-			if (rec_off > eocd - EOCD64_LOC_LEN || eocd - EOCD64_LOC_LEN - rec_off < EOCD64_LEN)
-				return vf_error(err, VF_ERR_CORRUPT,
-								"\"%s\": ZIP64 end record offset %llu is outside the archive",
-								src->name, (unsigned long long) rec_off);
-			if (vf_torch_source_read(src, rec_off, rec, sizeof(rec), err) != 0)
-				return -1;
-			if (rd32(rec) != EOCD64_SIG)
-				return vf_error(err, VF_ERR_CORRUPT, "\"%s\": no ZIP64 end record at offset %llu",
-								src->name, (unsigned long long) rec_off);
-			if (rd32(rec + 16) != 0 || rd32(rec + 20) != 0 || rd64(rec + 24) != rd64(rec + 32))
-				return vf_error(err, VF_ERR_UNSUPPORTED, "\"%s\" is a multi-disk zip archive",
-								src->name);
-			*n_entry = rd64(rec + 32);
-			*cd_size = rd64(rec + 40);
-			*cd_off = rd64(rec + 48);
-			*cd_end_limit = rec_off;
-		}
-	}
-	if (*cd_off > *cd_end_limit || *cd_size > *cd_end_limit - *cd_off)
+	if (eocd < EOCD64_LOC_LEN)
+		return 0;
+	if (vf_torch_source_read(src, eocd - EOCD64_LOC_LEN, loc, sizeof(loc), err) != 0)
+		return -1;
+	if (rd32(loc) != EOCD64_LOC_SIG)
+		return 0;
+	rec_off = rd64(loc + 8);
+	if (rec_off > eocd - EOCD64_LOC_LEN || eocd - EOCD64_LOC_LEN - rec_off < EOCD64_LEN)
+		return vf_error(err, VF_ERR_CORRUPT,
+						"\"%s\": ZIP64 end record offset %llu is outside the archive",
+						src->name, (unsigned long long) rec_off);
+	if (vf_torch_source_read(src, rec_off, rec, sizeof(rec), err) != 0)
+		return -1;
+	if (rd32(rec) != EOCD64_SIG)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": no ZIP64 end record at offset %llu",
+						src->name, (unsigned long long) rec_off);
+	if (rd32(rec + 16) != 0 || rd32(rec + 20) != 0 || rd64(rec + 24) != rd64(rec + 32))
+		return vf_error(err, VF_ERR_UNSUPPORTED, "\"%s\" is a multi-disk zip archive",
+						src->name);
+	cd->n_entry = rd64(rec + 32);
+	cd->size = rd64(rec + 40);
+	cd->off = rd64(rec + 48);
+	cd->end_limit = rec_off;
+	return 0;
+}
+
+/* The central directory's place and size, from the (ZIP64) end records, checked against the file. */
+static int
+find_cdir(const VfTorchSource *src, CdirPlace *cd, VfError *err)
+{
+	uint64_t	eocd = 0;
+
+	if (find_eocd(src, &eocd, cd, err) != 0 || read_zip64_end(src, eocd, cd, err) != 0)
+		return -1;
+	if (cd->off > cd->end_limit || cd->size > cd->end_limit - cd->off)
 		return vf_error(err, VF_ERR_CORRUPT,
 						"\"%s\": zip central directory [%llu, +%llu) is outside the archive",
-						src->name, (unsigned long long) *cd_off, (unsigned long long) *cd_size);
-	if (*cd_size > MAX_CDIR || *n_entry > VF_TORCH_MAX_ENTRIES)
+						src->name, (unsigned long long) cd->off, (unsigned long long) cd->size);
+	if (cd->size > MAX_CDIR || cd->n_entry > VF_TORCH_MAX_ENTRIES)
 		return vf_error(err, VF_ERR_LIMIT,
 						"\"%s\": zip central directory of %llu entries, %llu bytes, exceeds the limit",
-						src->name, (unsigned long long) *n_entry, (unsigned long long) *cd_size);
+						src->name, (unsigned long long) cd->n_entry, (unsigned long long) cd->size);
 	/* each entry takes at least CDIR_LEN bytes */
-	if (*n_entry > *cd_size / CDIR_LEN)
+	if (cd->n_entry > cd->size / CDIR_LEN)
 		return vf_error(err, VF_ERR_CORRUPT,
 						"\"%s\": %llu zip entries cannot fit in a %llu-byte central directory",
-						src->name, (unsigned long long) *n_entry, (unsigned long long) *cd_size);
+						src->name, (unsigned long long) cd->n_entry, (unsigned long long) cd->size);
 	return 0;
 }
 
@@ -240,151 +269,155 @@ apply_zip64(const unsigned char *extra, size_t len, uint64_t *usize, uint64_t *c
 	return 0;
 }
 
+/*
+ * Where entry e's data starts, from its local header at lho: the local header's extra field
+ * (torch.save's alignment padding) may differ in length from the central directory's, so
+ * only the local header says. Its name must be the central directory's too, or the two
+ * directories of the archive disagree about which bytes are which member.
+ */
+static int
+locate_data(const VfTorchSource *src, const VfZipEntry *e, uint64_t lho, uint16_t name_len,
+			uint64_t usize, uint64_t cd_off, uint64_t *data_off, VfError *err)
+{
+	unsigned char lh[LOCAL_LEN];
+	char	   *lname;
+	bool		same;
+
+	if (lho > cd_off || cd_off - lho < LOCAL_LEN)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry \"%.200s\" has local header offset %llu outside the archive",
+						src->name, e->name, (unsigned long long) lho);
+	if (vf_torch_source_read(src, lho, lh, LOCAL_LEN, err) != 0)
+		return -1;
+	if (rd32(lh) != LOCAL_SIG || rd16(lh + 26) != name_len)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": no local header for zip entry \"%.200s\" at offset %llu",
+						src->name, e->name, (unsigned long long) lho);
+	*data_off = lho + LOCAL_LEN + name_len + rd16(lh + 28);
+	/* members lie before the central directory: their bytes are never the directory's */
+	if (*data_off > cd_off || usize > cd_off - *data_off)
+	{
+		vf_error(err, VF_ERR_CORRUPT,
+				 "\"%s\": zip entry \"%.200s\" (%llu bytes at offset %llu) runs past the archive's members",
+				 src->name, e->name, (unsigned long long) usize, (unsigned long long) *data_off);
+		vf_error_hint(err, "The file is truncated or corrupt.");
+		return -1;
+	}
+	lname = malloc(name_len ? name_len : 1);
+	if (lname == NULL)
+		return vf_error(err, VF_ERR_NOMEM, "out of memory reading \"%s\"", src->name);
+	if (vf_torch_source_read(src, lho + LOCAL_LEN, lname, name_len, err) != 0)
+	{
+		free(lname);
+		return -1;
+	}
+	same = memcmp(lname, e->name, name_len) == 0;
+	free(lname);
+	if (!same)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry \"%.200s\" has another name in its local header",
+						src->name, e->name);
+	return 0;
+}
+
+/*
+ * Central directory entry i, at *p of the directory cd: appended to out (counted in
+ * out->n_entry as soon as its name is allocated, so that vf_zip_free frees it on any later
+ * failure), and *p advanced past it.
+ */
+static int
+read_entry(const VfTorchSource *src, const unsigned char *cd, const CdirPlace *place, size_t *p,
+		   uint64_t i, VfZip *out, VfError *err)
+{
+	VfZipEntry *e = &out->entry[out->n_entry];
+	const unsigned char *r = cd + *p;
+	uint16_t	flags,
+				method,
+				name_len,
+				extra_len,
+				comment_len;
+	uint64_t	csize,
+				usize,
+				lho,
+				data_off = 0;
+
+	if (place->size - *p < CDIR_LEN || rd32(r) != CDIR_SIG)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip central directory entry %llu is malformed",
+						src->name, (unsigned long long) i);
+	flags = rd16(r + 8);
+	method = rd16(r + 10);
+	csize = rd32(r + 20);
+	usize = rd32(r + 24);
+	name_len = rd16(r + 28);
+	extra_len = rd16(r + 30);
+	comment_len = rd16(r + 32);
+	lho = rd32(r + 42);
+	if ((uint64_t) CDIR_LEN + name_len + extra_len + comment_len > place->size - *p)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip central directory entry %llu runs past the directory",
+						src->name, (unsigned long long) i);
+	if (name_len == 0 || memchr(r + CDIR_LEN, '\0', name_len) != NULL)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry %llu has an empty name or one with NUL",
+						src->name, (unsigned long long) i);
+	e->name = malloc((size_t) name_len + 1);
+	if (e->name == NULL)
+		return vf_error(err, VF_ERR_NOMEM, "out of memory reading the zip directory of \"%s\"", src->name);
+	memcpy(e->name, r + CDIR_LEN, name_len);
+	e->name[name_len] = '\0';
+	out->n_entry++;
+	if (apply_zip64(r + CDIR_LEN + name_len, extra_len, &usize, &csize, &lho) != 0)
+		return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry \"%.200s\" has a malformed ZIP64 field",
+						src->name, e->name);
+	/* stored members only: reading a member is then knowing where its bytes are */
+	if ((flags & 1) != 0 || method != 0 || csize != usize)
+	{
+		vf_error(err, VF_ERR_UNSUPPORTED,
+				 "\"%s\": zip entry \"%.200s\" is compressed or encrypted (method %u, flags 0x%x)",
+				 src->name, e->name, method, flags);
+		vf_error_hint(err, "torch.save stores members uncompressed; re-save the checkpoint with torch.save.");
+		return -1;
+	}
+	if (locate_data(src, e, lho, name_len, usize, place->off, &data_off, err) != 0)
+		return -1;
+	e->data_off = data_off;
+	e->size = usize;
+	*p += CDIR_LEN + (size_t) name_len + extra_len + comment_len;
+	return 0;
+}
+
+/* Sorts the entries by name for vf_zip_find, refusing a name given twice (which would be ambiguous). */
+static int
+sort_entries(const VfTorchSource *src, VfZip *out, VfError *err)
+{
+	qsort(out->entry, (size_t) out->n_entry, sizeof(VfZipEntry), cmp_entry);
+	for (int i = 1; i < out->n_entry; i++)
+		if (strcmp(out->entry[i - 1].name, out->entry[i].name) == 0)
+			return vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip archive holds \"%.200s\" twice", src->name,
+							out->entry[i].name);
+	return 0;
+}
+
 int
 vf_zip_open(const VfTorchSource *src, VfZip *out, VfError *err)
 {
-	uint64_t	cd_off = 0,
-				cd_size = 0,
-				n_entry = 0,
-				cd_limit = 0;
+	CdirPlace	place = {0};
 	unsigned char *cd = NULL;
 	size_t		p = 0;
 	int			rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (find_cdir(src, &cd_off, &cd_size, &n_entry, &cd_limit, err) != 0)
+	if (find_cdir(src, &place, err) != 0)
 		return -1;
-	cd = malloc(cd_size ? (size_t) cd_size : 1);
-	out->entry = calloc(n_entry ? (size_t) n_entry : 1, sizeof(VfZipEntry));
+	cd = malloc(place.size ? (size_t) place.size : 1);
+	out->entry = calloc(place.n_entry ? (size_t) place.n_entry : 1, sizeof(VfZipEntry));
 	if (cd == NULL || out->entry == NULL)
 	{
 		vf_error(err, VF_ERR_NOMEM, "out of memory reading the zip directory of \"%s\"", src->name);
 		goto done;
 	}
-	if (vf_torch_source_read(src, cd_off, cd, (size_t) cd_size, err) != 0)
+	if (vf_torch_source_read(src, place.off, cd, (size_t) place.size, err) != 0)
 		goto done;
-	for (uint64_t i = 0; i < n_entry; i++)
-	{
-		VfZipEntry *e = &out->entry[out->n_entry];
-		unsigned char lh[LOCAL_LEN];
-		uint16_t	flags,
-					method,
-					name_len,
-					extra_len,
-					comment_len;
-		uint64_t	csize,
-					usize,
-					lho,
-					data_off;
-
-		if (cd_size - p < CDIR_LEN || rd32(cd + p) != CDIR_SIG)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip central directory entry %llu is malformed",
-					 src->name, (unsigned long long) i);
+	for (uint64_t i = 0; i < place.n_entry; i++)
+		if (read_entry(src, cd, &place, &p, i, out, err) != 0)
 			goto done;
-		}
-		flags = rd16(cd + p + 8);
-		method = rd16(cd + p + 10);
-		csize = rd32(cd + p + 20);
-		usize = rd32(cd + p + 24);
-		name_len = rd16(cd + p + 28);
-		extra_len = rd16(cd + p + 30);
-		comment_len = rd16(cd + p + 32);
-		lho = rd32(cd + p + 42);
-		if ((uint64_t) CDIR_LEN + name_len + extra_len + comment_len > cd_size - p)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip central directory entry %llu runs past the directory",
-					 src->name, (unsigned long long) i);
-			goto done;
-		}
-		if (name_len == 0 || memchr(cd + p + CDIR_LEN, '\0', name_len) != NULL)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry %llu has an empty name or one with NUL",
-					 src->name, (unsigned long long) i);
-			goto done;
-		}
-		e->name = malloc((size_t) name_len + 1);
-		if (e->name == NULL)
-		{
-			vf_error(err, VF_ERR_NOMEM, "out of memory reading the zip directory of \"%s\"", src->name);
-			goto done;
-		}
-		memcpy(e->name, cd + p + CDIR_LEN, name_len);
-		e->name[name_len] = '\0';
-		out->n_entry++;
-		if (apply_zip64(cd + p + CDIR_LEN + name_len, extra_len, &usize, &csize, &lho) != 0)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry \"%.200s\" has a malformed ZIP64 field",
-					 src->name, e->name);
-			goto done;
-		}
-		if ((flags & 1) != 0 || method != 0 || csize != usize)
-		{
-			vf_error(err, VF_ERR_UNSUPPORTED,
-					 "\"%s\": zip entry \"%.200s\" is compressed or encrypted (method %u, flags 0x%x)",
-					 src->name, e->name, method, flags);
-			vf_error_hint(err, "torch.save stores members uncompressed; re-save the checkpoint with torch.save.");
-			goto done;
-		}
-		if (lho > cd_off || cd_off - lho < LOCAL_LEN)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry \"%.200s\" has local header offset %llu outside the archive",
-					 src->name, e->name, (unsigned long long) lho);
-			goto done;
-		}
-		if (vf_torch_source_read(src, lho, lh, LOCAL_LEN, err) != 0)
-			goto done;
-		if (rd32(lh) != LOCAL_SIG || rd16(lh + 26) != name_len)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": no local header for zip entry \"%.200s\" at offset %llu",
-					 src->name, e->name, (unsigned long long) lho);
-			goto done;
-		}
-		data_off = lho + LOCAL_LEN + name_len + rd16(lh + 28);
-		/* members lie before the central directory: their bytes are never the directory's */
-		if (data_off > cd_off || usize > cd_off - data_off)
-		{
-			vf_error(err, VF_ERR_CORRUPT,
-					 "\"%s\": zip entry \"%.200s\" (%llu bytes at offset %llu) runs past the archive's members",
-					 src->name, e->name, (unsigned long long) usize, (unsigned long long) data_off);
-			vf_error_hint(err, "The file is truncated or corrupt.");
-			goto done;
-		}
-		{
-			char	   *lname = malloc(name_len ? name_len : 1);
-			bool		same;
-
-			if (lname == NULL)
-			{
-				vf_error(err, VF_ERR_NOMEM, "out of memory reading \"%s\"", src->name);
-				goto done;
-			}
-			if (vf_torch_source_read(src, lho + LOCAL_LEN, lname, name_len, err) != 0)
-			{
-				free(lname);
-				goto done;
-			}
-			same = memcmp(lname, e->name, name_len) == 0;
-			free(lname);
-			if (!same)
-			{
-				vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip entry \"%.200s\" has another name in its local header",
-						 src->name, e->name);
-				goto done;
-			}
-		}
-		e->data_off = data_off;
-		e->size = usize;
-		p += CDIR_LEN + (size_t) name_len + extra_len + comment_len;
-	}
-	qsort(out->entry, (size_t) out->n_entry, sizeof(VfZipEntry), cmp_entry);
-	for (int i = 1; i < out->n_entry; i++)
-		if (strcmp(out->entry[i - 1].name, out->entry[i].name) == 0)
-		{
-			vf_error(err, VF_ERR_CORRUPT, "\"%s\": zip archive holds \"%.200s\" twice", src->name,
-					 out->entry[i].name);
-			goto done;
-		}
+	if (sort_entries(src, out, err) != 0)
+		goto done;
 	rc = 0;
 done:
 	free(cd);
