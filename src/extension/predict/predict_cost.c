@@ -25,10 +25,12 @@
 #include "utils/syscache.h"
 
 #include "store/model_registry.h"
+#include "store/model_store.h"
+#include "varformer/scoring/ensemble.h"
 
 /* COST units per call, by kind: measured orders of magnitude on one core (README). */
 #define COST_LINEAR		25.0		/* PredictDB: ~1 us per call */
-#define COST_ENSEMBLE	50.0		/* a few linear members */
+#define COST_ENSEMBLE	5.0			/* combining, on top of its members' costs */
 #define COST_DEEP		1000000.0	/* a forward pass: tens of ms and up */
 
 /* Position of the argument named "model" in the function's signature, or -1. */
@@ -59,18 +61,41 @@ model_arg_position(Oid funcid)
 	return pos;
 }
 
+/*
+ * COST units of one call on the named model: by kind, an ensemble the sum of its members'
+ * (an ensemble of an elastic net and a deep model costs what the deep model costs). -1 when
+ * the model is not loaded here.
+ */
 static double
-kind_cost(VfModelKind kind)
+model_cost(const char *name, int depth)
 {
-	switch (kind)
+	VfModelStatus st;
+	const VfModelRef *m;
+	double		cost = COST_ENSEMBLE;
+
+	if (!vf_model_store_lookup(name, &st))
+		return -1;
+	switch (st.kind)
 	{
 		case VF_KIND_PREDICTDB:
 			return COST_LINEAR;
 		case VF_KIND_ENSEMBLE:
-			return COST_ENSEMBLE;
+			break;
 		default:
 			return COST_DEEP;
 	}
+	/* ensembles nest only a few levels deep (load_model refuses cycles) */
+	if (depth > 4)
+		return COST_DEEP;
+	m = vf_model_acquire(name);
+	for (uint32_t i = 0; i < vf_ensemble_n_members(m->image); i++)
+	{
+		double		w;
+		double		c = model_cost(vf_ensemble_member(m->image, i, &w), depth + 1);
+
+		cost += c < 0 ? COST_DEEP : c;
+	}
+	return cost;
 }
 
 PG_FUNCTION_INFO_V1(vf_predict_cost_support);
@@ -82,7 +107,7 @@ vf_predict_cost_support(PG_FUNCTION_ARGS)
 	List	   *args;
 	Node	   *arg;
 	int			pos;
-	VfModelStatus st;
+	double		cost;
 
 	if (!IsA(rawreq, SupportRequestCost))
 		PG_RETURN_POINTER(NULL);
@@ -99,9 +124,10 @@ vf_predict_cost_support(PG_FUNCTION_ARGS)
 	arg = (Node *) list_nth(args, pos);
 	if (!IsA(arg, Const) || ((Const *) arg)->constisnull || ((Const *) arg)->consttype != TEXTOID)
 		PG_RETURN_POINTER(NULL);
-	if (!vf_model_store_lookup(TextDatumGetCString(((Const *) arg)->constvalue), &st))
+	cost = model_cost(TextDatumGetCString(((Const *) arg)->constvalue), 0);
+	if (cost < 0)
 		PG_RETURN_POINTER(NULL);
 	req->startup = 0;
-	req->per_tuple = kind_cost(st.kind) * cpu_operator_cost;
+	req->per_tuple = cost * cpu_operator_cost;
 	PG_RETURN_POINTER(req);
 }
