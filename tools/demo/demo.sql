@@ -37,9 +37,24 @@ CREATE TEMP TABLE gene_tsv (gene_id text, gene_name text, chrom text, tss bigint
 \set file :data '/genes.tsv'
 COPY gene_tsv FROM :'file' WITH (FORMAT csv, DELIMITER E'\t', HEADER true);
 INSERT INTO gene_info SELECT gene_id, gene_name, chrom, tss, strand, split, h2, h2_class FROM gene_tsv;
+ALTER TABLE gene_info ADD COLUMN every_10th boolean;
+UPDATE gene_info g SET every_10th = (n % 10 = 0) FROM (SELECT gene_id, row_number() OVER (ORDER BY gene_id) AS n FROM gene_info) r WHERE r.gene_id = g.gene_id;
 
 \echo '[demo] models into shared memory'
-CREATE TABLE demo_model (model text PRIMARY KEY, description text);
+-- genes: which genes each model's query predicts ('all', or 'every 10th' where a model's
+-- calls are too slow for the demo's time budget on 2 cores: the fused model embeds 32 kb of
+-- each haplotype per call)
+CREATE TABLE demo_model (model text PRIMARY KEY, description text, genes text DEFAULT 'all');
 SELECT load_model('enet', :'models' || '/enet.db') AS enet;
 INSERT INTO demo_model VALUES ('enet', 'PrediXcan elastic net (PredictDB format), trained per gene');
+-- deep models (tools/train_demo.sh): windows centred on each gene's TSS in each haplotype
+SELECT load_model('enformer', :'models' || '/enformer', '{"window": 2056, "track": 0, "tss_bins": 3}') AS enformer;
+INSERT INTO demo_model VALUES ('enformer', 'reference-only Enformer-style trunk (sum of 3 central bins, both haplotypes averaged)');
+SELECT load_model('fused', :'models' || '/fused') AS fused;
+INSERT INTO demo_model VALUES ('fused', 'UKBioFormer-style: trunk + variant-aware LM embeddings of both haplotypes + MLP, beta learned', 'every 10th');
+-- an ensemble is a fixed-weight sum of its members' raw outputs; the trunk's output is on a
+-- linear scale (2^expression, tools/README-demo-models.md), the elastic net's on the
+-- expression scale, so this one leans on the elastic net
+SELECT load_model('ensemble', NULL, '{"ensemble": {"enet": 0.9, "enformer": 0.1}}') AS ensemble;
+INSERT INTO demo_model VALUES ('ensemble', 'elastic net 0.9 + reference-only trunk 0.1 (NULL where the elastic net has no weights)');
 SELECT name, kind, architecture, parameters, pg_size_pretty(bytes) AS size FROM models ORDER BY name;
