@@ -26,7 +26,7 @@ FROM per_gene
 GROUP BY 1, 2 ORDER BY 2, 1;
 
 \echo
-\echo 'Prediction queries (one SQL query per model over the whole cohort x genes)'
+\echo 'Prediction queries (one SQL query per model: held-out people x the model''s genes)'
 SELECT t.model, t.predictions, round(t.seconds::numeric, 2) AS seconds,
        round((t.predictions / nullif(t.seconds, 0))::numeric) AS predictions_per_second
 FROM demo_timing t ORDER BY t.model;
