@@ -17,25 +17,7 @@
 #include "varformer/checkpoint/checkpoint.h"
 #include "varformer/models/model.h"
 #include "varformer/common/json.h"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf;
-	long		n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-		return NULL;
-	rewind(f);
-	buf = malloc(n + 1);
-	if (buf == NULL || fread(buf, 1, n, f) != (size_t) n)
-		return NULL;
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
+#include "parity_io.h"
 
 static int32_t *
 int_array(const VfJson *a, int *n)

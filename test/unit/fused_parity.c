@@ -22,34 +22,7 @@
 #include "varformer/kernels/blas.h"
 #include "varformer/models/model_arch.h"
 #include "varformer/models/ukbioformer.h"
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf;
-	long		n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-		return NULL;
-	rewind(f);
-	buf = malloc(n + 1);
-	if (buf == NULL || fread(buf, 1, n, f) != (size_t) n)
-		return NULL;
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "parity_io.h"
 
 static double
 rel_vec(const float *got, const VfJson *want, int n)
