@@ -17,12 +17,21 @@ slurp(const char *path, size_t *len)
 	char	   *buf;
 	long		n;
 
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
+	if (f == NULL)
 		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
+	{
+		fclose(f);
+		return NULL;
+	}
 	rewind(f);
 	buf = malloc(n + 1);
 	if (buf == NULL || fread(buf, 1, n, f) != (size_t) n)
+	{
+		free(buf);
+		fclose(f);
 		return NULL;
+	}
 	fclose(f);
 	buf[n] = '\0';
 	*len = n;
