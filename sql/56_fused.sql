@@ -156,4 +156,44 @@ SELECT bool_and(predict_expression(gt, 'GENEM', 'fz') = predict_expression(gt, '
        bool_or(predict_expression(gt, 'GENEM', 'fz') <> predict_expression(gt, 'GENEM', 'fz_again')) AS unlike_before
 FROM fz_people WHERE sample NOT IN ('S5', 'S8');
 
+-- A parallel query's participants share what they compute (parallel_cache.c): over a cohort
+-- whose people share haplotypes (each person 8 times), 2 workers and the leader together
+-- compute each distinct haplotype and pair once, as one process does, with equal results.
+-- The test barrier makes each participant take a row before any takes two, on any machine.
+CREATE TABLE fz_cohort AS
+SELECT format('%s_%s', sample, i) AS sample, gt FROM fz_people, generate_series(1, 8) i
+WHERE sample <> 'S5';
+ANALYZE fz_cohort;
+SELECT varformer_cache_reset();
+CREATE TEMP TABLE fz_serial AS
+SELECT sample, predict_expression(gt, 'GENEP', 'fz') AS v FROM fz_cohort;
+SELECT misses AS computed_serially FROM varformer_cache_stats();
+SELECT varformer_cache_reset();
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET varformer.row_parallel_test_barrier = on;
+CREATE FUNCTION fz_plan(q text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE j jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON, ANALYZE, VERBOSE, TIMING false) ' || q INTO j;
+    RETURN j -> 0 -> 'Plan';
+END $$;
+SELECT p ->> 'Workers Launched' AS launched,
+       (SELECT count(*) FROM jsonb_array_elements(s -> 'Workers') w
+         WHERE (w ->> 'Actual Rows')::int >= 1) AS workers_with_rows,
+       s ->> 'Shared Cache Computed' AS computed_in_parallel
+FROM fz_plan('SELECT sample, predict_expression(gt, ''GENEP'', ''fz'') FROM fz_cohort') p,
+     LATERAL jsonb_path_query(p, 'strict $.**?(@."Custom Plan Provider" == "VarformerRowScan")') s;
+CREATE TEMP TABLE fz_par AS
+SELECT sample, predict_expression(gt, 'GENEP', 'fz') AS v FROM fz_cohort;
+SELECT count(*) AS people, count(*) FILTER (WHERE s.v = p.v) AS equal
+FROM fz_serial s JOIN fz_par p USING (sample);
+RESET varformer.row_parallel_test_barrier;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+SET max_parallel_workers_per_gather = 0;
+DROP FUNCTION fz_plan(text);
+DROP TABLE fz_cohort;
+
 SELECT unload_model(m) FROM unnest(ARRAY['fz', 'fz_rc', 'fz_chunk', 's2f', 's2f_dip', 'fz_again', 'fz_ens', 'fz_enc']) m;

@@ -7,10 +7,9 @@
  * is reached.
  *
  * Backend-local on purpose: no locks on the path of every call, and nothing to clean up
- * after a crash. Each parallel worker fills its own, which costs little: over one gene's
- * window a cohort's haplotypes are mosaics of a few dozen founder haplotypes, so a worker
- * misses at most once per distinct haplotype (and haplotype pair) it meets, whatever its
- * share of the rows. Entries are inserted only once computed whole, so a query cancelled in
+ * after a crash. Within a parallel query the participants also share what they compute
+ * (parallel_cache.c), consulted after a local miss: otherwise each would compute again the
+ * distinct haplotypes (and pairs) the others already did. Entries are inserted only once computed whole, so a query cancelled in
  * the middle of a forward pass leaves the cache as it was.
  */
 #include "postgres.h"
@@ -21,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "predict/parallel_cache.h"
 #include "predict/prediction_cache.h"
 
 PG_FUNCTION_INFO_V1(vf_prediction_cache_stats);
@@ -147,14 +147,21 @@ ensure_buckets(void)
 	return true;
 }
 
+static void local_put(const void *key, size_t klen, uint64 h, const float *val, int n);
+
 bool
 vf_prediction_cache_get(const void *key, size_t klen, float *out, int n)
 {
 	uint64		h;
 
-	if (buckets != NULL && vf_prediction_cache_mb > 0)
+	if (vf_prediction_cache_mb <= 0)
 	{
-		h = hash_bytes_extended(key, (int) klen, 0);
+		misses++;
+		return false;
+	}
+	h = hash_bytes_extended(key, (int) klen, 0);
+	if (buckets != NULL)
+	{
 		for (Entry *e = buckets[h % n_buckets]; e != NULL; e = e->chain)
 			if (e->hash == h && e->klen == klen && e->n == (uint32) n &&
 				memcmp(entry_key(e), key, klen) == 0)
@@ -166,6 +173,13 @@ vf_prediction_cache_get(const void *key, size_t klen, float *out, int n)
 				return true;
 			}
 	}
+	/* in a parallel query, another participant may have computed it (parallel_cache.c) */
+	if (vf_parallel_cache_get(key, klen, h, out, n))
+	{
+		local_put(key, klen, h, out, n);
+		hits++;
+		return true;
+	}
 	misses++;
 	return false;
 }
@@ -173,18 +187,28 @@ vf_prediction_cache_get(const void *key, size_t klen, float *out, int n)
 void
 vf_prediction_cache_put(const void *key, size_t klen, const float *val, int n)
 {
-	size_t		sz = entry_size((uint32) klen, (uint32) n);
-	Entry	   *e;
 	uint64		h;
 
-	if (vf_prediction_cache_mb <= 0 || (int64) sz > capacity() || klen > PG_INT32_MAX)
+	if (vf_prediction_cache_mb <= 0)
+		return;
+	h = hash_bytes_extended(key, (int) klen, 0);
+	vf_parallel_cache_put(key, klen, h, val, n);
+	local_put(key, klen, h, val, n);
+}
+
+static void
+local_put(const void *key, size_t klen, uint64 h, const float *val, int n)
+{
+	size_t		sz = entry_size((uint32) klen, (uint32) n);
+	Entry	   *e;
+
+	if ((int64) sz > capacity() || klen > PG_INT32_MAX)
 		return;
 	if (!ensure_buckets())
 		return;
 	evict_to(capacity() - (int64) sz);
 	if ((e = malloc(sz)) == NULL)
 		return;					/* no room: the value is simply computed again next time */
-	h = hash_bytes_extended(key, (int) klen, 0);
 	e->hash = h;
 	e->klen = (uint32) klen;
 	e->n = (uint32) n;

@@ -24,6 +24,7 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -44,6 +45,8 @@
 #include "utils/rel.h"
 #include "utils/wait_event.h"
 
+#include "commands/explain.h"
+#include "predict/parallel_cache.h"
 #include "predict/row_parallel.h"
 
 #define ROW_SCAN_NAME "VarformerRowScan"
@@ -61,7 +64,10 @@ typedef struct RowClaimShared
 	pg_atomic_uint32 arrived;	/* participants past their first call (test barrier) */
 	uint32		expected;		/* leader (if it participates) + planned workers */
 	ConditionVariable cv;
+	/* then, at MAXALIGN(sizeof(RowClaimShared)), the query's shared prediction cache */
 } RowClaimShared;
+
+#define ROW_CACHE(sh) ((VfParallelCache *) ((char *) (sh) + MAXALIGN(sizeof(RowClaimShared))))
 
 typedef struct RowScanState
 {
@@ -70,6 +76,8 @@ typedef struct RowScanState
 	TupleTableSlot *heap_slot;	/* the table AM's slot (a custom scan's own slot is virtual) */
 	uint64		seen;			/* visible tuples walked so far in this process */
 	bool		started;
+	bool		have_stats;		/* leader: cache_stats copied at shutdown, for EXPLAIN */
+	VfParallelCacheStats cache_stats;
 } RowScanState;
 
 static Plan *row_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
@@ -83,6 +91,8 @@ static Size row_estimate_dsm(CustomScanState *node, ParallelContext *pcxt);
 static void row_init_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate);
 static void row_reinit_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate);
 static void row_init_worker(CustomScanState *node, shm_toc *toc, void *coordinate);
+static void row_shutdown(CustomScanState *node);
+static void row_explain(CustomScanState *node, List *ancestors, ExplainState *es);
 
 static const CustomPathMethods row_path_methods = {
 	.CustomName = ROW_SCAN_NAME,
@@ -104,6 +114,8 @@ static const CustomExecMethods row_exec_methods = {
 	.InitializeDSMCustomScan = row_init_dsm,
 	.ReInitializeDSMCustomScan = row_reinit_dsm,
 	.InitializeWorkerCustomScan = row_init_worker,
+	.ShutdownCustomScan = row_shutdown,
+	.ExplainCustomScan = row_explain,
 };
 
 /* --- planning --- */
@@ -345,7 +357,7 @@ row_rescan(CustomScanState *node)
 static Size
 row_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
 {
-	return sizeof(RowClaimShared);
+	return add_size(MAXALIGN(sizeof(RowClaimShared)), vf_parallel_cache_size());
 }
 
 static void
@@ -366,6 +378,10 @@ row_init_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
 	sh->expected = pcxt->nworkers + (parallel_leader_participation ? 1 : 0);
 	ConditionVariableInit(&sh->cv);
 	st->shared = sh;
+	/* es_query_dsa is set only while the parallel query's DSM is being initialised */
+	vf_parallel_cache_create(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa);
+	vf_parallel_cache_attach(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa,
+							 node->ss.ps.state->es_query_cxt);
 }
 
 static void
@@ -377,7 +393,41 @@ row_reinit_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
 static void
 row_init_worker(CustomScanState *node, shm_toc *toc, void *coordinate)
 {
-	((RowScanState *) node)->shared = (RowClaimShared *) coordinate;
+	RowClaimShared *sh = (RowClaimShared *) coordinate;
+
+	((RowScanState *) node)->shared = sh;
+	vf_parallel_cache_attach(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa,
+							 node->ss.ps.state->es_query_cxt);
+}
+
+/* Before the parallel query's DSM goes: stop using the shared cache, keep its counters. */
+static void
+row_shutdown(CustomScanState *node)
+{
+	RowScanState *st = (RowScanState *) node;
+
+	if (st->shared == NULL)
+		return;
+	if (!IsParallelWorker())
+	{
+		vf_parallel_cache_stats(ROW_CACHE(st->shared), &st->cache_stats);
+		st->have_stats = true;
+	}
+	vf_parallel_cache_detach();
+	st->shared = NULL;
+}
+
+static void
+row_explain(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	RowScanState *st = (RowScanState *) node;
+
+	(void) ancestors;
+	if (!es->analyze || !st->have_stats)
+		return;
+	ExplainPropertyInteger("Shared Cache Computed", NULL, st->cache_stats.computed, es);
+	ExplainPropertyInteger("Shared Cache Hits", NULL, st->cache_stats.hits, es);
+	ExplainPropertyInteger("Shared Cache Waits", NULL, st->cache_stats.waits, es);
 }
 
 void

@@ -161,6 +161,13 @@ vf_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
+/* The "varformer" LWLock tranche, for locks in dynamic shared memory; -1 when not preloaded. */
+int
+vf_model_store_lock_tranche(void)
+{
+	return ctl != NULL ? ctl->lock->tranche : -1;
+}
+
 void
 vf_model_store_init(void)
 {

@@ -42,5 +42,7 @@ extern const char *vf_model_kind_name(VfModelKind kind);
 
 /* Called from _PG_init: GUCs and the shmem request/startup hooks. */
 extern void vf_model_store_init(void);
+/* The "varformer" LWLock tranche (for locks in DSM), or -1 when not in shared_preload_libraries. */
+extern int	vf_model_store_lock_tranche(void);
 
 #endif
