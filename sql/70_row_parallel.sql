@@ -84,6 +84,28 @@ SELECT count(*) FROM (SELECT predict_expression(gt, 'ENSG00000000001.5', 'pdb70'
 SELECT function, model, calls, leader_pid IS NULL AS is_leader
 FROM varformer_progress WHERE pid = pg_backend_pid();
 
+-- JIT (jit_policy.c): a plan whose cost is almost all expensive calls is not compiled, since
+-- JIT cannot speed up what happens inside them; ordinary plans keep PostgreSQL's decision.
+CREATE FUNCTION jit70(q text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE j jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON, ANALYZE, TIMING false) ' || q INTO j;
+    RETURN j -> 0 ? 'JIT';
+END $$;
+SET max_parallel_workers_per_gather = 0;
+SET jit = on;
+SELECT pg_jit_available() AS jit_available,
+       jit70('SELECT count(who70(gt)) FROM cohort70') AS model_calls_compiled;
+SET varformer.jit_policy = off;
+SELECT jit70('SELECT count(who70(gt)) FROM cohort70') AS compiled_without_policy;
+RESET varformer.jit_policy;
+SET jit_above_cost = 0;
+SELECT jit70('SELECT count(*) FROM cohort70 WHERE sample % 3 = 1') AS ordinary_plan_compiled;
+RESET jit_above_cost;
+RESET jit;
+RESET max_parallel_workers_per_gather;
+DROP FUNCTION jit70(text);
+
 DROP TABLE cohort70;
 DROP FUNCTION who70(genotype), plan70(text, boolean);
 SELECT unload_model('pdb70');

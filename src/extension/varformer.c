@@ -11,6 +11,7 @@
 
 #include "common/file_access.h"
 #include "predict/engine.h"
+#include "predict/jit_policy.h"
 #include "predict/prediction_cache.h"
 #include "predict/progress.h"
 #include "predict/row_parallel.h"
@@ -27,6 +28,7 @@ _PG_init(void)
 	vf_engine_init();
 	vf_file_access_init();
 	vf_row_parallel_init();
+	vf_jit_policy_init();
 	if (process_shared_preload_libraries_in_progress)
 		vf_progress_init();
 	vf_prediction_cache_init();
