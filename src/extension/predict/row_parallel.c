@@ -47,6 +47,7 @@
 
 #include "commands/explain.h"
 #include "predict/parallel_cache.h"
+#include "predict/predict_cost.h"
 #include "predict/row_parallel.h"
 
 #define ROW_SCAN_NAME "VarformerRowScan"
@@ -124,22 +125,10 @@ static const CustomExecMethods row_exec_methods = {
 static bool
 has_costly_call_walker(Node *node, PlannerInfo *root)
 {
-	Oid			funcid = InvalidOid;
-
 	if (node == NULL)
 		return false;
-	if (IsA(node, FuncExpr))
-		funcid = ((FuncExpr *) node)->funcid;
-	else if (IsA(node, OpExpr))
-		funcid = ((OpExpr *) node)->opfuncid;
-	if (OidIsValid(funcid))
-	{
-		QualCost	cost = {0, 0};
-
-		add_function_cost(root, funcid, node, &cost);
-		if (cost.per_tuple >= vf_row_parallel_min_cost * cpu_operator_cost)
-			return true;
-	}
+	if (vf_call_cost(root, node) >= vf_row_parallel_min_cost * cpu_operator_cost)
+		return true;
 	return expression_tree_walker(node, has_costly_call_walker, root);
 }
 
