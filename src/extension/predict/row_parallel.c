@@ -48,6 +48,7 @@
 #include "commands/explain.h"
 #include "predict/parallel_cache.h"
 #include "predict/predict_cost.h"
+#include "predict/prediction_cache.h"
 #include "predict/row_parallel.h"
 
 #define ROW_SCAN_NAME "VarformerRowScan"
@@ -368,7 +369,8 @@ row_init_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
 	ConditionVariableInit(&sh->cv);
 	st->shared = sh;
 	/* es_query_dsa is set only while the parallel query's DSM is being initialised */
-	vf_parallel_cache_create(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa);
+	vf_parallel_cache_create(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa,
+							 (int64) vf_prediction_cache_mb * 1024 * 1024);
 	vf_parallel_cache_attach(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa,
 							 node->ss.ps.state->es_query_cxt);
 }
