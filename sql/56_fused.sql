@@ -156,4 +156,4 @@ SELECT bool_and(predict_expression(gt, 'GENEM', 'fz') = predict_expression(gt, '
        bool_or(predict_expression(gt, 'GENEM', 'fz') <> predict_expression(gt, 'GENEM', 'fz_again')) AS unlike_before
 FROM fz_people WHERE sample NOT IN ('S5', 'S8');
 
-SELECT unload_model(m) FROM unnest(ARRAY['fz', 'fz_rc', 'fz_chunk', 's2f', 's2f_dip', 'fz_again', 'fz_ens', 'fz_enc']) m;
+SELECT unload_model(m) FROM unnest(ARRAY['fz_ens', 'fz', 'fz_rc', 'fz_chunk', 's2f', 's2f_dip', 'fz_again', 'fz_enc']) m;
