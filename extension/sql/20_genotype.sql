@@ -22,8 +22,18 @@ CREATE TYPE genotype (
 
 CREATE FUNCTION genotype_region(genotype) RETURNS text
     AS 'MODULE_PATHNAME', 'vf_genotype_region' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_chrom(genotype) RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_genotype_chrom' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_start(genotype) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vf_genotype_start' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_end(genotype) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vf_genotype_end' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+-- calls that carry an ALT allele or a missing one: a 0|0 call (kept for its DS) is no variant
 CREATE FUNCTION n_variants(genotype) RETURNS integer
-    AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+    AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+-- every call of the genotype, homozygous-reference ones included (genotype_variants' rows)
+CREATE FUNCTION n_calls(genotype) RETURNS integer
+    AS 'MODULE_PATHNAME', 'vf_genotype_n_calls' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
 CREATE FUNCTION genotype_variants(genotype,
         OUT pos bigint, OUT id text, OUT ref text, OUT alt text[], OUT gt text,
         OUT dosage real, OUT dosages real[])
