@@ -64,6 +64,9 @@ COMMENT ON FUNCTION n_calls(genotype) IS 'every call the genotype keeps (the row
 COMMENT ON FUNCTION genotype_variants(genotype) IS 'one row per call: pos, id, ref, alt[], gt (e.g. 0|1), dosage (DS of a single ALT), dosages (DS per ALT)';
 COMMENT ON FUNCTION dosage(genotype, bigint, text, text) IS 'DS of that ALT when present, else the count of haplotypes carrying it; 0 for an uncalled site in the region; NULL outside the region or for a missing allele';
 COMMENT ON FUNCTION read_vcf(text, text, text[]) IS 'one row per record and sample of a VCF/BCF (as bcftools query prints them); region and samples optional';
+COMMENT ON FUNCTION read_vcf(text, text, text[], boolean) IS 'read_vcf; force_samples: samples the file lacks are left out with a NOTICE (bcftools --force-samples)';
+COMMENT ON FUNCTION read_genotypes(text, text, text[], boolean) IS 'read_genotypes; force_samples: samples the file lacks are left out with a NOTICE (bcftools --force-samples)';
+COMMENT ON FUNCTION vcf_samples(text) IS 'the sample names of a VCF/BCF, in file order';
 COMMENT ON FUNCTION read_genotypes(text, text, text[]) IS 'one genotype per sample covering region exactly (sample, gt)';
 
 -- references, haplotypes, genes
