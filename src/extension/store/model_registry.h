@@ -50,6 +50,7 @@ typedef struct VfModelStatus
 	uint64		generation;
 	int32		backends;
 	int64		calls;
+	int64		image;			/* the segment's handle: names sharing an image show the same */
 } VfModelStatus;
 
 /* model_store.c */

@@ -314,8 +314,8 @@ vf_model_store_status(PG_FUNCTION_ARGS)
 	n = vf_model_store_list(&st);
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[7];
-		bool		nulls[7] = {0};
+		Datum		values[8];
+		bool		nulls[8] = {0};
 
 		values[0] = CStringGetTextDatum(st[i].name);
 		values[1] = CStringGetTextDatum(vf_model_kind_name(st[i].kind));
@@ -324,6 +324,7 @@ vf_model_store_status(PG_FUNCTION_ARGS)
 		values[4] = Int32GetDatum(st[i].backends);
 		values[5] = Int64GetDatum(st[i].calls);
 		values[6] = CStringGetTextDatum(vf_sha256_hex(st[i].sha256));
+		values[7] = Int64GetDatum(st[i].image);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
