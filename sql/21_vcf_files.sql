@@ -24,7 +24,7 @@ SELECT (SELECT array_agg(gt::text) FROM read_genotypes('test/fixtures/genotype/s
 -- a whole contig from a VCF without ##contig lines: its length comes from the registered
 -- default reference (chr22 of test/fixtures/haplotype/ref.fa has 1200 bases) ...
 SELECT genotype_region(gt) FROM read_genotypes('test/fixtures/genotype/nocontig.vcf.gz', 'chr22', ARRAY['S1']);
-SELECT register_reference('vcf21_ref', 'test/fixtures/haplotype/ref.fa') AS contigs;
+SELECT register_reference('vcf21_ref', 'test/fixtures/haplotype/ref.fa', is_default => true) AS contigs;
 SELECT genotype_region(gt) FROM read_genotypes('test/fixtures/genotype/nocontig.vcf.gz', 'chr22', ARRAY['S1']);
 -- ... a contig the reference does not have still needs an end
 SELECT genotype_region(gt) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chrY', ARRAY['S1']);
@@ -34,4 +34,4 @@ SELECT unregister_reference('vcf21_ref');
 SELECT import_gtf('test/fixtures/haplotype/ucsc_transcripts.gtf');
 SELECT import_gtf('test/fixtures/haplotype/ref.fa');
 SELECT import_gtf('test/fixtures/genotype/sample.vcf');
-SELECT count(*) AS genes FROM gene;
+SELECT count(*) AS imported FROM gene WHERE gene_id = 'GENE1';

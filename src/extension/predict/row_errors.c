@@ -158,6 +158,13 @@ vf_row_run(VfOnError mode, const char *function, const char *gene, const char *m
 
 	armed_sqlstate = 0;
 	error_context_stack = &cb;
+	if (mode != VF_ON_ERROR_NULL)
+	{
+		/* nothing to catch: no setjmp on the path of microsecond-long PredictDB calls */
+		fn(arg);
+		error_context_stack = cb.previous;
+		return true;
+	}
 	PG_TRY();
 	{
 		fn(arg);
@@ -169,7 +176,7 @@ vf_row_run(VfOnError mode, const char *function, const char *gene, const char *m
 
 		armed_sqlstate = 0;
 		error_context_stack = cb.previous;
-		if (mode != VF_ON_ERROR_NULL || armed == 0)
+		if (armed == 0)
 			PG_RE_THROW();
 		MemoryContextSwitchTo(cxt);
 		e = CopyErrorData();
@@ -193,7 +200,7 @@ vf_row_run(VfOnError mode, const char *function, const char *gene, const char *m
 /* ---------------------------------------------------------------- the statement's NOTICE */
 
 static void
-report_statement(void)
+report_statement(bool parallel)
 {
 	TimestampTz stmt = GetCurrentStatementStartTimestamp();
 	int64		total = my_statement == stmt ? my_count : 0;
@@ -202,7 +209,8 @@ report_statement(void)
 	first[0] = '\0';
 	if (total > 0)
 		strlcpy(first, my_first, FIRST_LEN);
-	for (int i = 0; worker_counts != NULL && i < n_worker_counts; i++)
+	/* only a plan that could start workers may have counts of theirs */
+	for (int i = 0; parallel && worker_counts != NULL && i < n_worker_counts; i++)
 	{
 		WorkerCount *w = &worker_counts[i];
 
@@ -268,13 +276,15 @@ row_finish_hook(QueryDesc *queryDesc)
 static void
 row_end_hook(QueryDesc *queryDesc)
 {
+	bool		parallel = queryDesc->plannedstmt != NULL && queryDesc->plannedstmt->parallelModeNeeded;
+
 	if (prev_end)
 		prev_end(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
 	/* after the plan's end: its parallel workers have finished and written their counts */
 	if (exec_nesting == 0 && !IsParallelWorker())
-		report_statement();
+		report_statement(parallel);
 }
 
 static void
