@@ -197,7 +197,7 @@ fused_window_option(const char *name, const char *path, char *options)
 				 errmsg("option \"window\" of %s model \"%s\" must be its config.json %s %d",
 						kind == VF_KIND_FUSED ? "fused" : "embedding_mlp", name,
 						kind == VF_KIND_FUSED ? "window" : "encoder_window", window),
-				 errhint("Leave \"window\" out: a %s model's windows come from its config.json.", kind == VF_KIND_FUSED ? "fused" : "embedding_mlp")));
+				 errhint("Leave \"window\" out: %s model's windows come from its config.json.", kind == VF_KIND_FUSED ? "a fused" : "an embedding_mlp")));
 	}
 	vf_json_free(doc);
 	return result;
