@@ -110,7 +110,7 @@ prove_installcheck:
 endif
 
 ifeq ($(PGXS),)
-.PHONY: check bench demo deps
+.PHONY: check bench demo deps train-demo
 deps:
 	bash tools/install-deps.sh
 
@@ -122,4 +122,15 @@ bench:
 
 demo:
 	bash tools/demo/run.sh
+
+# Retrains every model make demo loads (tools/README-demo-models.md), seeded, on the bundled
+# data (or TRAIN_DATA=DIR, tools/simulate_cohort.py's output), into build/train-demo/models
+# (or TRAIN_MODELS=DIR), with the PyTorch-side evaluation: about 930 CPU-seconds (wall times
+# measured in tools/README-demo-models.md). Then: DEMO_MODELS=$PWD/build/train-demo/models make demo.
+TRAIN_DATA ?= tools/demo/data
+TRAIN_MODELS ?= build/train-demo/models
+train-demo:
+	bash tools/install-deps.sh
+	sh tools/train_demo.sh $(TRAIN_DATA) $(TRAIN_MODELS) --evaluate
+	@echo "models in $(TRAIN_MODELS); try them: DEMO_MODELS=$(abspath $(TRAIN_MODELS)) make demo"
 endif

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Trains every model of `make demo` on the simulated cohort, seeded, end to end (issue 11
-# point 2; the body of a future `make train-demo`).
+# point 2; the body of `make train-demo`).
 #
 #   tools/train_demo.sh DATADIR MODELSDIR [--evaluate]
 #

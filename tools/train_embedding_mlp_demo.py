@@ -10,17 +10,18 @@ haplotypes, concatenated, go through a small MLP that predicts expression. No tr
 window per haplotype and an MLP, the part of the fused model the embeddings feed, so the two
 models differ only by the trunk.) Training rows and model selection: demo_heads.py.
 
-On-disk format (its own kind; varformer has no loader for it yet), a directory:
+On-disk format (varformer's architecture embedding_mlp, load_model kind embedding_head), a directory:
   config.json        {"model_type": "embedding_mlp", "ext_emb_len": 2 * hidden_size of the
                      encoder, "hidden": H, "encoder_window", "encoder_chunk", "pooling": "mean"}
   model.safetensors  mlp.0.weight [H, ext_emb_len], mlp.0.bias [H], mlp.2.weight [1, H],
-                     mlp.2.bias [1] (the names of the fused model's MLP), F16
+                     mlp.2.bias [1] (the names of the fused model's MLP), F32
   encoder/           the language model, as in the ukbioformer directory
 One prediction: e1, e2 = the encoder's pooled embeddings of haplotype 1 and 2 over
 `encoder_window` bases centred on the TSS in each haplotype's own coordinates (pieces of
 `encoder_chunk` bases averaged, exactly as the ukbioformer kind); output =
 mlp.2(relu(mlp.0([e1, e2]))). That is the ukbioformer computation with beta = 0 and no trunk,
-so the C side can serve it with the fused model's encoder branch alone.
+so varformer serves it with the fused model's encoder branch and MLP code
+(src/lib/models/pooled_encoder.c, pair_mlp.c) and no trunk.
 """
 import argparse
 import json

@@ -29,6 +29,11 @@ seed; `--seed N` gives another set, for a parity run on fresh weights). It write
   MODELS_DIR/ukbioformer_lightning/   the same with every name prefixed "model." (Lightning)
   MODELS_DIR/ukbioformer_chunked/     the same weights, encoder_window 1100 cut into 256-base pieces
                                       (the last one 76 bases)
+  MODELS_DIR/embedding_mlp/           the embeddings-only model (predictors.EmbeddingMLP): config.json
+                                      (model_type "embedding_mlp", ext_emb_len, hidden, encoder_window
+                                      256, encoder_chunk 0, pooling "mean"), mlp.0/mlp.2 + encoder/ (as
+                                      ukbioformer's); embedding_mlp_chunked: other weights, two
+                                      outputs, encoder_window 1100 in 256-base pieces
   GOLDENS_DIR/<golden>.json           inputs, outputs and per-stage checksums (see below)
 
 Batch norms get random running_mean / running_var / weight / bias and an int64
@@ -82,6 +87,9 @@ UKBIO = {
     "window": 1024, "encoder_window": 256, "encoder_chunk": 0,
 }
 UKBIO_CHUNKED = dict(UKBIO, encoder_window=1100, encoder_chunk=256)
+EMB_MLP = {"model_type": "embedding_mlp", "ext_emb_len": 2 * mef.MODELS["dnabert2"]["hidden_size"],
+           "hidden": 32, "encoder_window": 256, "encoder_chunk": 0, "pooling": "mean"}
+EMB_MLP_CHUNKED = dict(EMB_MLP, encoder_window=1100, encoder_chunk=256, hidden=24)
 
 ENFORMER_LENGTHS = [("len_1536_n_run", 1536), ("len_1000_odd_pooling_lower_case", 1000),
                     ("len_777_odd_pooling", 777)]
@@ -372,6 +380,53 @@ def build_ukbio(models_dir, goldens_dir, seed):
             "filter_list": m.embedding.conv_tower.filters, "layout": FUSED_LAYOUT, "cases": cases})
 
 
+def embedding_cases(predictor, g):
+    c = predictor.c
+    n = c["encoder_window"]
+    base = random_seq(g, n)
+    alt = list(base)
+    for p in sorted(torch.randperm(n, generator=g)[:12].tolist()):
+        alt[p] = "ACGT"[("ACGT".index(alt[p]) + 1 + p % 3) % 4]
+    alt = "".join(alt)
+    # an indel: 7 bases deleted in the middle, 7 others appended, same length
+    indel = alt[:n // 2] + alt[n // 2 + 7:] + "GATTACA"
+    masked = random_seq(g, n, lower=(n // 4, n // 3), n_runs=[(n // 2 - 5, 9), (3, 2)])
+    pairs = [("homozygous", base, base), ("heterozygous_snvs", base, alt),
+             ("swapped_haplotypes", alt, base), ("indel", indel, alt),
+             ("n_runs_lower_case", masked, alt.lower())]
+    cases = []
+    with torch.no_grad():
+        for case, h1, h2 in pairs:
+            r = predictor.predict(h1, h2)
+            cases.append({"name": case, "h1_encoder": h1, "h2_encoder": h2,
+                          "encoder_ids": {"h1": r["ids1"], "h2": r["ids2"]},
+                          "e1": fmt_list(r["e1"]), "e2": fmt_list(r["e2"]), "output": fmt_list(r["out"])})
+    return cases
+
+
+EMB_LAYOUT = ("e1/e2 = mean of the encoder's last hidden state over all tokens of the upper-cased "
+              "h1_encoder / h2_encoder ([CLS] and [SEP] included; with encoder_chunk > 0 each piece is "
+              "tokenized and pooled alone and the pieces' embeddings averaged); output = "
+              "mlp.2(relu(mlp.0([e1, e2]))), n_out values")
+
+
+def build_embedding_mlp(models_dir, goldens_dir, seed):
+    enc_config, enc, tok, tok_path = dnabert2_encoder(seed + 30)
+    for name, config, wseed, gseed in (("embedding_mlp", EMB_MLP, 41, 42),
+                                       ("embedding_mlp_chunked", dict(EMB_MLP_CHUNKED, n_out=2), 43, 44)):
+        model = P.EmbeddingMLP(config).eval()
+        randomize(model, seed + wseed)
+        file_config = {k: v for k, v in config.items() if k != "n_out"}
+        write_fused(models_dir, name, file_config, model.state_dict(), enc_config, enc, tok_path)
+        predictor = P.EmbeddingPredictor(model, enc, tok.tokenize)
+        cases = embedding_cases(predictor, torch.Generator().manual_seed(seed + gseed))
+        write_golden(goldens_dir, name, {
+            "model": name, "models": [name], "config": file_config,
+            "encoder": {"model_type": enc_config["model_type"], "hidden_size": enc_config["hidden_size"],
+                        "tokenizer": "test/fixtures/tokenizer/" + mef.BPE_TOKENIZERS["dnabert2"]},
+            "layout": EMB_LAYOUT, "cases": cases})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("models_dir")
@@ -382,6 +437,7 @@ def main():
     build_enformer(a.models_dir, a.goldens_dir, a.seed)
     build_grelu(a.models_dir, a.goldens_dir, a.seed)
     build_ukbio(a.models_dir, a.goldens_dir, a.seed)
+    build_embedding_mlp(a.models_dir, a.goldens_dir, a.seed)
 
 
 if __name__ == "__main__":

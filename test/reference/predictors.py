@@ -656,3 +656,35 @@ class FusedPredictor:
         r = self.model(x, torch.cat([e1, e2])[None])
         r.update(e1=e1, e2=e2, ids1=ids1, ids2=ids2)
         return r
+
+
+# ---------------------------------------------------------------- embeddings-only (embedding_mlp)
+
+class EmbeddingMLP(nn.Module):
+    """The embeddings-only model (model_type embedding_mlp, tools/train_embedding_mlp_demo.py):
+    mlp.0 / mlp.2 over the two haplotypes' pooled embeddings side by side, as Ramprasad et al.
+    predict expression from Nucleotide Transformer embeddings. UKBioFormer without the trunk."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = dict({"encoder_chunk": 0, "pooling": "mean", "n_out": 1}, **config)
+        c = self.config
+        self.mlp = nn.Sequential(nn.Linear(c["ext_emb_len"], c["hidden"]), nn.ReLU(),
+                                 nn.Linear(c["hidden"], c["n_out"]))
+
+    def forward(self, e):
+        """e (b, ext_emb_len) -> (b, n_out)."""
+        return self.mlp(e)
+
+
+class EmbeddingPredictor(FusedPredictor):
+    """One prediction of an embedding_mlp model: FusedPredictor's pooling, no trunk."""
+
+    def predict(self, h1_encoder, h2_encoder):
+        c = self.c
+        if not len(h1_encoder) == len(h2_encoder) == c["encoder_window"]:
+            raise ValueError("encoder inputs must be %d bases" % c["encoder_window"])
+        e1, ids1 = self.pooled(h1_encoder)
+        e2, ids2 = self.pooled(h2_encoder)
+        out = self.model(torch.cat([e1, e2])[None])[0]
+        return {"out": out, "e1": e1, "e2": e2, "ids1": ids1, "ids2": ids2}

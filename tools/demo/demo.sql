@@ -1,6 +1,6 @@
 -- make demo: the main job end to end through SQL on the bundled simulated cohort.
--- psql variables: data (bundled data directory), models (trained models directory),
--- deep (1 when deep models are loaded). Run by tools/demo/run.sh, which times each
+-- psql variables: data (bundled data directory), models (trained models directory).
+-- Run by tools/demo/run.sh, which times each
 -- prediction query and prints the accuracy report (tools/demo/report.sql).
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -52,6 +52,9 @@ SELECT load_model('enformer', :'models' || '/enformer', '{"window": 2056, "track
 INSERT INTO demo_model VALUES ('enformer', 'reference-only Enformer-style trunk (sum of 3 central bins, both haplotypes averaged)');
 SELECT load_model('fused', :'models' || '/fused') AS fused;
 INSERT INTO demo_model VALUES ('fused', 'UKBioFormer-style: trunk + variant-aware LM embeddings of both haplotypes + MLP, beta learned', 'every 10th');
+-- the same language model's pooled embeddings through an MLP alone (Ramprasad-style), no trunk
+SELECT load_model('embedding_mlp', :'models' || '/embedding_mlp') AS embedding_mlp;
+INSERT INTO demo_model VALUES ('embedding_mlp', 'embeddings-only: variant-aware LM embeddings of both haplotypes + MLP (Ramprasad-style)', 'every 10th');
 -- an ensemble is a fixed-weight sum of its members' raw outputs; the trunk's output is on a
 -- linear scale (2^expression, tools/README-demo-models.md), the elastic net's on the
 -- expression scale, so this one leans on the elastic net

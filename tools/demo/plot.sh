@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build/demo/demo.png from the demo database: left, predicted vs measured expression of
-# held-out pop1 people for three training genes (highest simulated h2), one colour per model
+# held-out pop1 people for three training genes every model predicts (highest simulated h2), one colour per model
 # (both standardised per model and gene, as r is scale-free); right, each model's
 # per-gene r on held-out pop1 people (one point per gene).
 #   plot.sh PSQL-COMMAND...
@@ -8,7 +8,7 @@ set -euo pipefail
 OUT=${VF_BUILD:-build}/demo
 psql=("$@")
 "${psql[@]}" -At -F $'\t' -c "
-WITH genes AS (SELECT gene_id FROM gene_info WHERE split = 'train' AND h2_class = 'drawn' ORDER BY h2 DESC LIMIT 3),
+WITH genes AS (SELECT gene_id FROM gene_info WHERE split = 'train' AND h2_class = 'drawn' AND every_10th ORDER BY h2 DESC LIMIT 3),
 z AS (SELECT p.model, p.gene_id,
              (e.expression - avg(e.expression) OVER w) / nullif(stddev(e.expression) OVER w, 0) AS expression,
              (p.predicted - avg(p.predicted) OVER w) / nullif(stddev(p.predicted) OVER w, 0) AS zpred
@@ -22,7 +22,7 @@ SELECT dense_rank() OVER (ORDER BY model), model, r FROM per_gene_export ORDER B
 models=$(cut -f1,2 "$OUT/r.tsv" | sort -u | awk -F'\t' '{printf "%s\"%s\" %s", (NR>1?", ":""), $2, $1}')
 n=$(cut -f1 "$OUT/r.tsv" | sort -u | wc -l)
 gnuplot <<GP
-set terminal pngcairo size 1400,600 font ",11"
+set terminal pngcairo size 1400,600 font ",11" noenhanced
 set output "$OUT/demo.png"
 set datafile separator "\t"
 set multiplot layout 1,2

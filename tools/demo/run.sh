@@ -34,6 +34,8 @@ vf_start
 [ "$(id -u)" -eq 0 ] && chown -R "$VF_TEST_USER" "$OUT"
 PSQL=("$VF_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$VF_SOCK" -p "$VF_PORT" -U "$VF_OS_USER" -d postgres)
 
+# paths in README's SQL tour are relative to the checkout
+"${PSQL[@]}" -c "ALTER DATABASE postgres SET varformer.file_root = '$ROOT'"
 say "load reference, annotation, cohort, expression and models"
 "${PSQL[@]}" -v data="$DATA" -v models="$MODELS" -f tools/demo/demo.sql
 
@@ -69,5 +71,7 @@ if [ "${KEEP:-0}" = 1 ]; then
   echo "The demo instance keeps running. Connect with:"
   echo "  $VF_BIN/psql -h $VF_SOCK -p $VF_PORT -U $VF_OS_USER postgres"
   echo "Tables: cohort, expression, sample_info, gene_info, gene, demo_model, pred_<model>, view prediction."
+  echo "Models: $("${PSQL[@]}" -At -c "SELECT string_agg(name, ', ' ORDER BY name) FROM models")."
+  echo "README's SQL tour runs there as written (paths relative to $ROOT): tools/demo/tour.sh runs it all."
   echo "Stop it with: $VF_BIN/pg_ctl -D $VF_DATA stop   (as $VF_OS_USER)"
 fi

@@ -13,7 +13,9 @@ typedef enum VfModelKind
 	VF_KIND_SEQ2FUNC = 2,		/* Enformer-style checkpoint (VfCheckpoint image) */
 	VF_KIND_PREDICTDB = 3,		/* elastic net weights (predictdb.h image) */
 	VF_KIND_ENSEMBLE = 4,		/* fixed-weight combination of other models (predictdb.h image) */
-	VF_KIND_FUSED = 5			/* trunk + encoder/ (ukbioformer.h image: two checkpoints) */
+	VF_KIND_FUSED = 5,			/* trunk + encoder/ (ukbioformer.h image: two checkpoints) */
+	VF_KIND_EMBED_HEAD = 6		/* MLP over encoder/'s pooled haplotype embeddings (embedding_mlp.h;
+								 * the fused image layout) */
 } VfModelKind;
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * deep_predict.c: predict_expression for sequence-to-function trunks and fused models,
+ * deep_predict.c: predict_expression for sequence-to-function trunks, fused models and
+ * embedding heads (an MLP over an encoder's pooled embeddings of both haplotypes),
  * variant_effect and explain_expression.
  *
  * Windows follow haplotype_window (haplotype_sql.c): each haplotype is built from the
@@ -18,6 +19,8 @@
  * What is computed once per distinct input (prediction_cache.c):
  *   fused     per haplotype: the encoder's pooled embedding;
  *             per unordered haplotype pair: the trunk's outputs on the averaged one-hot
+ *   embedding head  per haplotype: the encoder's pooled embedding (the MLP runs per call:
+ *             it is not symmetric in the two haplotypes, so the pair is ordered)
  *   seq2func  per haplotype: each track summed over the central bins;
  *             with {"diploid_onehot": true}, per unordered pair on the averaged one-hot
  * A haplotype's key is the model generation, its options, the gene, the window built and
@@ -52,6 +55,7 @@
 #include "varformer/common/json.h"
 #include "varformer/genomics/haplotype.h"
 #include "varformer/kernels/blas.h"
+#include "varformer/models/embedding_mlp.h"
 #include "varformer/models/model.h"
 #include "varformer/models/ukbioformer.h"
 
@@ -88,6 +92,7 @@ typedef struct DeepModel
 	VfJsonDoc  *config;
 	VfModel    *s2f;			/* seq2func */
 	VfFused    *fused;
+	VfEmbedMlp *emb;			/* embedding head: no trunk, window = the encoder's */
 	int			tracks;			/* outputs per prediction */
 	int			bins;			/* seq2func output bins for the window */
 	float	   *out;			/* bins x tracks */
@@ -99,7 +104,7 @@ typedef struct DeepModel
 	uint64		options_hash;
 	char	   *reference;
 	int			window;			/* the trunk's window */
-	int			enc_window;		/* the encoder's (fused) */
+	int			enc_window;		/* the encoder's (fused, embedding head) */
 	int			track;
 	int			tss_bins;
 	bool		diploid,
@@ -140,6 +145,7 @@ deep_model_free(void *p)
 		return;
 	genes_clear(dm);
 	vf_fused_free(dm->fused);
+	vf_embedding_mlp_free(dm->emb);
 	vf_model_free(dm->s2f);
 	if (dm->config)
 		vf_json_free(dm->config);
@@ -185,6 +191,16 @@ deep_model_build(const VfModelRef *m, const char *name)
 			goto fail;
 		vf_fused_set_interrupt_hook(dm->fused, check_interrupts);
 		dm->tracks = vf_fused_info(dm->fused)->n_tasks;
+	}
+	else if (m->kind == VF_KIND_EMBED_HEAD)
+	{
+		if (vf_fused_image_open(m->image, m->size, &dm->ckpt, &dm->enc_ckpt, &err) < 0)
+			goto fail;
+		dm->ckpt_open = dm->enc_open = true;
+		if ((dm->emb = vf_embedding_mlp_create(&dm->ckpt, &dm->enc_ckpt, &err)) == NULL)
+			goto fail;
+		vf_embedding_mlp_set_interrupt_hook(dm->emb, check_interrupts);
+		dm->tracks = vf_embedding_mlp_info(dm->emb)->n_out;
 	}
 	else
 	{
@@ -320,6 +336,17 @@ deep_model_refresh(DeepModel *dm, const char *name)
 					 errmsg("option \"window\" %d of fused model \"%s\" is not its config.json window %d",
 							dm->window, name, fi->window)));
 		dm->enc_window = fi->encoder_window;
+	}
+	else if (dm->emb)
+	{
+		int			ew = vf_embedding_mlp_info(dm->emb)->encoder_window;
+
+		if (dm->window != ew)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"window\" %d of embedding_mlp model \"%s\" is not its config.json encoder_window %d",
+							dm->window, name, ew)));
+		dm->enc_window = ew;
 	}
 	else
 	{
@@ -685,7 +712,8 @@ person_build(Person *p, int h, const VfCalls *calls)
 		vf_row_ereport(&err);
 	PG_TRY();
 	{
-		p->trunk_seq[h] = take_window(p, &hap, p->dm->window, h);
+		if (p->dm->emb == NULL)
+			p->trunk_seq[h] = take_window(p, &hap, p->dm->window, h);
 		if (p->dm->enc_window > 0)
 			p->enc_seq[h] = take_window(p, &hap, p->dm->enc_window, h);
 	}
@@ -776,6 +804,37 @@ s2f_central_sums(DeepModel *dm, const char *seq, const float *onehot, float *sum
 }
 
 /*
+ * Both haplotypes' pooled encoder embeddings (hidden H each), from the cache or computed;
+ * true when the cache had both.
+ */
+static bool
+haplotype_embeddings(Person *p, const VfCalls *calls, uint64 generation, int H, float *e[2])
+{
+	DeepModel  *dm = p->dm;
+	StringInfoData key;
+	VfError		err = {0};
+	bool		hit = true;
+
+	for (int h = 0; h < 2; h++)
+	{
+		e[h] = palloc(sizeof(float) * H);
+		make_key(&key, 'E', generation, p, h, false);
+		if (!vf_prediction_cache_get(key.data, key.len, e[h], H))
+		{
+			hit = false;
+			person_build(p, h, calls);
+			if (vf_blas_init(vf_blas_threads, &err) < 0 ||
+				(dm->fused ? vf_fused_embed(dm->fused, p->enc_seq[h], dm->enc_window, e[h], NULL, &err) :
+				 vf_embedding_mlp_embed(dm->emb, p->enc_seq[h], dm->enc_window, e[h], NULL, &err)) < 0)
+				vf_ereport(&err);
+			vf_prediction_cache_put(key.data, key.len, e[h], H);
+		}
+		pfree(key.data);
+	}
+	return hit;
+}
+
+/*
  * The model's outputs (tracks values) for one person; calls may differ from p->calls only
  * by the call explain_expression reverts (p's keys already say which).
  */
@@ -794,21 +853,7 @@ predict_person(Person *p, const VfCalls *calls, uint64 generation, float *result
 		float	   *e[2],
 				   *t = palloc(sizeof(float) * T);
 
-		for (int h = 0; h < 2; h++)
-		{
-			e[h] = palloc(sizeof(float) * H);
-			make_key(&key, 'E', generation, p, h, false);
-			if (!vf_prediction_cache_get(key.data, key.len, e[h], H))
-			{
-				hit = false;
-				person_build(p, h, calls);
-				if (vf_blas_init(vf_blas_threads, &err) < 0 ||
-					vf_fused_embed(dm->fused, p->enc_seq[h], dm->enc_window, e[h], NULL, &err) < 0)
-					vf_ereport(&err);
-				vf_prediction_cache_put(key.data, key.len, e[h], H);
-			}
-			pfree(key.data);
-		}
+		hit = haplotype_embeddings(p, calls, generation, H, e);
 		make_key(&key, 'T', generation, p, 0, true);
 		if (!vf_prediction_cache_get(key.data, key.len, t, T))
 		{
@@ -822,6 +867,13 @@ predict_person(Person *p, const VfCalls *calls, uint64 generation, float *result
 		}
 		pfree(key.data);
 		vf_fused_combine(dm->fused, t, e[0], e[1], result, NULL, NULL);
+	}
+	else if (dm->emb)
+	{
+		float	   *e[2];
+
+		hit = haplotype_embeddings(p, calls, generation, vf_embedding_mlp_info(dm->emb)->hidden, e);
+		vf_embedding_mlp_forward(dm->emb, e[0], e[1], result);
 	}
 	else if (dm->diploid)
 	{
@@ -868,10 +920,10 @@ require_deep(const char *model, const VfModelRef **ref, const char *what)
 {
 	const VfModelRef *m = vf_model_acquire(model);
 
-	if (m->kind != VF_KIND_FUSED && m->kind != VF_KIND_SEQ2FUNC)
+	if (m->kind != VF_KIND_FUSED && m->kind != VF_KIND_SEQ2FUNC && m->kind != VF_KIND_EMBED_HEAD)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("%s needs a seq2func or fused model, but \"%s\" is of kind %s", what, model,
+				 errmsg("%s needs a seq2func, fused or embedding_head model, but \"%s\" is of kind %s", what, model,
 						vf_model_kind_name(m->kind))));
 	*ref = m;
 	return deep_model_get(m, model);
@@ -881,7 +933,7 @@ static int
 pick_track(const DeepModel *dm, const char *model, int track)
 {
 	if (track < 0)
-		return dm->fused ? 0 : dm->track;
+		return dm->fused || dm->emb ? 0 : dm->track;
 	if (track >= dm->tracks)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

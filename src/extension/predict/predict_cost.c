@@ -84,6 +84,9 @@ model_cost(const char *name, int depth)
 			return COST_LINEAR;
 		case VF_KIND_ENSEMBLE:
 			break;
+		case VF_KIND_SEQ2FUNC:
+		case VF_KIND_FUSED:
+		case VF_KIND_EMBED_HEAD:	/* an encoder pass per haplotype and window piece */
 		default:
 			return COST_DEEP;
 	}

@@ -237,13 +237,14 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 			return ensemble_predict(&mv, gtd, gene, depth, out);
 		case VF_KIND_SEQ2FUNC:
 		case VF_KIND_FUSED:
+		case VF_KIND_EMBED_HEAD:
 			*out = vf_deep_predict(mv.ref, model, gtd, gene, -1);
 			return true;
 		default:
 			ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
 							errmsg("predict_expression cannot use model \"%s\" of kind %s",
 								   model, vf_model_kind_name(mv.kind)),
-							errhint("predict_expression scores PredictDB (elastic net), seq2func, fused and ensemble models.")));
+							errhint("predict_expression scores PredictDB (elastic net), seq2func, fused, embedding_head and ensemble models.")));
 	}
 	return false;
 }
@@ -502,7 +503,7 @@ vf_predict_expression_track(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("track %d is out of range: tracks count from 0", track)));
 	m = vf_model_acquire(model);
-	if (m->kind != VF_KIND_FUSED && m->kind != VF_KIND_SEQ2FUNC)
+	if (m->kind != VF_KIND_FUSED && m->kind != VF_KIND_SEQ2FUNC && m->kind != VF_KIND_EMBED_HEAD)
 	{
 		/* single-output kinds: only their one output exists */
 		if (track != 0)

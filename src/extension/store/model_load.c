@@ -34,6 +34,7 @@
 #include "varformer/checkpoint/checkpoint.h"
 #include "common/error_report.h"
 #include "varformer/common/json.h"
+#include "varformer/models/embedding_mlp.h"
 #include "varformer/models/model_arch.h"
 #include "varformer/models/ukbioformer.h"
 #include "store/model_registry.h"
@@ -419,12 +420,9 @@ build_predictdb(const char *name, const char *path, const VfJson *opts, int64 ma
 	}
 }
 
-/*
- * True when path is a directory whose config.json names the fused architecture (its
- * encoder/ is then part of the model).
- */
+/* vf_model_path_has_encoder_dir: model_registry.h */
 bool
-vf_model_path_is_fused(const char *path, int *window)
+vf_model_path_has_encoder_dir(const char *path, int *window, VfModelKind *kind_out)
 {
 	struct stat st;
 	char	   *cfg = psprintf("%s/config.json", path);
@@ -443,13 +441,17 @@ vf_model_path_is_fused(const char *path, int *window)
 	len = fread(text, 1, st.st_size, f);
 	FreeFile(f);
 	text[len] = '\0';
-	if (vf_model_arch_detect(text, len, &arch, &kind, &err) == 0 && kind == VF_KIND_FUSED)
+	if (vf_model_arch_detect(text, len, &arch, &kind, &err) == 0 &&
+		(kind == VF_KIND_FUSED || kind == VF_KIND_EMBED_HEAD))
 	{
 		VfJsonDoc  *doc = vf_json_parse(text, len, &err);
 
 		yes = true;
 		if (window)
-			*window = doc ? (int) vf_json_get_int(vf_json_root(doc), "window", 0) : 0;
+			*window = doc ? (int) vf_json_get_int(vf_json_root(doc),
+												  kind == VF_KIND_FUSED ? "window" : "encoder_window", 0) : 0;
+		if (kind_out)
+			*kind_out = kind;
 		if (doc)
 			vf_json_free(doc);
 	}
@@ -466,6 +468,7 @@ int
 vf_model_kind_early(const char *path, bool ensemble)
 {
 	struct stat sb;
+	VfModelKind kind;
 
 	if (ensemble)
 		return VF_KIND_ENSEMBLE;
@@ -473,8 +476,8 @@ vf_model_kind_early(const char *path, bool ensemble)
 		return 0;
 	if (S_ISREG(sb.st_mode) && (is_sqlite_file(path) || pg_str_endswith(path, ".db")))
 		return VF_KIND_PREDICTDB;
-	if (S_ISDIR(sb.st_mode) && vf_model_path_is_fused(path, NULL))
-		return VF_KIND_FUSED;
+	if (S_ISDIR(sb.st_mode) && vf_model_path_has_encoder_dir(path, NULL, &kind))
+		return kind;
 	return 0;
 }
 
@@ -497,18 +500,19 @@ fused_fingerprint(const char *path)
 }
 
 /*
- * A fused directory: one image of its checkpoint and its encoder/, refused at load (naming
- * the problem) when the model could not be built from it. The files are hashed before they
+ * A fused or embedding-head directory: one image of its checkpoint and its encoder/, refused
+ * at load (naming the problem) when the model could not be built from it. The files are hashed before they
  * are read (a fused model is small next to the trunks alone); stat fingerprints taken before
  * hashing and after reading catch a rewrite in between.
  */
 static void
-build_fused(const char *name, const char *path, int64 max_bytes, VfModelBuild *out)
+build_fused(const char *name, const char *path, VfModelKind kind, int64 max_bytes, VfModelBuild *out)
 {
 	VfError		err;
 	VfCheckpoint main_ck,
 				enc_ck;
-	VfFused    *f;
+	const char *arch = kind == VF_KIND_FUSED ? "ukbioformer" : "embedding_mlp";
+	bool		built = false;
 	uint64		before = fused_fingerprint(path);
 
 	vf_error_clear(&err);
@@ -520,8 +524,24 @@ build_fused(const char *name, const char *path, int64 max_bytes, VfModelBuild *o
 		vf_model_build_free(out);
 		vf_ereport(&err);
 	}
-	if (vf_model_arch_check("ukbioformer", &main_ck, &err) != 0 ||
-		(f = vf_fused_create(&main_ck, &enc_ck, &err)) == NULL)
+	if (vf_model_arch_check(arch, &main_ck, &err) == 0)
+	{
+		if (kind == VF_KIND_FUSED)
+		{
+			VfFused    *f = vf_fused_create(&main_ck, &enc_ck, &err);
+
+			built = f != NULL;
+			vf_fused_free(f);
+		}
+		else
+		{
+			VfEmbedMlp *m = vf_embedding_mlp_create(&main_ck, &enc_ck, &err);
+
+			built = m != NULL;
+			vf_embedding_mlp_free(m);
+		}
+	}
+	if (!built)
 	{
 		char		m[sizeof(err.msg)];
 
@@ -529,15 +549,15 @@ build_fused(const char *name, const char *path, int64 max_bytes, VfModelBuild *o
 		vf_checkpoint_close(&enc_ck);
 		vf_model_build_free(out);
 		snprintf(m, sizeof(m), "%s", err.msg);
-		vf_error(&err, err.code, "fused model \"%s\" cannot be loaded: %s", path, m);
+		vf_error(&err, err.code, "%s model \"%s\" cannot be loaded: %s",
+				 kind == VF_KIND_FUSED ? "fused" : "embedding_mlp", path, m);
 		vf_ereport(&err);
 	}
-	vf_fused_free(f);
 	out->parameters = vf_checkpoint_parameters(&main_ck) + vf_checkpoint_parameters(&enc_ck);
 	vf_checkpoint_close(&main_ck);
 	vf_checkpoint_close(&enc_ck);
-	out->kind = VF_KIND_FUSED;
-	strlcpy(out->arch, "ukbioformer", VF_ARCH_LEN);
+	out->kind = kind;
+	strlcpy(out->arch, arch, VF_ARCH_LEN);
 	if (fused_fingerprint(path) != before)
 	{
 		vf_model_build_free(out);
@@ -555,6 +575,7 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 	VfError		err;
 	VfJsonDoc  *doc;
 	const VfJson *opts;
+	VfModelKind kind;
 
 	memset(out, 0, sizeof(*out));
 	vf_error_clear(&err);
@@ -582,8 +603,8 @@ vf_model_build(const char *name, const char *path, const char *options_json, int
 		/* a .db that is not SQLite gets the PredictDB reader's "not a SQLite database" */
 		else if (is_sqlite_file(path) || pg_str_endswith(path, ".db"))
 			build_predictdb(name, path, opts, max_bytes, out);
-		else if (vf_model_path_is_fused(path, NULL))
-			build_fused(name, path, max_bytes, out);
+		else if (vf_model_path_has_encoder_dir(path, NULL, &kind))
+			build_fused(name, path, kind, max_bytes, out);
 		else
 			build_checkpoint(path, opts, max_bytes, out);
 	}

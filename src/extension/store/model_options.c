@@ -38,8 +38,9 @@ typedef enum OptType
 #define K_PDB (1u << VF_KIND_PREDICTDB)
 #define K_ENS (1u << VF_KIND_ENSEMBLE)
 #define K_FUSED (1u << VF_KIND_FUSED)
-#define K_ALL (K_ENC | K_S2F | K_PDB | K_ENS | K_FUSED)
-#define K_HAP (K_ENC | K_S2F | K_FUSED)
+#define K_EMB (1u << VF_KIND_EMBED_HEAD)
+#define K_ALL (K_ENC | K_S2F | K_PDB | K_ENS | K_FUSED | K_EMB)
+#define K_HAP (K_ENC | K_S2F | K_FUSED | K_EMB)
 
 typedef struct OptSpec
 {
@@ -81,7 +82,7 @@ kinds_text(unsigned kinds)
 	StringInfoData s;
 
 	initStringInfo(&s);
-	for (int k = VF_KIND_ENCODER; k <= VF_KIND_FUSED; k++)
+	for (int k = VF_KIND_ENCODER; k <= VF_KIND_EMBED_HEAD; k++)
 		if (kinds & (1u << k))
 			appendStringInfo(&s, "%s%s", s.len ? ", " : "", vf_model_kind_name((VfModelKind) k));
 	return s.data;

@@ -90,8 +90,14 @@ extern void vf_model_files_sha256(const char *path, VfFileDigestFn digest, void 
 extern void vf_model_build(const char *name, const char *path, const char *options_json,
 						   int64 max_bytes, VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
-extern bool vf_model_path_is_fused(const char *path, int *window);
 extern int	vf_model_kind_early(const char *path, bool ensemble);
+/*
+ * True when path is a directory whose config.json names a model made of its own checkpoint
+ * and its encoder/ (kind fused or embedding head); *window (may be NULL) gets the bases it
+ * reads around a TSS (the trunk's window, or the encoder's for an embedding head), *kind
+ * (may be NULL) its kind.
+ */
+extern bool vf_model_path_has_encoder_dir(const char *path, int *window, VfModelKind *kind);
 
 /*
  * What load_model records besides the image: the options as stored (canonical jsonb text,

@@ -170,20 +170,22 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 }
 
 /*
- * A fused model reads haplotypes by its nature: its "window" (what binds the reference and
- * gene annotation to it, model_catalog.c) is the trunk's window from its config.json, added
- * to the options when not given and refused when given otherwise.
+ * A fused or embedding-head model reads haplotypes by its nature: its "window" (what binds
+ * the reference and gene annotation to it, model_catalog.c) comes from its config.json (the
+ * trunk's window; an embedding head's encoder_window), added to the options when not given
+ * and refused when given otherwise.
  */
 static char *
 fused_window_option(const char *name, const char *path, char *options)
 {
 	int			window = 0;
+	VfModelKind kind = VF_KIND_FUSED;
 	VfError		err;
 	VfJsonDoc  *doc;
 	const VfJson *w;
 	char	   *result = options;
 
-	if (!vf_model_path_is_fused(path, &window) || window <= 0)
+	if (!vf_model_path_has_encoder_dir(path, &window, &kind) || window <= 0)
 		return options;
 	if ((doc = vf_json_parse(options, strlen(options), &err)) == NULL)
 		vf_ereport(&err);
@@ -196,8 +198,10 @@ fused_window_option(const char *name, const char *path, char *options)
 		vf_json_free(doc);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"window\" of fused model \"%s\" must be its config.json window %d", name, window),
-				 errhint("Leave \"window\" out: a fused model's windows come from its config.json.")));
+				 errmsg("option \"window\" of %s model \"%s\" must be its config.json %s %d",
+						kind == VF_KIND_FUSED ? "fused" : "embedding_mlp", name,
+						kind == VF_KIND_FUSED ? "window" : "encoder_window", window),
+				 errhint("Leave \"window\" out: %s model's windows come from its config.json.", kind == VF_KIND_FUSED ? "a fused" : "an embedding_mlp")));
 	}
 	vf_json_free(doc);
 	return result;

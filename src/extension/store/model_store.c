@@ -227,6 +227,8 @@ vf_model_kind_name(VfModelKind kind)
 			return "ensemble";
 		case VF_KIND_FUSED:
 			return "fused";
+		case VF_KIND_EMBED_HEAD:
+			return "embedding_head";
 	}
 	return "unknown";
 }

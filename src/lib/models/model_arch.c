@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "varformer/models/model_arch.h"
+#include "varformer/models/embedding_mlp.h"
 #include "varformer/models/enformer.h"
 #include "varformer/models/transformer.h"
 #include "varformer/models/ukbioformer.h"
@@ -15,6 +16,7 @@ static const char *const esm_keys[] = {"esm", "EsmForMaskedLM", "EsmModel", NULL
 static const char *const bert_keys[] = {"bert", "BertForMaskedLM", "BertModel", NULL};
 static const char *const enformer_keys[] = {"enformer", "Enformer", "EnformerModel", NULL};
 static const char *const ukbio_keys[] = {"ukbioformer", "UKBioBERT_EnformerPretrainedModel", NULL};
+static const char *const emb_mlp_keys[] = {"embedding_mlp", NULL};
 
 #define TRANSFORMER_FUNCTIONS \
 	vf_transformer_check, vf_transformer_read_config, vf_transformer_bind, \
@@ -31,6 +33,9 @@ static const VfArch arch_table[] = {
 	/* two checkpoints (the directory's and encoder/): built by vf_fused_create, not vf_model_create */
 	{"ukbioformer", "ukbioformer (UKBioLM fused trunk + encoder)", VF_KIND_FUSED, ukbio_keys,
 	vf_ukbioformer_check, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	/* the same two checkpoints: built by vf_embedding_mlp_create */
+	{"embedding_mlp", "embedding_mlp (MLP over an encoder's pooled haplotype embeddings)", VF_KIND_EMBED_HEAD,
+	emb_mlp_keys, vf_embedding_mlp_check, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 #define N_ARCH (sizeof(arch_table) / sizeof(arch_table[0]))

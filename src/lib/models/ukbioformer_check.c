@@ -21,34 +21,20 @@ lightning_prefix(const VfCheckpoint *ckpt)
 	return NULL;
 }
 
-/* mlp.* and raw_beta: shapes from the tensors, checked against each other and the config. */
+/* mlp.* (pair_mlp.c) and raw_beta: shapes from the tensors, checked against each other and the config. */
 int
 vf_ukbio_bind_mlp(VfFused *f, const VfCheckpoint *ckpt, int ext_emb_len, int n_tasks, VfError *err)
 {
 	const char *p = lightning_prefix(ckpt);
 	VfBinder	b = {ckpt, "", err, false};
-	const VfTensorView *w0;
-	char		name[96];
-	int			hidden;
 
 	if (p == NULL)
 		return vf_error(err, VF_ERR_DATA, "ukbioformer checkpoint has no tensor \"raw_beta\" (nor \"model.raw_beta\")");
 	b.prefix = p;
-	snprintf(name, sizeof(name), "%smlp.0.weight", p);
-	if ((w0 = vf_checkpoint_tensor(ckpt, name)) == NULL)
-		return vf_error(err, VF_ERR_DATA, "ukbioformer checkpoint has no tensor \"%s\"", name);
-	if (w0->ndim != 2 || w0->shape[1] != ext_emb_len || w0->shape[0] < 1 || w0->shape[0] > 1 << 20)
-		return vf_error(err, VF_ERR_DATA,
-						"tensor \"%s\" has shape [%lld, %lld], expected [hidden, ext_emb_len = %d]",
-						name, (long long) w0->shape[0], (long long) (w0->ndim > 1 ? w0->shape[1] : -1),
-						ext_emb_len);
-	hidden = (int) w0->shape[0];
-	f->w0 = w0->data;
-	f->b0 = vf_bind_need(&b, hidden, -1, "mlp.0.bias");
-	f->w2 = vf_bind_need(&b, n_tasks, hidden, "mlp.2.weight");
-	f->b2 = vf_bind_need(&b, n_tasks, -1, "mlp.2.bias");
+	if (vf_pair_mlp_bind(&f->mlp, &b, ext_emb_len, n_tasks) < 0)
+		return -1;
 	f->raw_beta = vf_bind_need(&b, 1, -1, "raw_beta");
-	f->info.mlp_hidden = hidden;
+	f->info.mlp_hidden = f->mlp.hidden;
 	return b.failed ? -1 : 0;
 }
 

@@ -9,7 +9,8 @@
 #include "varformer/models/enformer.h"
 #include "varformer/models/model.h"
 #include "varformer/models/ukbioformer.h"
-#include "varformer/tokenizers/tokenizer.h"
+#include "pair_mlp.h"
+#include "pooled_encoder.h"
 
 #define MAX_WINDOW (1 << 22)
 
@@ -18,20 +19,14 @@ struct VfFused
 	VfFusedInfo info;
 	char		label[160];
 	VfJsonDoc  *config_doc;
-	VfJsonDoc  *enc_config_doc;
 	/* trunk: the Enformer row's three parts */
 	VfEnformerConfig *trunk_config;
 	VfEnformerWeights *trunk_weights;
 	VfEnformerRunState *trunk_state;
 	float	   *onehot;			/* window x 4 */
-	/* encoder */
-	VfModel    *encoder;
-	VfTokenizer *tok;
-	int			max_tokens;
-	int32_t    *ids;
-	float	   *hidden;			/* max_tokens x hidden */
-	/* mlp.0 [mlp_hidden][ext], mlp.2 [n_tasks][mlp_hidden], raw_beta [1] */
-	const float *w0, *b0, *w2, *b2, *raw_beta;
+	VfPooledEncoder *encoder;
+	VfPairMlp	mlp;			/* mlp.0 [mlp_hidden][ext], mlp.2 [n_tasks][mlp_hidden] */
+	const float *raw_beta;		/* [1] */
 	void		(*hook) (void);
 };
 
