@@ -84,6 +84,18 @@ SELECT count(*) FROM (SELECT predict_expression(gt, 'ENSG00000000001.5', 'pdb70'
 SELECT function, model, calls, leader_pid IS NULL AS is_leader
 FROM varformer_progress WHERE pid = pg_backend_pid();
 
+-- Two row-parallel scans in one query (both sides of a parallel hash join): every row of
+-- each table goes to one participant, and the query ends (each process keeps one shared
+-- prediction cache, parallel_cache.c).
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+EXPLAIN (COSTS OFF)
+SELECT a.sample, who70(a.gt) + who70(b.gt) FROM cohort70 a JOIN cohort70 b USING (sample);
+SELECT count(*) AS rows, count(DISTINCT sample) AS samples
+FROM (SELECT a.sample, who70(a.gt) + who70(b.gt) FROM cohort70 a JOIN cohort70 b USING (sample)) s;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+
 -- JIT (jit_policy.c): a plan whose cost is almost all expensive calls is not compiled, since
 -- JIT cannot speed up what happens inside them; ordinary plans keep PostgreSQL's decision.
 CREATE FUNCTION jit70(q text) RETURNS boolean LANGUAGE plpgsql AS $$

@@ -63,7 +63,6 @@ typedef struct SharedEntry
 static VfParallelCache *cur = NULL;
 static dsa_area *cur_area = NULL;
 static dsa_pointer claim = InvalidDsaPointer;	/* the key this process owes the others */
-static MemoryContextCallback forget_cb;
 
 static size_t
 entry_size(size_t klen, int n)
@@ -103,27 +102,41 @@ vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area, int64 limit)
 	pc->usable = DsaPointerIsValid(pc->buckets);
 }
 
-/* The query's memory is going away (normal end or abort): forget, touch nothing shared. */
 static void
-forget(void *arg)
+forget(void)
 {
-	(void) arg;
 	cur = NULL;
 	cur_area = NULL;
 	claim = InvalidDsaPointer;
 }
 
+/* The query's memory is going away (normal end or abort): forget, touch nothing shared. */
+static void
+forget_at_reset(void *arg)
+{
+	if (cur == (VfParallelCache *) arg)
+		forget();
+}
+
+/*
+ * A query with two row-parallel scans (both sides of a parallel hash join) has two tables;
+ * a process uses the first it attaches to, in plan order, the same in every participant.
+ */
 void
 vf_parallel_cache_attach(VfParallelCache *pc, dsa_area *area, MemoryContext query_cxt)
 {
-	if (!pc->usable || area == NULL)
+	MemoryContextCallback *cb;
+
+	if (!pc->usable || area == NULL || cur != NULL)
 		return;
 	cur = pc;
 	cur_area = area;
 	claim = InvalidDsaPointer;
-	forget_cb.func = forget;
-	forget_cb.arg = NULL;
-	MemoryContextRegisterResetCallback(query_cxt, &forget_cb);
+	/* one callback struct per attachment: a struct registered twice would loop the list */
+	cb = MemoryContextAlloc(query_cxt, sizeof(MemoryContextCallback));
+	cb->func = forget_at_reset;
+	cb->arg = pc;
+	MemoryContextRegisterResetCallback(query_cxt, cb);
 }
 
 static dsa_pointer *
@@ -154,12 +167,12 @@ withdraw_claim(void)
 }
 
 void
-vf_parallel_cache_detach(void)
+vf_parallel_cache_detach(VfParallelCache *pc)
 {
-	if (cur == NULL)
+	if (cur == NULL || cur != pc)
 		return;
 	withdraw_claim();
-	forget(NULL);
+	forget();
 }
 
 void

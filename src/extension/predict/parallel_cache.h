@@ -28,10 +28,11 @@ extern Size vf_parallel_cache_size(void);
 extern void vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area, int64 limit);
 /*
  * Every participant (leader and workers): prediction_cache.c consults pc from now until
- * vf_parallel_cache_detach or the end of query_cxt (an error abort), whichever comes first.
+ * vf_parallel_cache_detach(pc) or the end of query_cxt (an error abort), whichever comes
+ * first. A process uses one table at a time: the first attached.
  */
 extern void vf_parallel_cache_attach(VfParallelCache *pc, dsa_area *area, MemoryContext query_cxt);
-extern void vf_parallel_cache_detach(void);
+extern void vf_parallel_cache_detach(VfParallelCache *pc);
 extern void vf_parallel_cache_stats(const VfParallelCache *pc, VfParallelCacheStats *out);
 
 /*

@@ -404,7 +404,7 @@ row_shutdown(CustomScanState *node)
 		vf_parallel_cache_stats(ROW_CACHE(st->shared), &st->cache_stats);
 		st->have_stats = true;
 	}
-	vf_parallel_cache_detach();
+	vf_parallel_cache_detach(ROW_CACHE(st->shared));
 	st->shared = NULL;
 }
 
