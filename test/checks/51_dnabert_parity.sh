@@ -6,7 +6,7 @@
 # still match the regenerated ones; then for every case (N, lower case, IUPAC letters, odd
 # lengths, shorter than k, exactly 512 tokens) varformer's tokenizer must give the reference's
 # ids exactly, and its encoder the reference's hidden states and their mean to 1e-4 relative,
-# from model.safetensors and from torch.save's pytorch_model.bin alike.
+# from model.safetensors and from torch.save's pytorch_model.bin (zip and legacy formats) alike.
 set -euo pipefail
 cd "$VF_ROOT"
 out=build/generated/dnabert
@@ -23,7 +23,7 @@ with open(sys.argv[2], "w") as s, open(sys.argv[3], "w") as i:
         s.write(c["seq"] + "\n")
         i.write(" ".join(map(str, c["ids"])) + "\n")
 ' "$g" "$out/$m.seqs" "$out/$m.ids"
-  for d in "$m" "${m}_torch"; do
+  for d in "$m" "${m}_torch" "${m}_legacy"; do
     build/unit/tokenize_main --vocab "$out/models/$d/vocab.txt" --config "$out/models/$d/config.json" \
       < "$out/$m.seqs" > "$out/$d.c_ids"
     cmp "$out/$d.c_ids" "$out/$m.ids" || { echo "FAIL token ids of $d differ from the reference's"; diff "$out/$d.c_ids" "$out/$m.ids" | head; exit 1; }
@@ -32,4 +32,4 @@ with open(sys.argv[2], "w") as s, open(sys.argv[3], "w") as i:
     n=$((n + 1))
   done
 done
-[ "$n" -eq 4 ] || { echo "expected 4 DNABERT checkpoints, ran $n"; exit 1; }
+[ "$n" -eq 6 ] || { echo "expected 6 DNABERT checkpoints, ran $n"; exit 1; }

@@ -8,6 +8,8 @@ computes for them.
 MODELS_DIR/dnabert<k>/        config.json, model.safetensors, vocab.txt
 MODELS_DIR/dnabert<k>_torch/  the same weights as torch.save(state_dict()) (pytorch_model.bin,
                               decoder tied to the word embeddings: one shared storage)
+MODELS_DIR/dnabert<k>_legacy/ the same in torch.save's legacy (pre-1.6) format, which the
+                              authors' DNABERT checkpoints were published in
 GOLDENS_DIR/dnabert<k>.json   per case: the sequence, its ids, hidden states and their mean
 Seeded: `make goldens` writes GOLDENS_DIR = test/fixtures/dnabert, `make fixtures` regenerates
 both under build/generated/dnabert and test/checks/51_dnabert_parity.sh compares them. Shapes
@@ -55,7 +57,9 @@ def main():
         mef.randomize(model, 5100 + k)
         sd = model.state_dict()
         for d, save in ((name, lambda p: mef.write_safetensors(os.path.join(p, "model.safetensors"), sd)),
-                        (name + "_torch", lambda p: torch.save(sd, os.path.join(p, "pytorch_model.bin")))):
+                        (name + "_torch", lambda p: torch.save(sd, os.path.join(p, "pytorch_model.bin"))),
+                        (name + "_legacy", lambda p: torch.save(sd, os.path.join(p, "pytorch_model.bin"),
+                                                                _use_new_zipfile_serialization=False))):
             out = os.path.join(models_dir, d)
             os.makedirs(out, exist_ok=True)
             with open(os.path.join(out, "config.json"), "w") as f:
