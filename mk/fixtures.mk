@@ -8,7 +8,7 @@
 # everything is made world-readable (a+rX) and build/generated/writable world-writable.
 # The path from / to the checkout must be searchable by the server's user as well.
 VF_GEN = build/generated
-VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models predictor
+VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models predictor dnabert
 
 .PHONY: fixtures fixtures-writable $(addprefix fixtures-,$(VF_FIXTURE_SETS))
 fixtures: $(addprefix fixtures-,$(VF_FIXTURE_SETS)) fixtures-writable
@@ -59,6 +59,16 @@ $(VF_GEN)/models/.done: test/fixtures/models/make_models.py | $(VF_GEN)
 $(VF_GEN)/encoder/.done: $(wildcard test/reference/*.py) $(wildcard test/fixtures/tokenizer/*) | $(VF_GEN)
 	rm -rf $(@D)
 	$(PYTHON) test/reference/make_encoder_fixtures.py $(@D)/models $(@D)/goldens
+	chmod -R a+rX $(@D)
+	touch $@
+
+# Random-weight DNABERT v1 checkpoints (authors' tensor names, config.json and vocab.txt; each
+# as safetensors and as torch.save's pytorch_model.bin) and the token ids and hidden states of
+# the PyTorch reference (test/reference/make_dnabert_fixtures.py); compared with the committed
+# goldens and run through varformer by test/checks/51_dnabert_parity.sh and sql/51_dnabert.sql.
+$(VF_GEN)/dnabert/.done: test/reference/make_dnabert_fixtures.py test/reference/dnabert_ref.py test/reference/dnabert_tokenizer_ref.py test/reference/encoders.py test/reference/make_encoder_fixtures.py | $(VF_GEN)
+	rm -rf $(@D)
+	$(PYTHON) $< $(@D)/models $(@D)/goldens
 	chmod -R a+rX $(@D)
 	touch $@
 

@@ -50,3 +50,4 @@ fuzz-%: build/fuzz/%_fuzz
 .PHONY: goldens
 goldens:
 	$(PYTHON) test/reference/make_encoder_fixtures.py build/generated/encoder/models test/fixtures/encoder
+	$(PYTHON) test/reference/make_dnabert_fixtures.py build/generated/dnabert/models test/fixtures/dnabert

@@ -41,6 +41,10 @@ parity dnabert2_pairs --tokenizer-json $F/dnabert2_pairs_tokenizer.json
 parity grover    --tokenizer-json $F/grover_tokenizer.json --config $F/grover_config.json
 parity features  --tokenizer-json $F/features_tokenizer.json
 parity char_txt  --vocab $F/char_vocab.txt
+for k in 3 4 5 6; do
+  parity dnabert$k --vocab $F/dnabert${k}_vocab.txt --config $F/dnabert_config.json
+done
+parity dnabert6_40 --vocab $F/dnabert6_vocab.txt --max-tokens 40
 parity char_json --tokenizer-json $F/char_tokenizer.json
 
 # Both merge encodings are one tokenizer.
@@ -75,6 +79,20 @@ printf 'ACGT\xc3\xa9\n' | expect "non-ASCII refused" "ERROR 2 sequence has a non
 expect "info NT" "kind=kmer vocab_size=4107 pad_id=1 max_tokens=2048" --info --vocab $F/nt_vocab.txt --config $F/nt_config.json < /dev/null
 expect "info NT v1" "kind=kmer vocab_size=4107 pad_id=1 max_tokens=1000" --info --vocab $F/nt_vocab.txt --config $F/nt_v1_config.json < /dev/null
 expect "info DNABERT-2" "kind=bpe vocab_size=170 pad_id=3 max_tokens=512" --info --tokenizer-json $F/dnabert2_tokenizer.json --config $F/dnabert2_config.json < /dev/null
+# DNABERT v1: ids are the vocab.txt lines (authors' order A T C G: AAAAAA=5 AAAAAT=6 AAAATC=11,
+# TTTTTA=1369 TTTTTT=1370), [CLS]=2 ... [SEP]=3, a k-mer holding N or another letter is [UNK]=1.
+printf 'AAAAAATC\n' | expect "DNABERT 6-mers overlap, vocab order" "2 5 6 11 3" --vocab $F/dnabert6_vocab.txt
+printf 'tttttTANAAAAAA\n' | expect "DNABERT upper-cases, N k-mers are [UNK]" "2 1370 1369 1 1 1 1 1 1 5 3" --vocab $F/dnabert6_vocab.txt
+printf 'AC\n\n' | expect "DNABERT shorter than k: [CLS] [SEP]" "$(printf '2 3\n2 3')" --vocab $F/dnabert3_vocab.txt
+head -c 516 /dev/zero | tr '\0' 'A' | { cat; echo; } | expect "DNABERT too long names both lengths" \
+  "ERROR 5 sequence of 516 bases gives 511 6-mers, 513 tokens with [CLS] and [SEP], more than the model's maximum of 512 tokens (515 bases)" \
+  --vocab $F/dnabert6_vocab.txt --config $F/dnabert_config.json
+printf 'ACGT ACGT\n' | expect "DNABERT refuses a character that splits a k-mer" \
+  "ERROR 2 character 0x20 at position 5 cannot be part of a DNABERT k-mer" --vocab $F/dnabert6_vocab.txt
+for k in 3 4 5 6; do
+  expect "info DNABERT k=$k" "kind=kmer_overlap vocab_size=$((4 ** k + 5)) pad_id=0 max_tokens=512" --info \
+    --vocab $F/dnabert${k}_vocab.txt --config $F/dnabert_config.json < /dev/null
+done
 expect "info char" "kind=char vocab_size=12 pad_id=4 max_tokens=0" --info --vocab $F/char_vocab.txt < /dev/null
 
 # 4. Malformed tokenizer files: a clean error each, naming the problem.
@@ -99,7 +117,10 @@ bad --tokenizer-json bad_normalizer.json 'normalizer "Precompiled" is not suppor
 bad --tokenizer-json bad_pre_tokenizer.json 'pre_tokenizer "ByteLevel" is not supported'
 bad --tokenizer-json bad_template.json 'names "[SEP]", which is not in its special_tokens'
 bad --tokenizer-json bad_added.json 'added token 6 has no valid "id"'
-bad --vocab bad_dnabert1_vocab.txt 'DNABERT v1'
+bad --vocab bad_dnabert_k2_vocab.txt 'holds all 2-mers with [CLS]-style special tokens, but DNABERT v1 uses k = 3 to 6'
+bad --vocab bad_dnabert_letters_vocab.txt 'holds all 3-mers with [CLS]-style special tokens (DNABERT v1) and also single letters'
+bad --vocab bad_dnabert_missing_vocab.txt 'DNABERT vocab.txt lacks the 3-mer GGG'
+bad --vocab bad_dnabert_no_sep_vocab.txt 'DNABERT vocab.txt lacks the special token [SEP]'
 bad --vocab bad_words_vocab.txt 'other tokens such as "hello"'
 bad --vocab bad_incomplete_kmers_vocab.txt 'not a complete 4^k set'
 # one extra multi-letter line used to change k silently (every base then a single letter)
@@ -112,9 +133,9 @@ esac
 out=$("$BIN" < /dev/null || true)
 case "$out" in *"neither tokenizer.json nor vocab.txt"*) echo "ok   no tokenizer files";; *) echo "FAIL empty checkpoint: $out"; fail=1;; esac
 
-# 5. Long input stays fast (rank hash + heap, not rescans): 1 Mb through BPE and NT.
+# 5. Long input stays fast (rank hash + heap, not rescans): 1 Mb through BPE, NT and DNABERT.
 $PY -c "import random; r=random.Random(7); print(''.join(r.choice('ACGT') for _ in range(1000000)))" > "$OUT/long.txt"
-for args in "--tokenizer-json $F/dnabert2_tokenizer.json" "--vocab $F/nt_vocab.txt"; do
+for args in "--tokenizer-json $F/dnabert2_tokenizer.json" "--vocab $F/nt_vocab.txt" "--vocab $F/dnabert6_vocab.txt"; do
   t0=$(date +%s%N)
   n=$("$BIN" $args < "$OUT/long.txt" | wc -w)
   ms=$(( ($(date +%s%N) - t0) / 1000000 ))

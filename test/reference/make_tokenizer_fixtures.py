@@ -20,6 +20,9 @@ Deterministic (fixed seed); rerunning must reproduce the committed files byte fo
 - features_tokenizer.json: "##" prefix, "</w>" suffix, Replace + BertNormalizer, WhitespaceSplit +
   BertPreTokenizer, [MASK] with lstrip/rstrip, a single_word added token, a two-id special in a
   Sequence[ByteLevel, TemplateProcessing] post-processor.
+- dnabert3_vocab.txt .. dnabert6_vocab.txt: DNABERT v1's vocab.txt (jerryji1993/DNABERT
+  src/transformers/dnabert-config/bert-config-K): [PAD] [UNK] [CLS] [SEP] [MASK], then the 4^k
+  k-mers in itertools.product("ATCG") order; dnabert_config.json its config.json (6-mer).
 - char_vocab.txt: HyenaDNA/Caduceus CharacterTokenizer vocabulary, one token a line.
 - char_tokenizer.json: GPN-style character WordLevel (lowercase a c g t, Lowercase normalizer,
   Split on "" so the crate's whole-word lookup sees characters).
@@ -30,6 +33,8 @@ import json
 import os
 import random
 import sys
+
+import dnabert_tokenizer_ref
 
 out = sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/tokenizer"
 os.makedirs(out, exist_ok=True)
@@ -197,6 +202,15 @@ dump("features_tokenizer.json", {
               "end_of_word_suffix": "</w>", "fuse_unk": False, "byte_fallback": False, "vocab": feat_vocab,
               "merges": [a + " " + b for a, b in feat_merges]}})
 
+# ---- DNABERT v1 ----
+for k in (3, 4, 5, 6):
+    write("dnabert%d_vocab.txt" % k, dnabert_tokenizer_ref.vocab_text(k))
+dump("dnabert_config.json", {"architectures": ["BertForMaskedLM"], "attention_probs_dropout_prob": 0.1,
+                             "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 768,
+                             "initializer_range": 0.02, "intermediate_size": 3072,
+                             "max_position_embeddings": 512, "num_attention_heads": 12,
+                             "num_hidden_layers": 12, "type_vocab_size": 2, "vocab_size": 4101})
+
 # ---- character level ----
 write("char_vocab.txt", "\n".join(["[CLS]", "[SEP]", "[BOS]", "[MASK]", "[PAD]", "[RESERVED]", "[UNK]",
                                    "A", "C", "G", "T", "N"]) + "\n")
@@ -235,7 +249,10 @@ variant("bad_normalizer.json", lambda d: d.update(normalizer={"type": "Precompil
 variant("bad_pre_tokenizer.json", lambda d: d.update(pre_tokenizer={"type": "ByteLevel", "add_prefix_space": False}))
 variant("bad_template.json", lambda d: d["post_processor"]["special_tokens"].pop("[SEP]"))
 variant("bad_added.json", lambda d: d["added_tokens"].append({"id": -3, "content": "[X]"}))
-write("bad_dnabert1_vocab.txt", "\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] +
-                                          ["".join(p) for p in itertools.product("ACGT", repeat=3)]) + "\n")
+dnabert3 = dnabert_tokenizer_ref.vocab_lines(3)
+write("bad_dnabert_k2_vocab.txt", "\n".join(dnabert_tokenizer_ref.vocab_lines(2)) + "\n")
+write("bad_dnabert_letters_vocab.txt", "\n".join(dnabert3 + ["N"]) + "\n")
+write("bad_dnabert_missing_vocab.txt", "\n".join(dnabert3[:-1] + [dnabert3[-2]]) + "\n")
+write("bad_dnabert_no_sep_vocab.txt", "\n".join([t for t in dnabert3 if t != "[SEP]"]) + "\n")
 write("bad_words_vocab.txt", "\n".join(["<unk>", "<pad>", "<cls>", "hello", "world", "A", "C"]) + "\n")
 write("bad_incomplete_kmers_vocab.txt", "\n".join(nt[:-300]) + "\n")

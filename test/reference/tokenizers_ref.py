@@ -17,12 +17,15 @@ is not installable here (no Debian package), so this is the parity reference:
   \\w+|[^\\w\\s]+), BPE as GPT-2's encoder.py does it (lowest-rank pair, all occurrences
   left to right, repeat), then the post-processor template.
 - character level: one lookup per character ([SEP] appended for a vocab.txt that has it).
+- DNABERT v1 (a vocab.txt of k-mers with [CLS]): dnabert_tokenizer_ref.py.
 """
 import argparse
 import itertools
 import json
 import re
 import sys
+
+import dnabert_tokenizer_ref
 
 
 def fail(msg):
@@ -286,6 +289,18 @@ class CharTxtRef:
         return out + ([self.sep] if self.sep is not None else [])
 
 
+class DnabertTxtRef:
+    """DNABERT v1 (dnabert_tokenizer_ref.py): the authors' seq2kmer + DNATokenizer, refused
+    where varformer refuses (a split k-mer, a sequence the authors would truncate)."""
+
+    def __init__(self, text):
+        self.tok = dnabert_tokenizer_ref.DNATokenizer(text)
+        self.limit = 0
+
+    def tokenize(self, s):
+        return dnabert_tokenizer_ref.varformer_ids(self.tok, s, self.limit)
+
+
 def max_tokens(cfg):
     if cfg is None:
         return 0
@@ -309,13 +324,16 @@ def main():
     else:
         text = open(a.vocab, encoding="utf-8").read()
         lines = [l for l in splitlines_vocab(text) if l]
-        if any(len(l) > 1 and set(l) <= set("ACGT") for l in lines):
+        if "[CLS]" in lines and any(len(l) > 1 and set(l) <= set("ACGT") for l in lines):
+            tok = DnabertTxtRef(text)
+        elif any(len(l) > 1 and set(l) <= set("ACGT") for l in lines):
             tok = KmerRef(text)
         else:
             tok = CharTxtRef(text)
     limit = max_tokens(json.load(open(a.config)) if a.config else None)
     if a.max_tokens is not None:
         limit = a.max_tokens
+    tok.limit = limit
     for line in sys.stdin.buffer.read().split(b"\n")[:-1]:
         if any(b >= 0x80 for b in line):
             print(fail("non-ASCII"))
@@ -325,6 +343,9 @@ def main():
             ids = tok.tokenize(s)
         except KeyError as e:
             print(fail("no token for %r" % e.args[0]))
+            continue
+        except dnabert_tokenizer_ref.RefusedError as e:
+            print(fail(str(e)))
             continue
         if limit and len(ids) > limit:
             print(fail("%d tokens > %d" % (len(ids), limit)))

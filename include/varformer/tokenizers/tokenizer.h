@@ -1,12 +1,14 @@
 /*
  * tokenizer.h: turning a DNA sequence into the token ids a model's authors produce
- * (NT 6-mer, BPE from tokenizer.json, character level). Plain C.
+ * (NT 6-mer, DNABERT v1 overlapping k-mers, BPE from tokenizer.json, character level). Plain C.
  *
  * Which tokenizer a checkpoint gets (vf_tokenizer_create):
  *   tokenizer.json, model "BPE"                       -> BPE (normalizer, pre-tokenizer, merges,
  *                                                        added tokens, post-processor)
  *   tokenizer.json, model "WordLevel" of single chars -> character level
  *   vocab.txt with a complete k-mer set and <cls>      -> NT k-mer (Nucleotide Transformer)
+ *   vocab.txt with a complete k-mer set (k = 3..6), [CLS]-style specials only and nothing
+ *     else                                             -> overlapping k-mers (DNABERT v1)
  *   vocab.txt of single characters (+ [..]/<..>)       -> character level
  * Anything else is an error naming what was found.
  *
@@ -28,7 +30,8 @@ typedef enum VfTokenizerKind
 {
 	VF_TOKENIZER_KMER,			/* NT: <cls> + non-overlapping k-mers */
 	VF_TOKENIZER_BPE,			/* tokenizer.json BPE */
-	VF_TOKENIZER_CHAR			/* one token per character */
+	VF_TOKENIZER_CHAR,			/* one token per character */
+	VF_TOKENIZER_KMER_OVERLAP	/* DNABERT v1: [CLS] + a k-mer at every position + [SEP] */
 } VfTokenizerKind;
 
 /*

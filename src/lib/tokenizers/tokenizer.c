@@ -9,7 +9,7 @@
 
 #include "tokenizer_internal.h"
 
-/* What a vocab.txt holds, to decide between the k-mer and the character tokenizer. */
+/* What a vocab.txt holds, to decide between the k-mer kinds and the character tokenizer. */
 typedef struct VocabTxtStats
 {
 	int32_t		n_special_angle;	/* <cls> style */
@@ -106,13 +106,24 @@ load_vocab_txt(VfTokenizer *tok, const char *text, size_t len, VfError *err)
 		return -1;
 	}
 	k = complete_kmer_k(st, &n_lengths);
-	if (k > 0 && st->n_special_square > 0 && st->n_special_angle == 0)
+	/*
+	 * DNABERT v1 and NT both ship a complete k-mer set; the specials tell them apart: [..]
+	 * only (DNABERT) or <..> (NT). A DNABERT vocabulary holds nothing else, so a single
+	 * letter or another token means a different tokenizer, not an overlapping k-mer one.
+	 */
+	if (k > 0 && st->n_special_square > 0 && st->n_special_angle == 0 &&
+		(st->n_single > 0 || st->n_other > 0))
 	{
-		rc = vf_error(err, VF_ERR_UNSUPPORTED,
-					  "vocab.txt holds %d-mers with [CLS]-style special tokens (DNABERT v1), whose overlapping k-mer tokenization is not supported",
-					  k);
-		vf_error_hint(err, "Nucleotide Transformer vocabularies use <cls>; DNABERT-2 ships tokenizer.json.");
+		rc = vf_error(err, VF_ERR_CORRUPT,
+					  "vocab.txt holds all %d-mers with [CLS]-style special tokens (DNABERT v1) and also %s%s%s",
+					  k, st->n_other ? "\"" : "", st->n_other ? st->other_example : "single letters",
+					  st->n_other ? "\"" : "");
+		if (st->n_other)
+			vf_error_detail(err, "\"%s\" is on line %d.", st->other_example, (int) st->other_line);
+		vf_error_hint(err, "A DNABERT v1 vocab.txt has [PAD] [UNK] [CLS] [SEP] [MASK] and the 4^k k-mers of one k only.");
 	}
+	else if (k > 0 && st->n_special_square > 0 && st->n_special_angle == 0)
+		rc = vf_tokenizer_dnabert_load(tok, text, len, k, err);
 	else if (k > 0 && st->has_cls && st->n_other > 0)
 	{
 		/* a token the k-mer tokenizer cannot place would change k or be unreachable */
@@ -132,7 +143,7 @@ load_vocab_txt(VfTokenizer *tok, const char *text, size_t len, VfError *err)
 		for (int l = 2; l <= VF_TOK_MAX_TOKEN_LEN; l++)
 			n_kmer += st->n_kmer[l];
 		rc = vf_error(err, VF_ERR_UNSUPPORTED,
-					  "vocab.txt (%d lines) is neither a Nucleotide Transformer k-mer vocabulary nor a character vocabulary",
+					  "vocab.txt (%d lines) is neither a Nucleotide Transformer or DNABERT v1 k-mer vocabulary nor a character vocabulary",
 					  (int) n_lines);
 		vf_error_detail(err,
 						"Found %d <..> and %d [..] special tokens, %d single characters, %d ACGT k-mers of %d different lengths%s, %d other tokens%s%s%s.",
@@ -140,7 +151,7 @@ load_vocab_txt(VfTokenizer *tok, const char *text, size_t len, VfError *err)
 						k > 0 ? " (a complete set, but no <cls>)" : (n_kmer > 0 ? " (not a complete 4^k set)" : ""),
 						st->n_other, st->n_other ? " such as \"" : "",
 						st->n_other ? st->other_example : "", st->n_other ? "\"" : "");
-		vf_error_hint(err, "A k-mer vocabulary needs <cls> and all 4^k k-mers of one length; a character vocabulary only single characters and <..>/[..] special tokens.");
+		vf_error_hint(err, "A k-mer vocabulary needs all 4^k k-mers of one length and <cls> (NT) or [CLS] (DNABERT v1); a character vocabulary only single characters and <..>/[..] special tokens.");
 	}
 	free(st);
 	return rc;
@@ -323,6 +334,8 @@ vf_tokenizer_kind_name(VfTokenizerKind kind)
 			return "bpe";
 		case VF_TOKENIZER_CHAR:
 			return "char";
+		case VF_TOKENIZER_KMER_OVERLAP:
+			return "kmer_overlap";
 	}
 	return "unknown";
 }

@@ -90,6 +90,9 @@ int			vf_vocab_txt_lines(const char *text, size_t len, VfVocabLineFn fn, void *a
 int			vf_tokenizer_kmer_load(VfTokenizer *tok, const char *vocab_txt, size_t len, VfError *err);
 int			vf_tokenizer_char_load_txt(VfTokenizer *tok, const char *vocab_txt, size_t len, VfError *err);
 int			vf_tokenizer_json_load(VfTokenizer *tok, const char *json, size_t len, VfError *err);
+/* DNABERT v1: k is the length of the vocabulary's complete k-mer set (tokenizer.c found it). */
+int			vf_tokenizer_dnabert_load(VfTokenizer *tok, const char *vocab_txt, size_t len, int k,
+									  VfError *err);
 
 /* The tokenizer.json models, called per pre-token word by tokenizer_json.c. */
 typedef struct VfBpeModel VfBpeModel;
