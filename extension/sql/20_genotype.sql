@@ -23,7 +23,15 @@ CREATE TYPE genotype (
 CREATE FUNCTION genotype_region(genotype) RETURNS text
     AS 'MODULE_PATHNAME', 'vf_genotype_region' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
 CREATE FUNCTION n_variants(genotype) RETURNS integer
-    AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+    AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
+CREATE FUNCTION n_sites(genotype) RETURNS integer
+    AS 'MODULE_PATHNAME', 'vf_genotype_n_sites' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_coverage(genotype) RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_genotype_coverage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+COMMENT ON FUNCTION n_sites(genotype) IS
+    'Calls the genotype holds, 0/0 and missing ones included (for a listed genotype: the sites assayed).';
+COMMENT ON FUNCTION genotype_coverage(genotype) IS
+    'region: every position of the region was assayed (no call = homozygous reference); listed: only the positions with a call were (no call = unknown).';
 CREATE FUNCTION genotype_variants(genotype,
         OUT pos bigint, OUT id text, OUT ref text, OUT alt text[], OUT gt text,
         OUT dosage real, OUT dosages real[])
@@ -48,6 +56,7 @@ CREATE FUNCTION read_vcf(path text, region text DEFAULT NULL, samples text[] DEF
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vf_read_vcf' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 10000;
 CREATE FUNCTION read_genotypes(path text, region text, samples text[] DEFAULT NULL,
+        coverage text DEFAULT 'listed',
         OUT sample text, OUT gt genotype)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vf_read_genotypes' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 1000;

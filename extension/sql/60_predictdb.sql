@@ -9,7 +9,9 @@ CREATE FUNCTION predict_expression(gt genotype, gene text, model text) RETURNS d
 
 CREATE FUNCTION predict_expression_detail(gt genotype, gene text, model text,
         OUT grex double precision, OUT n_snps_in_model integer, OUT n_snps_used integer,
-        OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer)
+        OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer,
+        OUT fraction_used double precision, OUT sum_used double precision, OUT status text,
+        OUT note text)
     RETURNS record
     AS 'MODULE_PATHNAME', 'vf_predict_expression_detail' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100;
 

@@ -266,7 +266,32 @@ is_plain_ref(const VfVcfRecord *rec, int s)
 }
 
 /*
- * read_genotypes(path, region, samples DEFAULT NULL): one genotype per sample covering
+ * read_genotypes' coverage argument: 'listed' (the default: only the file's records were
+ * assayed, so its 0/0 calls are kept) or 'region' (the file lists every variant site of the
+ * region, as a joint-called WGS VCF does: a site it lacks is homozygous reference).
+ */
+static bool
+coverage_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *v;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return true;
+	v = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(v, "listed") == 0)
+		return true;
+	if (strcmp(v, "region") == 0)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("read_genotypes coverage \"%s\" is not one of 'listed' or 'region'", v),
+			 errhint("'listed' (default): only the sites the file lists were assayed (array, exome, imputed VCFs); "
+					 "'region': the file lists every variant site of the region, so a site it lacks is homozygous reference (joint-called WGS).")));
+	return true;
+}
+
+/*
+ * read_genotypes(path, region, samples DEFAULT NULL, coverage DEFAULT 'listed'): one genotype per sample covering
  * region exactly. Records starting before the region, and records bcftools consensus
  * would refuse (symbolic ALTs other than <DEL>, <*>, <NON_REF>; alleles with characters
  * other than ACGTN) are left out, each kind reported in one NOTICE.
@@ -289,10 +314,12 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 	SkipCount	symbolic = {0},
 				bad_allele = {0},
 				before = {0};
+	bool		listed;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
+	listed = coverage_arg(fcinfo, 3);
 	h = open_reader(fcinfo, "read_genotypes", true, &work);
 	region = vf_vcf_region(h->reader);
 	start = region->start;
@@ -318,7 +345,10 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 	n_sample = vf_vcf_n_samples(h->reader);
 	enc = palloc(sizeof(VfCallsEncoder) * (n_sample + 1));
 	for (int s = 0; s < n_sample; s++)
+	{
 		vf_calls_encoder_init(&enc[s], start, end, vf_palloc_realloc);
+		enc[s].listed = listed;
+	}
 
 	while ((rc = vf_vcf_next(h->reader, &rec, &err)) > 0)
 	{
@@ -354,7 +384,8 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 			vf_ereport(&err);
 		for (int s = 0; s < n_sample; s++)
 		{
-			if (is_plain_ref(&rec, s))
+			/* listed coverage: a 0/0 call is what says "assayed, reference" */
+			if (!listed && is_plain_ref(&rec, s))
 				continue;
 			c.gt[0] = rec.gt[2 * s];
 			c.gt[1] = rec.gt[2 * s + 1];

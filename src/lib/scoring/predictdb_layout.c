@@ -190,6 +190,8 @@ write_header(char *img, const VfPdbRows *r, const Offsets *o, size_t n_gene, siz
 	memcpy(h->magic, VF_PDB_MAGIC, sizeof(h->magic));
 	h->key = r->key;
 	h->skip_palindromic = r->skip_palindromic;
+	h->low_coverage_error = r->low_coverage_error;
+	h->min_variant_fraction = r->min_variant_fraction;
 	h->n_gene = (uint32_t) n_gene;
 	h->n_weight = (uint32_t) n_weight;
 	h->n_variant = (uint32_t) n_variant;

@@ -57,6 +57,17 @@ opt_string(const VfJson *options, const char *key)
 	return NULL;
 }
 
+static const VfJson *
+opt_item(const VfJson *options, const char *key)
+{
+	if (options == NULL || options->type != VF_JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < options->len; i++)
+		if (strcmp(options->keys[i], key) == 0)
+			return &options->items[i];
+	return NULL;
+}
+
 static int
 read_options(Reader *rd, const VfJson *options, VfError *err)
 {
@@ -75,6 +86,33 @@ read_options(Reader *rd, const VfJson *options, VfError *err)
 		vf_error(err, VF_ERR_INVALID, "invalid PredictDB option variant_key \"%s\"", k);
 		vf_error_hint(err, "Use \"varID\", \"rsid\" or \"auto\" (a string).");
 		return -1;
+	}
+	{
+		const char *lc = opt_string(options, "low_coverage");
+		const VfJson *mf = opt_item(options, "min_variant_fraction");
+
+		/* FUSION's --max_impute 0.5: a gene missing more than half its SNPs is not scored */
+		rd->r.min_variant_fraction = 0.5;
+		if (mf != NULL)
+		{
+			if (mf->type != VF_JSON_NUMBER || !(mf->number >= 0 && mf->number <= 1))
+			{
+				vf_error(err, VF_ERR_INVALID, "invalid PredictDB option min_variant_fraction: it must be a number from 0 to 1");
+				vf_error_hint(err, "The fraction of a gene's model variants that must be used for a prediction; default 0.5.");
+				return -1;
+			}
+			rd->r.min_variant_fraction = mf->number;
+		}
+		if (lc == NULL || strcmp(lc, "null") == 0)
+			rd->r.low_coverage_error = false;
+		else if (strcmp(lc, "error") == 0)
+			rd->r.low_coverage_error = true;
+		else
+		{
+			vf_error(err, VF_ERR_INVALID, "invalid PredictDB option low_coverage \"%s\"", lc);
+			vf_error_hint(err, "Use \"null\" (default: predict_expression gives NULL below min_variant_fraction) or \"error\".");
+			return -1;
+		}
 	}
 	if (p == NULL || strcasecmp(p, "keep") == 0)
 		rd->r.skip_palindromic = false;
