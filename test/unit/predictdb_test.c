@@ -283,24 +283,6 @@ test_score_v8(void)
 		CHECK(r.n_used == 3 && r.n_missing == 2 && r.n_skipped == 0);
 		CHECK(grex_agrees(img, sl, gb));
 		CHECK(vf_pdb_status(img, sl, (uint32_t) gb, &r, note, sizeof(note)) == VF_PDB_OK);
-		/* a monomorphic site (ALT "."), as arrays list them: assayed, 0 copies of either */
-		{
-			static const char *A_G[] = {"G"};
-			VfCall		mono[] = {
-				{.pos = 2200, .id = "rs2200", .n_allele = 1, .allele = A_G, .gt = {0, 0}, .phased = true},
-				{.pos = 2300, .id = "rs2300", .n_allele = 1, .allele = A_G, .gt = {0, 0}, .phased = true},
-			};
-			VfCalls		mc = {.chrom = "22", .start = 1, .end = 5000, .n_call = 2, .call = mono, .listed = true};
-			VfPdbScratch *sm = vf_pdb_scratch_new(img, &err);
-			VfPdbResult rm;
-
-			CHECK(vf_pdb_scratch_set_calls(sm, img, &mc, &err) == 0);
-			CHECK(vf_pdb_score_gene(img, sm, (uint32_t) gd, &rm, &err) == 0);
-			/* 2200 model G/A: REF = non-effect, dosage 0; 2300 model A/G: REF = effect, 2 */
-			CHECK(rm.n_used == 2 && rm.n_flipped == 1 && rm.n_missing == 4);
-			CHECK(grex_agrees(img, sm, gd));
-			vf_pdb_scratch_free(sm);
-		}
 		/* GENEA: every variant listed, same as before */
 		CHECK(vf_pdb_score_gene(img, sl, (uint32_t) ga, &r, &err) == 0);
 		CHECK(r.n_used == 3 && r.n_missing == 1);	/* 1200 is not listed */

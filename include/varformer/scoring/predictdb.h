@@ -87,6 +87,7 @@ typedef struct VfPdbResult
 	uint32_t	n_flipped;		/* used with 2 - dosage (swapped, or complement + swapped) */
 	uint32_t	n_complemented;	/* used through the strand complement */
 	uint32_t	n_skipped;		/* present, but alleles do not match (or palindromic skipped) */
+	uint32_t	n_palindromic;	/* of n_skipped: palindromic, skipped as the model asks */
 	uint32_t	n_missing;		/* not assayed (absent from a listed genotype, outside the
 								 * region, on another chromosome) or its call is missing */
 	bool		other_chrom;	/* varID keys: the gene is off the genotype's chromosome */

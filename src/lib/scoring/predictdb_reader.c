@@ -368,8 +368,18 @@ read_row(void *arg, sqlite3_stmt *st, VfError *err)
 		if (row_varid(rd, &f, &row, err) < 0)
 			return -1;
 	}
-	else if (f.rsid == NULL || f.rlen == 0)
-		return vf_error(err, VF_ERR_DATA, "a row of gene \"%s\" in PredictDB file \"%s\" has no rsid", f.gene, rd->db.path);
+	else if (f.rsid == NULL || f.rlen == 0 || strcmp(f.rsid, ".") == 0)
+	{
+		/* "." is VCF's "no ID": such rows cannot be matched by rsID, and would all collide */
+		vf_error(err, VF_ERR_DATA, "a row of gene \"%s\" in PredictDB file \"%s\" has no rsID (rsid %s%s%s%s), but the model matches variants by rsID",
+				 f.gene, rd->db.path, f.rsid ? "\"" : "", f.rsid ? f.rsid : "NULL", f.rsid ? "\"" : "",
+				 f.varid ? "" : ", no varID");
+		if (f.varid)
+			vf_error_detail(err, "Its varID is \"%s\".", f.varid);
+		vf_error_hint(err, f.varid ? "Load the file with {\"variant_key\": \"varID\"} to match its variants by position."
+					  : "Give those rows rsIDs, or remove them from the file.");
+		return -1;
+	}
 	if (intern(rd, f.gene, f.glen, &row.gene, err) < 0 ||
 		intern(rd, f.rsid, f.rlen, &row.rsid, err) < 0 ||
 		intern(rd, f.varid, f.vlen, &row.varid, err) < 0 ||

@@ -16,13 +16,12 @@
 #include "predictdb_image.h"
 #include "predictdb_match.h"
 
-/* per-variant status beyond VfPdbMatch: listed, but its call is missing (./. and no DS) */
-#define STATUS_MISSING_CALL 5
+#define STATUS_MISSING_CALL VF_PDB_STATUS_MISSING_CALL
 
 typedef struct PdbVarState
 {
 	uint32_t	stamp;			/* == gen: set for the current sample; else "not present" */
-	uint8_t		status;			/* VfPdbMatch or STATUS_MISSING_CALL */
+	uint8_t		status;			/* VfPdbMatch or VF_PDB_STATUS_* */
 	double		dosage;			/* effect-allele dosage after matching */
 } PdbVarState;
 
@@ -272,8 +271,11 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 	const PdbVarLite *lt = &s->lite[v];
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
 
+	bool		pal = false;
+
 	/* an earlier call (e.g. another record at the same position) already matched */
-	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE)
+	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
+		s->var[v].status != VF_PDB_STATUS_PALINDROMIC)
 		return;
 	for (int a = 1; a < c->n_allele; a++)
 	{
@@ -281,7 +283,10 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		double		d;
 
 		if (skip_pal && vf_pdb_is_palindromic(c->allele[0], c->allele[a]))
+		{
+			pal = true;
 			continue;
+		}
 		if (lt->ref1 && c->allele[0][0] && !c->allele[0][1] && c->allele[a][0] && !c->allele[a][1])
 			m = vf_pdb_match_snv(c->allele[0][0], c->allele[a][0], lt->ref1, lt->eff1);
 		else
@@ -297,28 +302,8 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		set_matched(s, v, m, d);
 		return;
 	}
-	if (c->n_allele == 1 && c->gt[0] != VF_ALLELE_MISSING && c->gt[1] != VF_ALLELE_MISSING)
-	{
-		/*
-		 * A monomorphic site (ALT "."), as array VCFs list them: assayed, no ALT copies.
-		 * Read as REF against either model allele, with dosage 0 of that "ALT".
-		 */
-		const VfPdbVariant *var = &VF_PDB_VARIANTS(image)[v];
-		const char *mref = VF_PDB_STR(image, var->ref),
-				   *meff = VF_PDB_STR(image, var->eff);
-		VfPdbMatch	m = vf_pdb_match_alleles(c->allele[0], meff, mref, meff);
-
-		if (m == VF_PDB_MATCH_NONE)
-			m = vf_pdb_match_alleles(c->allele[0], mref, mref, meff);
-		if (m != VF_PDB_MATCH_NONE &&
-			!(skip_pal && vf_pdb_is_palindromic(mref, meff)))
-		{
-			set_matched(s, v, m, 0.0);
-			return;
-		}
-	}
 	s->var[v].stamp = s->gen;
-	s->var[v].status = VF_PDB_MATCH_NONE;
+	s->var[v].status = pal ? VF_PDB_STATUS_PALINDROMIC : VF_PDB_MATCH_NONE;
 	s->var[v].dosage = 0;
 	s->dose[v] = 0;
 	s->used[v] = 0;
@@ -422,7 +407,8 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 			bool		ref = uncalled_is_ref(s, s->lite[u].pos);
 
 			s->dose[u] = ref ? (double) s->lite[u].homref_dosage : 0.0;
-			s->used[u] = ref && s->lite[u].homref_match != VF_PDB_MATCH_NONE;
+			s->used[u] = ref && s->lite[u].homref_match >= VF_PDB_MATCH_EXACT &&
+				s->lite[u].homref_match <= VF_PDB_MATCH_COMP_SWAP;
 		}
 
 		for (int i = 0; i < calls->n_call && v < hi; i++)
@@ -520,7 +506,7 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 	 * (match_call and the load-time hom-ref precomputation store it so).
 	 */
 	{
-		uint32_t	tally[STATUS_MISSING_CALL + 1] = {0};
+		uint32_t	tally[VF_PDB_N_STATUS] = {0};
 		uint32_t	absent = 0;
 
 		for (uint32_t i = 0; i < g->n_weight; i++)
@@ -546,7 +532,8 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 			tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
 		out->n_flipped = tally[VF_PDB_MATCH_SWAP] + tally[VF_PDB_MATCH_COMP_SWAP];
 		out->n_complemented = tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
-		out->n_skipped = tally[VF_PDB_MATCH_NONE];
+		out->n_skipped = tally[VF_PDB_MATCH_NONE] + tally[VF_PDB_STATUS_PALINDROMIC];
+		out->n_palindromic = tally[VF_PDB_STATUS_PALINDROMIC];
 		out->n_missing = absent + tally[STATUS_MISSING_CALL];
 	}
 	out->grex = sum;
@@ -649,10 +636,10 @@ vf_pdb_status(const void *image, const VfPdbScratch *s, uint32_t gene, const VfP
 				 s->n_call);
 		return VF_PDB_NO_IDS;
 	}
-	if (r->n_skipped > 0 && r->n_skipped >= r->n_used)
+	if (r->n_skipped > r->n_palindromic && r->n_skipped - r->n_palindromic >= r->n_used)
 	{
 		snprintf(note, notesize, "the alleles at %u of the %u variants of gene %s found in the genotype match neither the model's nor their strand complement (variants like %s): another genome build?",
-				 r->n_skipped, r->n_used + r->n_skipped, gid,
+				 r->n_skipped - r->n_palindromic, r->n_used + r->n_skipped, gid,
 				 first ? VF_PDB_STR(image, h->key == VF_PDB_KEY_VARID ? first->varid : first->rsid) : "");
 		return VF_PDB_ALLELE_MISMATCH;
 	}
