@@ -40,7 +40,7 @@ CREATE TEMP TABLE gt20_size AS
 SELECT ('22:20000000-21999999 ' || string_agg(format('%s:rs%s:A:G:%s:DS=%s', p, 100000000 + i, gt, ds), ' ' ORDER BY p))::genotype AS full_call,
        ('22:20000000-21999999 ' || string_agg(format('%s:A:G:%s', p, gt), ' ' ORDER BY p))::genotype AS gt_only
 FROM gt20_calls;
-SELECT n_variants(full_call), octet_length(full_call::text) AS text_bytes,
+SELECT n_sites(full_call), octet_length(full_call::text) AS text_bytes,
        octet_length(genotype_send(full_call)) AS encoded_bytes,
        round(octet_length(genotype_send(full_call)) / 3000.0, 2) AS bytes_per_call,
        octet_length(genotype_send(gt_only)) AS encoded_bytes_gt_only,

@@ -25,6 +25,7 @@ CREATE FUNCTION predictdb_genes(model text,
 CREATE FUNCTION predictdb_model_info(model text,
         OUT variant_key text, OUT palindromic text, OUT n_genes integer, OUT n_variants integer,
         OUT n_weights integer, OUT skipped_null_weights integer, OUT skipped_bad_alleles integer,
-        OUT skipped_duplicates integer, OUT genes_without_extra integer)
+        OUT skipped_duplicates integer, OUT genes_without_extra integer,
+        OUT min_variant_fraction double precision, OUT low_coverage text)
     RETURNS record
     AS 'MODULE_PATHNAME', 'vf_predictdb_model_info' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;

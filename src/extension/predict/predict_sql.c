@@ -524,8 +524,8 @@ vf_predictdb_model_info(PG_FUNCTION_ARGS)
 	VfPdbInfo	info;
 	VfError		err;
 	TupleDesc	tupdesc;
-	Datum		values[9];
-	bool		nulls[9] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -544,6 +544,8 @@ vf_predictdb_model_info(PG_FUNCTION_ARGS)
 	values[6] = Int32GetDatum((int32) info.n_bad_allele);
 	values[7] = Int32GetDatum((int32) info.n_duplicate);
 	values[8] = Int32GetDatum((int32) info.n_no_extra);
+	values[9] = Float8GetDatum(info.min_variant_fraction);
+	values[10] = CStringGetTextDatum(info.low_coverage_error ? "error" : "null");
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
