@@ -64,9 +64,17 @@ SELECT predict_expression('chr22:1-5000/listed 1000:C:T:0|1 1100:C:T:0|1 1200:C:
 -- an rsID-keyed model and a genotype without IDs: named
 SELECT predict_expression('22:1-5000/listed 1000:C:T:0|1 1100:C:T:0|1'::genotype, 'GENEA', 'pdb61_rs');
 
--- gene names, case-insensitively, in predictdb and SQL annotation lookups alike
+-- gene names, case-insensitively, in predictdb and SQL annotation lookups alike: the model's
+-- own names (extra.genename), then the gene table's (find_gene's rule, any version of the id)
 SELECT predict_expression(gt, 'genea', 'pdb61') = predict_expression(gt, 'ENSG00000000001', 'pdb61') AS same
 FROM pdb61_cohort WHERE sample = 'S1';
+SELECT import_gtf('test/fixtures/predictdb/genes.gtf') AS genes;
+SELECT (find_gene('calias')).gene_id;
+SELECT (predict_expression_detail(gt, 'calias', 'pdb61')).n_snps_in_model AS calias_is_genec,
+       predict_expression(gt, 'TableOnly', 'pdb61') IS NULL AS known_without_weights
+FROM pdb61_cohort WHERE sample = 'S1';
+SELECT predict_expression(gt, 'NOTAGENE', 'pdb61') FROM pdb61_cohort WHERE sample = 'S1';
+DELETE FROM gene WHERE gene_id IN ('ENSG00000000003.2', 'ENSG00000000077.1');
 
 -- rsid "." rows: a GTEx v8 file keys them by varID and loads; without varIDs, refused naming the gene
 SELECT load_model('pdb61_dot', 'test/fixtures/predictdb/rsid_dot_v8.db');

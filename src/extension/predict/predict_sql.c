@@ -166,46 +166,48 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 }
 
 /*
- * Whether `gene` names a gene varformer knows although this model has no weights for it:
- * in the gene table (find_gene's rule) or in another loaded PredictDB model. Only asked on
- * a miss; a cohort x genes query asks about the same genes again and again, so answers are
- * remembered for the transaction.
+ * What the rest of varformer knows about `gene` when a PredictDB model does not find it by
+ * itself (its ids, and its names from extra.genename): the gene table, by find_gene's rule
+ * (gene_choose: so a name the annotation knows finds the model's gene by id), and the other
+ * loaded PredictDB models. Only asked on a miss; a cohort x genes query asks about the same
+ * genes again and again, so answers are remembered for the transaction.
  */
 #define KNOWN_MEMO 64
 typedef struct KnownMemo
 {
 	LocalTransactionId lxid;
 	char		gene[NAMEDATALEN];
+	char		gene_id[NAMEDATALEN];	/* the gene table's id for it, or "" */
 	bool		known;
 } KnownMemo;
 static KnownMemo known_memo[KNOWN_MEMO];
 static int	known_next;
 
-static bool
-gene_known(const char *gene, const char *model)
+static const KnownMemo *
+gene_elsewhere(const char *gene, const char *model)
 {
 	LocalTransactionId lxid = MyProc->lxid;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	bool		known = false;
 	KnownMemo  *m;
+	char	   *id = NULL;
+	bool		known = false;
 
 	for (int i = 0; i < KNOWN_MEMO; i++)
 		if (known_memo[i].lxid == lxid && strcmp(known_memo[i].gene, gene) == 0)
-			return known_memo[i].known;
+			return &known_memo[i];
 	values[0] = CStringGetTextDatum(gene);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(psprintf("SELECT EXISTS (SELECT FROM %s g WHERE g.gene_id = $1 OR lower(g.gene_name) = lower($1) "
-									   "OR g.gene_id_unversioned = %s($1))",
-									   vf_extension_relation("gene"), vf_extension_relation("unversioned_gene_id")),
+	/* gene_choose raises for an ambiguous name, naming the candidates */
+	if (SPI_execute_with_args(psprintf("SELECT (%s($1, ARRAY(SELECT g FROM %s g WHERE g.gene_id = $1 OR lower(g.gene_name) = lower($1) "
+									   "OR g.gene_id_unversioned = %s($1)))).gene_id",
+									   vf_extension_relation("gene_choose"), vf_extension_relation("gene"),
+									   vf_extension_relation("unversioned_gene_id")),
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not look up gene \"%s\"", gene);
-	{
-		bool		isnull;
-
-		known = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	known = id != NULL;
 	if (!known &&
 		SPI_execute(psprintf("SELECT name FROM %s WHERE kind = 'predictdb' AND loaded",
 							 vf_extension_relation("models")), true, 0) == SPI_OK_SELECT)
@@ -226,13 +228,14 @@ gene_known(const char *gene, const char *model)
 				vf_pdb_find_gene(r->image, gene, &err) != -1;
 		}
 	}
-	SPI_finish();
 	m = &known_memo[known_next];
 	known_next = (known_next + 1) % KNOWN_MEMO;
 	m->lxid = lxid;
 	strlcpy(m->gene, gene, sizeof(m->gene));
+	strlcpy(m->gene_id, id ? id : "", sizeof(m->gene_id));
 	m->known = known;
-	return known;
+	SPI_finish();
+	return m;
 }
 
 /*
@@ -295,7 +298,15 @@ pdb_predict(const ModelView *mv, Datum gtd, const char *gene, VfPdbResult *res, 
 		vf_ereport(&err);
 	if (g < 0)
 	{
-		if (gene_known(gene, mv->name))
+		const KnownMemo *k = gene_elsewhere(gene, mv->name);
+
+		/* a name (or other version) the gene table knows: the model's gene of that id */
+		if (k->gene_id[0] != '\0' && (g = vf_pdb_find_gene(mv->image, k->gene_id, &err)) == -2)
+			vf_ereport(&err);
+	}
+	if (g < 0)
+	{
+		if (gene_elsewhere(gene, mv->name)->known)
 			return false;
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
