@@ -270,8 +270,7 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 {
 	const PdbVarLite *lt = &s->lite[v];
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
-
-	bool		pal = false;
+	bool		pal = false;	/* an ALT was skipped as palindromic */
 
 	/* an earlier call (e.g. another record at the same position) already matched */
 	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
