@@ -29,8 +29,9 @@ SELECT count(*) FROM read_vcf('test/fixtures/genotype/sample.bcf', 'chrX');
 SELECT count(*) AS declared_but_empty FROM read_vcf('test/fixtures/genotype/sample.vcf.gz', 'chrY:1-1000');
 SELECT count(*) AS no_samples FROM read_vcf('test/fixtures/genotype/sample.vcf.gz', 'chr22', '{}');
 
--- genotypes: one per sample covering the region exactly; hom-ref calls are implicit,
--- <CN0>/<DUP> and the IUPAC REF are skipped with one NOTICE each
+-- genotypes: one per sample covering the region exactly, listing the file's records (0/0
+-- calls kept: listed coverage, 21_genotype_coverage); <CN0>/<DUP> and the IUPAC REF are
+-- skipped with one NOTICE each
 SELECT sample, gt, n_variants(gt) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200');
 SELECT sample, gt FROM read_genotypes('test/fixtures/genotype/sample.bcf', 'chrX', ARRAY['S1']);
 SELECT sample, genotype_region(gt) FROM read_genotypes('test/fixtures/genotype/sample.bcf', 'chr22:1,500-', ARRAY['S2']);
@@ -44,9 +45,12 @@ SELECT v.pos, v.ref, v.alt, v.gt, v.dosage, r.gt AS vcf_gt, r.dosage AS vcf_dosa
 FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1400', ARRAY['S1']) g,
      genotype_variants(g.gt) v
      JOIN read_vcf('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1400', ARRAY['S1']) r USING (pos);
+-- a site the file does not list is unknown (NULL) in a listed genotype, 0 with coverage => 'region'
 SELECT dosage(gt, 1000, 'A', 'G') AS ds_rs1, dosage(gt, 1200, 'G', 'T') AS ds_rs3_t,
        dosage(gt, 1300, 'T', 'TA') AS gt_count, dosage(gt, 1700, 'A', 'C') AS uncalled
 FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', ARRAY['S1']);
+SELECT dosage(gt, 1700, 'A', 'C') AS uncalled_region
+FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', ARRAY['S1'], coverage => 'region');
 
 -- errors, each with a clear message
 SELECT * FROM read_vcf('test/fixtures/genotype/sample.vcf.gz', '22:1000-2000');          -- contig naming

@@ -18,10 +18,10 @@ SELECT * FROM vcf_samples('test/fixtures/genotype/no_such.vcf.gz');
 SELECT sample FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1100', ARRAY['S2', 'NA00001']);
 SELECT sample, genotype_region(gt) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1100',
                                                     ARRAY['S2', 'NA00001', 'S1'], force_samples => true);
-SELECT count(*) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1100', ARRAY['NA00001'], true);
+SELECT count(*) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1100', ARRAY['NA00001'], force_samples => true);
 SELECT sample, pos FROM read_vcf('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-1000', ARRAY['x', 'S3'], true);
 -- all present: the same rows as without it
-SELECT (SELECT array_agg(gt::text) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', ARRAY['S3', 'S1'], true)) =
+SELECT (SELECT array_agg(gt::text) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', ARRAY['S3', 'S1'], force_samples => true)) =
        (SELECT array_agg(gt::text) FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', ARRAY['S3', 'S1'])) AS same;
 
 -- a whole contig from a VCF without ##contig lines: its length comes from the registered

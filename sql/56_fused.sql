@@ -118,6 +118,14 @@ CREATE TABLE fz_short AS
 SELECT sample, gt FROM read_genotypes('test/fixtures/fused/people.vcf.gz', 'chr5:2700-7000') WHERE sample = 'S1';
 SELECT predict_expression(gt, 'GENEP', 'fz') FROM fz_short;
 SELECT predict_expression(gt, 'GENEM', 's2f') FROM fz_short;
+-- how much of a model's window a genotype assays: the short region holds part of it; the
+-- whole region, read as listed (the default), knows only its sites; read as region, all of it
+SELECT s.sample, c.* FROM fz_short s, window_coverage(s.gt, 'GENEP', 'fz') c;
+SELECT c.* FROM fz_people s, window_coverage(s.gt, 'GENEP', 'fz') c WHERE s.sample = 'S1';
+SELECT c.coverage, c.bases_in_region = c.window_bases AS whole_window, c.fraction_known, c.note IS NULL AS no_note
+FROM read_genotypes('test/fixtures/fused/people.vcf.gz', 'chr5:1-8000', ARRAY['S1'], coverage => 'region') s,
+     window_coverage(s.gt, 'GENEM', 's2f') c;
+SELECT window_coverage('5:1-8000 3000:A:G:0|1'::genotype, 'GENEP', 'fz');
 -- unphased heterozygous calls near the TSS name the site, unless the model allows them
 SELECT predict_expression(gt, 'GENEP', 'fz') FROM fz_people WHERE sample = 'S5';
 SELECT predict_expression(gt, 'GENEP', 'fz_again') IS NOT NULL AS allowed FROM fz_people WHERE sample = 'S5';
@@ -126,6 +134,7 @@ SELECT load_model('fz_enc', 'build/generated/encoder/models/nt_v1');
 SELECT predict_expression(gt, 'GENEP', 'fz_enc') FROM fz_people WHERE sample = 'S1';
 SELECT variant_effect('chr5', 2990, 'T', 'A', 'GENEP', 'fz_enc');
 SELECT * FROM explain_expression((SELECT gt FROM fz_people WHERE sample = 'S1'), 'GENEP', 'fz_enc');
+SELECT window_coverage(gt, 'GENEP', 'fz_enc') FROM fz_people WHERE sample = 'S1';
 SELECT predict_expression(gt, 'GENEP', 'fz_enc', 1) FROM fz_people WHERE sample = 'S1';
 -- hap other than 1 or 2 (the haplotype of a fused model's window)
 SELECT encode_haplotype(gt, 3, 'GENEP', 'fz') FROM fz_people WHERE sample = 'S1';
@@ -141,9 +150,12 @@ FROM fz_people WHERE sample <> 'S5' ORDER BY sample;
 SELECT count(*) AS n,
        max(abs(predict_expression(p.gt, e.gene, e.model) - e.value) / abs(e.value)) < 1e-4 AS within_1e4
 FROM fz_expected e JOIN fz_people p USING (sample) WHERE e.model = 'fz_chunk';
+-- (terse: where the timeout lands, and so the CONTEXT line, depends on the machine)
+\set VERBOSITY terse
 SET statement_timeout = '1ms';
 SELECT count(predict_expression(gt, 'GENEP', 's2f_dip', 0)) FROM fz_people, generate_series(1, 50) WHERE sample <> 'S5';
 RESET statement_timeout;
+\set VERBOSITY default
 SELECT count(*) AS n,
        max(abs(predict_expression(p.gt, e.gene, e.model) - e.value) / abs(e.value)) < 1e-4 AS within_1e4
 FROM fz_expected e JOIN fz_people p USING (sample) WHERE e.model = 's2f_dip';

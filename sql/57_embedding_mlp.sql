@@ -44,6 +44,6 @@ FROM em_people WHERE sample <> 'S5';
 SELECT predict_tracks('ACGT', 'em');
 SELECT encode_sequence('ACGT', 'em');
 
-SELECT unload_model(m) FROM unnest(ARRAY['em', 'em_chunk', 'em_ens']) m;
+SELECT unload_model(m) FROM unnest(ARRAY['em_ens', 'em', 'em_chunk']) m;
 SELECT unregister_reference('em_ref');
 DROP TABLE em_people;

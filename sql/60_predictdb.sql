@@ -29,30 +29,44 @@ FROM (SELECT predict_expression_detail(gt, 'ENSG00000000001.5', 'pdb60_v8') AS d
 SELECT round(predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8')::numeric, 9) AS grex,
        round((0.75 * 0.526013 + 1 * 0.682852 + 0 * -0.625534 + 0 * 0.396868)::numeric, 9) AS by_hand
 FROM pdb60_gt;
--- gene ids match with or without version; an unknown gene has no prediction (NULL)
+-- gene ids match with or without version, gene names (extra.genename) case-insensitively
 SELECT predict_expression(gt, 'ENSG00000000001', 'pdb60_v8') = predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8') AS unversioned,
        predict_expression(gt, 'ENSG00000000001.9', 'pdb60_v8') = predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8') AS other_version,
-       predict_expression(gt, 'ENSG00000999999', 'pdb60_v8') IS NULL AS unknown_is_null
+       predict_expression(gt, 'GENEA', 'pdb60_v8') = predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8') AS by_name,
+       predict_expression(gt, 'genea', 'pdb60_v8') = predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8') AS name_any_case
+FROM pdb60_gt;
+-- a gene nobody knows (a typo) is an error naming it and the model; a gene another loaded
+-- model (or the gene table) knows, but this model has no weights for, has no prediction (NULL)
+SELECT predict_expression(gt, 'ENSG00000999999', 'pdb60_v8') FROM pdb60_gt;
+SELECT predict_expression(gt, 'GENAE', 'pdb60_v8') FROM pdb60_gt;
+SELECT load_model('pdb60_plink', 'test/fixtures/predictdb/plink.db');
+SELECT predict_expression(gt, 'ENSG00000100000', 'pdb60_v8') IS NULL AS known_elsewhere_is_null,
+       predict_expression_detail(gt, 'PGENE0', 'pdb60_v8') IS NULL AS detail_too
 FROM pdb60_gt;
 -- GENEB: 1400 C/T vs model C/G is skipped; palindromic 1500 (exact) and 1600 (swapped) kept
-SELECT (d).n_snps_used, (d).flipped, (d).skipped, round((d).grex::numeric, 9) AS grex
+SELECT (d).n_snps_used, (d).flipped, (d).skipped, round((d).grex::numeric, 9) AS grex, (d).status
 FROM (SELECT predict_expression_detail(gt, 'ENSG00000000002.3', 'pdb60_v8') AS d FROM pdb60_gt) x;
 -- chromosome names: chr22 and 22 are the same chromosome
 SELECT predict_expression(replace(gt::text, '22:1-5000', 'chr22:1-5000')::genotype, 'ENSG00000000001.5', 'pdb60_v8')
      = predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8') AS chr_prefix
 FROM pdb60_gt;
--- a gene on another chromosome than the genotype's is an error naming both
+-- a gene on another chromosome than the genotype's is not covered: NULL, the detail says why
 SELECT predict_expression(gt, 'ENSG00000000005.1', 'pdb60_v8') FROM pdb60_gt;
+SELECT (d).grex, (d).missing, (d).status, (d).note
+FROM (SELECT predict_expression_detail(gt, 'ENSG00000000005.1', 'pdb60_v8') AS d FROM pdb60_gt) x;
 -- rsID keys (older schema): unlisted variants are missing (no positions to place them)
 SELECT (d).n_snps_used, (d).flipped, (d).complemented, (d).missing, round((d).grex::numeric, 9) AS grex
 FROM (SELECT predict_expression_detail(gt, 'ENSG00000000001.5', 'pdb60_old') AS d FROM pdb60_gt) x;
--- sites outside the genotype's region are missing
+-- sites outside the genotype's region are missing: not covered, no prediction
 SELECT (predict_expression_detail('22:3000-4000'::genotype, 'ENSG00000000001.5', 'pdb60_v8')).*;
+SELECT predict_expression('22:3000-4000'::genotype, 'ENSG00000000001.5', 'pdb60_v8');
 
--- options: palindromic sites skipped; variant_key forced
-SELECT load_model('pdb60_skip', 'test/fixtures/predictdb/rules_v8.db', '{"palindromic": "skip"}');
-SELECT (d).n_snps_used, (d).skipped, round((d).grex::numeric, 9) AS grex
+-- options: palindromic sites skipped (GENEB keeps 1 of 5 variants, enough with a threshold
+-- of 0.2; a palindromic skip is no sign of an allele mismatch); variant_key forced
+SELECT load_model('pdb60_skip', 'test/fixtures/predictdb/rules_v8.db', '{"palindromic": "skip", "min_variant_fraction": 0.2}');
+SELECT (d).n_snps_used, (d).skipped, round((d).grex::numeric, 9) AS grex, (d).fraction_used, (d).status
 FROM (SELECT predict_expression_detail(gt, 'ENSG00000000002.3', 'pdb60_skip') AS d FROM pdb60_gt) x;
+SELECT min_variant_fraction, low_coverage FROM predictdb_model_info('pdb60_skip');
 SELECT load_model('pdb60_rs', 'test/fixtures/predictdb/rules_v8.db', '{"variant_key": "rsid"}');
 SELECT variant_key FROM predictdb_model_info('pdb60_rs');
 SELECT load_model('pdb60_bad', 'test/fixtures/predictdb/rules_v8.db', '{"variant_key": "position"}');
@@ -82,8 +96,10 @@ SELECT load_model('pdb60_ens', NULL, '{"ensemble": {"pdb60_v8": 0.25, "pdb60_ski
 SELECT round(predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens')::numeric, 9) =
        round((0.5 + 0.25 * predict_expression(gt, 'ENSG00000000002.3', 'pdb60_v8')
                   + 0.75 * predict_expression(gt, 'ENSG00000000002.3', 'pdb60_skip'))::numeric, 9) AS ensemble_ok,
-       predict_expression(gt, 'ENSG00000999999', 'pdb60_ens') IS NULL AS unknown_is_null
+       predict_expression(gt, 'ENSG00000100000', 'pdb60_ens') IS NULL AS no_weights_is_null,
+       predict_expression(gt, 'ENSG00000000005', 'pdb60_ens') IS NULL AS not_covered_is_null
 FROM pdb60_gt;
+SELECT predict_expression(gt, 'ENSG00000999999', 'pdb60_ens') FROM pdb60_gt;
 -- an ensemble of an ensemble
 SELECT load_model('pdb60_ens2', NULL, '{"ensemble": [{"model": "pdb60_ens", "weight": 2}]}');
 SELECT round(predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens2')::numeric, 9) =

@@ -83,7 +83,7 @@ CREATE TABLE gene (
     CHECK (tss = CASE strand WHEN '+' THEN start ELSE "end" END)
 );
 CREATE INDEX gene_unversioned_idx ON gene (gene_id_unversioned);
-CREATE INDEX gene_name_idx ON gene (gene_name);
+CREATE INDEX gene_name_idx ON gene (lower(gene_name));
 SELECT pg_catalog.pg_extension_config_dump('gene', '');
 GRANT SELECT ON gene TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON gene TO pg_read_server_files;
@@ -95,8 +95,9 @@ CREATE FUNCTION import_gtf(path text) RETURNS bigint
 
 -- The gene a user means by `id` among candidates (rows whose gene_id, unversioned gene_id or
 -- gene_name equal it): an exact gene_id, else the same gene_id without version, else a
--- unique gene_name. NULL when none matches; an error naming the candidates when ambiguous.
--- One rule for find_gene and for the annotations bound to models (model_find_gene).
+-- unique gene_name, compared case-insensitively. NULL when none matches; an error naming
+-- the candidates when ambiguous. One rule for find_gene, the annotations bound to models
+-- (model_find_gene) and PredictDB models (vf_pdb_find_gene in C, names from extra.genename).
 CREATE FUNCTION gene_choose(id text, candidates gene[]) RETURNS gene
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 10
     SET search_path FROM CURRENT
@@ -110,7 +111,7 @@ BEGIN
                       WHERE c.gene_id_unversioned = unversioned_gene_id(id) ORDER BY c.gene_id);
     END IF;
     IF cardinality(hits) = 0 THEN
-        hits := ARRAY(SELECT c FROM unnest(candidates) c WHERE c.gene_name = id ORDER BY c.gene_id);
+        hits := ARRAY(SELECT c FROM unnest(candidates) c WHERE lower(c.gene_name) = lower(id) ORDER BY c.gene_id);
     END IF;
     IF cardinality(hits) > 1 THEN
         RAISE EXCEPTION 'gene "%" is ambiguous: % genes match (%)', id, cardinality(hits),
@@ -128,7 +129,7 @@ CREATE FUNCTION find_gene(id text) RETURNS gene
 AS $$
 DECLARE
     g gene := gene_choose(id, ARRAY(SELECT g FROM gene g
-                                    WHERE g.gene_id = id OR g.gene_name = id
+                                    WHERE g.gene_id = id OR lower(g.gene_name) = lower(id)
                                        OR g.gene_id_unversioned = unversioned_gene_id(id)));
 BEGIN
     IF g.gene_id IS NULL THEN

@@ -45,7 +45,7 @@ CREATE TABLE model_gene (
     PRIMARY KEY (model, gene_id)
 );
 CREATE INDEX model_gene_unversioned_idx ON model_gene (model, gene_id_unversioned);
-CREATE INDEX model_gene_name_idx ON model_gene (model, gene_name);
+CREATE INDEX model_gene_name_idx ON model_gene (model, lower(gene_name));
 SELECT pg_catalog.pg_extension_config_dump('model_gene', '');
 REVOKE ALL ON model_gene FROM PUBLIC;
 GRANT SELECT ON model_gene TO PUBLIC;
@@ -61,7 +61,7 @@ DECLARE
                    m.gene_type, m.gene_id_unversioned)::gene
         FROM model_gene m
         WHERE m.model = model_find_gene.model
-          AND (m.gene_id = id OR m.gene_name = id OR m.gene_id_unversioned = unversioned_gene_id(id))));
+          AND (m.gene_id = id OR lower(m.gene_name) = lower(id) OR m.gene_id_unversioned = unversioned_gene_id(id))));
     n integer;
 BEGIN
     IF g.gene_id IS NULL THEN

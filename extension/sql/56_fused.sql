@@ -32,6 +32,16 @@ RETURNS SETOF record
 COMMENT ON FUNCTION explain_expression(genotype, text, text) IS
     'one row per variant a haplotype carries in the model''s windows: the prediction minus the prediction with that variant reverted to reference on that haplotype';
 
+CREATE FUNCTION window_coverage(gt genotype, gene text, model text,
+    OUT "window" text, OUT window_bases bigint, OUT bases_in_region bigint, OUT coverage text,
+    OUT sites_assayed integer, OUT variants integer, OUT fraction_known double precision,
+    OUT note text)
+RETURNS record
+    AS 'MODULE_PATHNAME', 'vf_window_coverage'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000;
+COMMENT ON FUNCTION window_coverage(genotype, text, text) IS
+    'how much of a seq2func or fused model''s window around the gene the genotype assays: bases inside its region, sites and variants listed there; with listed coverage the bases between the sites are read as reference (fraction_known NULL)';
+
 -- This backend's prediction cache (varformer.prediction_cache_mb). Backend-local: a parallel
 -- worker's counters are its own.
 CREATE FUNCTION varformer_cache_stats(OUT hits bigint, OUT misses bigint, OUT hit_rate double precision,

@@ -21,7 +21,9 @@ CREATE FUNCTION covers_gene(gt genotype, gene text, model text) RETURNS boolean
 
 CREATE FUNCTION predict_expression_detail(gt genotype, gene text, model text,
         OUT grex double precision, OUT n_snps_in_model integer, OUT n_snps_used integer,
-        OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer)
+        OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer,
+        OUT fraction_used double precision, OUT sum_used double precision, OUT status text,
+        OUT note text)
     RETURNS record
     AS 'MODULE_PATHNAME', 'vf_predict_expression_detail' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100;
 CREATE FUNCTION predict_expression_detail(gt genotype, gene text, model text, on_error text,
@@ -40,6 +42,7 @@ CREATE FUNCTION predictdb_genes(model text,
 CREATE FUNCTION predictdb_model_info(model text,
         OUT variant_key text, OUT palindromic text, OUT n_genes integer, OUT n_variants integer,
         OUT n_weights integer, OUT skipped_null_weights integer, OUT skipped_bad_alleles integer,
-        OUT skipped_duplicates integer, OUT genes_without_extra integer)
+        OUT skipped_duplicates integer, OUT genes_without_extra integer,
+        OUT min_variant_fraction double precision, OUT low_coverage text)
     RETURNS record
     AS 'MODULE_PATHNAME', 'vf_predictdb_model_info' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;

@@ -60,14 +60,12 @@ COMMENT ON FUNCTION genotype_chrom(genotype) IS 'the contig of the genotype''s r
 COMMENT ON FUNCTION genotype_start(genotype) IS 'first position of the genotype''s region (1-based)';
 COMMENT ON FUNCTION genotype_end(genotype) IS 'last position of the genotype''s region (inclusive)';
 COMMENT ON FUNCTION n_variants(genotype) IS 'calls other than homozygous reference (an ALT or a missing allele); 0|0 calls kept for their DS do not count';
-COMMENT ON FUNCTION n_calls(genotype) IS 'every call the genotype keeps (the rows of genotype_variants)';
 COMMENT ON FUNCTION genotype_variants(genotype) IS 'one row per call: pos, id, ref, alt[], gt (e.g. 0|1), dosage (DS of a single ALT), dosages (DS per ALT)';
 COMMENT ON FUNCTION dosage(genotype, bigint, text, text) IS 'DS of that ALT when present, else the count of haplotypes carrying it; 0 for an uncalled site in the region; NULL outside the region or for a missing allele';
 COMMENT ON FUNCTION read_vcf(text, text, text[]) IS 'one row per record and sample of a VCF/BCF (as bcftools query prints them); region and samples optional';
 COMMENT ON FUNCTION read_vcf(text, text, text[], boolean) IS 'read_vcf; force_samples: samples the file lacks are left out with a NOTICE (bcftools --force-samples)';
-COMMENT ON FUNCTION read_genotypes(text, text, text[], boolean) IS 'read_genotypes; force_samples: samples the file lacks are left out with a NOTICE (bcftools --force-samples)';
 COMMENT ON FUNCTION vcf_samples(text) IS 'the sample names of a VCF/BCF, in file order';
-COMMENT ON FUNCTION read_genotypes(text, text, text[]) IS 'one genotype per sample covering region exactly (sample, gt)';
+COMMENT ON FUNCTION read_genotypes(text, text, text[], text, boolean) IS 'one genotype per sample covering region exactly (sample, gt); coverage: listed (only the file''s sites assayed) or region; force_samples: samples the file lacks are left out with a NOTICE (bcftools --force-samples)';
 
 -- references, haplotypes, genes
 COMMENT ON FUNCTION register_reference(text, text, boolean) IS 'registers (or re-points) a FASTA under a name; returns its number of contigs (sequences in the .fai)';

@@ -6,8 +6,12 @@
 #     column per gene, 'no-mean-imputation' so missing calls contribute nothing and
 #     'cols=+scoresums' so sums (not averages) are compared. The python reference is checked
 #     against plink2 on the same data too.
-# GReX must agree within 1e-6; the per-gene counts (used, flipped, complemented, skipped,
-# missing) must agree exactly with the reference.
+#  3. the reference on genotypes that do not assay every model variant (coverage.vcf: an
+#     array-like file with contigs "chr22"; build37.vcf: other alleles at the model's positions)
+# GReX (predict_expression_detail's sum_used, PrediXcan's sum whatever the coverage) must
+# agree within 1e-6; the per-gene counts (used, flipped, complemented, skipped, missing) must
+# agree exactly with the reference. Genotypes come as text (the reference's loader) and
+# through read_genotypes (listed coverage, its default), both compared in full.
 set -euo pipefail
 # the server resolves the relative paths below against the checkout (varformer.file_root)
 export PGOPTIONS="-c varformer.file_root=$VF_ROOT"
@@ -19,7 +23,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"; chmod 777 "$OUT"
 PSQL=(psql -X -v ON_ERROR_STOP=1 -q -d postgres)
 cleanup() {
   psql -X -q -d postgres -c "SELECT unload_model(name) FROM models WHERE name LIKE 'pdb60p_%'" \
-       -c "DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg" >/dev/null 2>&1 || true
+       -c "DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg, pdb60p_cov, pdb60p_cov_rg, pdb60p_b37_rg" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -28,20 +32,24 @@ trap cleanup EXIT
 # genotypes: the fixture VCFs in the genotype text form, one row per sample
 $REF --vcf $FIX/rules.vcf --genotype-text 22:1-5000 > "$OUT/rules_gt.tsv"
 $REF --vcf $FIX/plink.vcf --genotype-text chr22:9000-13000 > "$OUT/plink_gt.tsv"
-# ... and through read_genotypes from the bgzipped, indexed VCFs (it keeps no 0/0 calls
-# without DS: varID-keyed models then place those sites as homozygous reference)
-for v in rules plink; do
+$REF --vcf $FIX/coverage.vcf --genotype-text chr22:1-5000 > "$OUT/cov_gt.tsv"
+# ... and through read_genotypes from the bgzipped, indexed VCFs
+for v in rules plink coverage build37; do
   bgzip -c $FIX/$v.vcf > "$OUT/$v.vcf.gz"; tabix -f -p vcf "$OUT/$v.vcf.gz"
 done
 [ "$(id -u)" -eq 0 ] && chown -R varformer_test "$OUT"
 "${PSQL[@]}" <<SQL
-DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg;
+DROP TABLE IF EXISTS pdb60p_rules, pdb60p_plink, pdb60p_rules_rg, pdb60p_plink_rg, pdb60p_cov, pdb60p_cov_rg, pdb60p_b37_rg;
 CREATE TABLE pdb60p_rules_rg AS SELECT * FROM read_genotypes('build/generated/predictdb_parity/rules.vcf.gz', '22:1-5000');
 CREATE TABLE pdb60p_plink_rg AS SELECT * FROM read_genotypes('build/generated/predictdb_parity/plink.vcf.gz', '22:9000-13000');
+CREATE TABLE pdb60p_cov_rg AS SELECT * FROM read_genotypes('build/generated/predictdb_parity/coverage.vcf.gz', 'chr22:1-5000');
+CREATE TABLE pdb60p_b37_rg AS SELECT * FROM read_genotypes('build/generated/predictdb_parity/build37.vcf.gz', '22:1-5000');
 CREATE TABLE pdb60p_rules (sample text, gt genotype);
 CREATE TABLE pdb60p_plink (sample text, gt genotype);
+CREATE TABLE pdb60p_cov (sample text, gt genotype);
 \copy pdb60p_rules FROM '$OUT/rules_gt.tsv'
 \copy pdb60p_plink FROM '$OUT/plink_gt.tsv'
+\copy pdb60p_cov FROM '$OUT/cov_gt.tsv'
 SELECT load_model('pdb60p_v8', 'test/fixtures/predictdb/rules_v8.db', '{"replace": true}');
 SELECT load_model('pdb60p_v8skip', 'test/fixtures/predictdb/rules_v8.db', '{"replace": true, "palindromic": "skip"}');
 SELECT load_model('pdb60p_old', 'test/fixtures/predictdb/rules_old.db', '{"replace": true}');
@@ -51,7 +59,7 @@ SQL
 # scores(model, table, exclude-gene) -> TSV like the reference prints
 scores() {
   "${PSQL[@]}" -tA -F $'\t' -c "
-    SELECT s.sample, g.gene, to_char(d.grex, 'FM999990.0000000000'), d.n_snps_in_model, d.n_snps_used,
+    SELECT s.sample, g.gene, to_char(d.sum_used, 'FM999990.0000000000'), d.n_snps_in_model, d.n_snps_used,
            d.flipped, d.complemented, d.skipped, d.missing
     FROM $2 s CROSS JOIN predictdb_genes('$1') g
     CROSS JOIN LATERAL predict_expression_detail(s.gt, g.gene, '$1') d
@@ -83,19 +91,17 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# 1. the rules fixture against the python reference (GENEE is on chr21: an error by design)
-scores pdb60p_v8 pdb60p_rules ENSG00000000005.1 > "$OUT/v8.varformer"
-$REF --vcf $FIX/rules.vcf --db $FIX/rules_v8.db --region 22:1-5000 | grep -v ENSG00000000005.1 > "$OUT/v8.ref"
+# 1. the rules fixture against the python reference (GENEE, on chr21, is not covered: all missing)
+scores pdb60p_v8 pdb60p_rules none > "$OUT/v8.varformer"
+$REF --vcf $FIX/rules.vcf --db $FIX/rules_v8.db --region 22:1-5000 > "$OUT/v8.ref"
 compare "$OUT/v8.varformer" "$OUT/v8.ref" "varID keys vs reference"
 
-# GReX compared: a 0/0 record read_genotypes dropped is homozygous reference by the varID
-# here and a listed 0/0 for the reference, the same value either way
-scores pdb60p_v8 pdb60p_rules_rg ENSG00000000005.1 | cut -f1-3 > "$OUT/v8_rg.varformer"
-cut -f1-3 "$OUT/v8.ref" > "$OUT/v8_rg.ref"
-compare "$OUT/v8_rg.varformer" "$OUT/v8_rg.ref" "varID keys, read_genotypes vs reference"
+# read_genotypes keeps the file's 0/0 calls (listed coverage): the same counts
+scores pdb60p_v8 pdb60p_rules_rg none > "$OUT/v8_rg.varformer"
+compare "$OUT/v8_rg.varformer" "$OUT/v8.ref" "varID keys, read_genotypes vs reference"
 
-scores pdb60p_v8skip pdb60p_rules ENSG00000000005.1 > "$OUT/v8skip.varformer"
-$REF --vcf $FIX/rules.vcf --db $FIX/rules_v8.db --region 22:1-5000 --palindromic skip | grep -v ENSG00000000005.1 > "$OUT/v8skip.ref"
+scores pdb60p_v8skip pdb60p_rules none > "$OUT/v8skip.varformer"
+$REF --vcf $FIX/rules.vcf --db $FIX/rules_v8.db --region 22:1-5000 --palindromic skip > "$OUT/v8skip.ref"
 compare "$OUT/v8skip.varformer" "$OUT/v8skip.ref" "palindromic skip vs reference"
 
 scores pdb60p_old pdb60p_rules none > "$OUT/old.varformer"
@@ -127,3 +133,23 @@ compare "$OUT/plink.varformer" "$OUT/plink.plink2" "varformer vs plink2 --score"
 scores pdb60p_plink pdb60p_plink_rg none | cut -f1-3 > "$OUT/plink_rg.varformer"
 compare "$OUT/plink_rg.varformer" "$OUT/plink.plink2" "varformer (read_genotypes) vs plink2 --score"
 compare "$OUT/plink.ref" "$OUT/plink.plink2" "reference vs plink2 --score"
+
+# 3. coverage: variants the genotype does not assay are missing, as PrediXcan counts them
+$REF --vcf $FIX/coverage.vcf --db $FIX/rules_v8.db --region chr22:1-5000 > "$OUT/cov.ref"
+scores pdb60p_v8 pdb60p_cov none > "$OUT/cov.varformer"
+compare "$OUT/cov.varformer" "$OUT/cov.ref" "listed genotypes (text) vs reference"
+scores pdb60p_v8 pdb60p_cov_rg none > "$OUT/cov_rg.varformer"
+compare "$OUT/cov_rg.varformer" "$OUT/cov.ref" "listed genotypes (read_genotypes, chr22) vs reference"
+$REF --vcf $FIX/build37.vcf --db $FIX/rules_v8.db --region 22:1-5000 > "$OUT/b37.ref"
+scores pdb60p_v8 pdb60p_b37_rg none > "$OUT/b37.varformer"
+compare "$OUT/b37.varformer" "$OUT/b37.ref" "another build's alleles (read_genotypes) vs reference"
+# the reference's counts say which genes predict_expression must withhold (fewer than half of
+# a gene's variants used, FUSION's default): varformer's NULLs must be exactly those
+"${PSQL[@]}" -tA -F $'\t' -c "
+    SELECT s.sample, g.gene, predict_expression(s.gt, g.gene, 'pdb60p_v8') IS NULL
+    FROM pdb60p_cov_rg s CROSS JOIN predictdb_genes('pdb60p_v8') g ORDER BY 1, 2" > "$OUT/cov_null.varformer"
+awk -F'\t' '{print $1 "\t" $2 "\t" (($5 == 0 || $5 < 0.5 * $4) ? "t" : "f")}' "$OUT/cov.ref" > "$OUT/cov_null.ref"
+if ! cmp -s "$OUT/cov_null.varformer" "$OUT/cov_null.ref"; then
+  echo "NULL predictions differ from the reference's coverage:"; diff "$OUT/cov_null.varformer" "$OUT/cov_null.ref" | head; exit 1
+fi
+echo "withheld predictions: $(grep -c 't$' "$OUT/cov_null.ref") of $(wc -l < "$OUT/cov_null.ref"), as the reference's counts say"

@@ -22,7 +22,11 @@ Usage:
       writes a plink2 --score file (ID, A1, one column per gene, VCF IDs) for exact/swapped rows
   predixcan_ref.py --vcf F --genotype-text 22:1-5000
       prints "sample<TAB>genotype" in varformer's genotype text form (a VCF-to-SQL loader for
-      the parity tests; every record of the region is listed, 0|0 calls included)
+      the parity tests; every record of the region is listed, 0|0 calls included, and the
+      genotype says "/listed": a site the file does not list was not assayed, as here)
+
+A model variant the VCF does not list is missing, as PrediXcan counts it. A record without
+an ALT (ALT ".", a monomorphic array site) offers no allele to match: the variant is skipped.
 """
 import argparse
 import sqlite3
@@ -198,7 +202,7 @@ def genotype_text(vcf, region):
             if ds is not None:
                 c += ":DS=" + ",".join("." if x is None else repr(x) for x in ds)
             calls.append(c)
-        print("%s\t%s %s" % (s, region, " ".join(calls)))
+        print("%s\t%s/listed %s" % (s, region, " ".join(calls)))
 
 
 def main():

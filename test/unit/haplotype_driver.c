@@ -101,7 +101,7 @@ main(int argc, char **argv)
 		}
 	}
 	{
-		VfCalls		calls = {chrom, start, end, n, call};
+		VfCalls		calls = {chrom, start, end, n, call, false};	/* haplotypes read no coverage */
 		VfHaplotype h;
 		VfError		err;
 		hts_pos_t	len;

@@ -23,10 +23,12 @@ grex_agrees(const void *img, const VfPdbScratch *s, int64_t g)
 	VfPdbResult r;
 	VfError		e;
 	double		x;
+	uint32_t	n_used;
 
 	if (vf_pdb_score_gene(img, s, (uint32_t) g, &r, &e) < 0)
-		return vf_pdb_score_grex(img, s, (uint32_t) g, &x, &e) < 0;
-	return vf_pdb_score_grex(img, s, (uint32_t) g, &x, &e) == 0 && memcmp(&x, &r.grex, sizeof(x)) == 0;
+		return vf_pdb_score_grex(img, s, (uint32_t) g, &x, &n_used, &e) < 0;
+	return vf_pdb_score_grex(img, s, (uint32_t) g, &x, &n_used, &e) == 0 &&
+		memcmp(&x, &r.grex, sizeof(x)) == 0 && n_used == r.n_used;
 }
 
 static void *
@@ -136,6 +138,10 @@ test_score_v8(void)
 	CHECK(vf_pdb_find_gene(img, "ENSG00000000001.7", &err) == ga);
 	CHECK(vf_pdb_find_gene(img, "ENSG00000000099", &err) == -1);
 	CHECK(vf_pdb_find_gene(img, "", &err) == -1);
+	/* gene names (extra.genename), case-insensitively: the one rule of find_gene */
+	CHECK(vf_pdb_find_gene(img, "GENEA", &err) == ga);
+	CHECK(vf_pdb_find_gene(img, "genea", &err) == ga);
+	CHECK(vf_pdb_find_gene(img, "GENEZ", &err) == -1);
 
 	VfPdbGeneInfo gi;
 
@@ -247,12 +253,42 @@ test_score_v8(void)
 		vf_pdb_scratch_free(s3);
 	}
 
-	/* GENEE is on chr21: refused, naming both */
+	/* GENEE is on chr21: not covered, the status names both */
 	int64_t		ge = vf_pdb_find_gene(img, "ENSG00000000005", &err);
+	char		note[512];
 
-	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ge, &r, &err) < 0);
-	CHECK(strstr(err.msg, "chromosome 21") && strstr(err.msg, "22:1-5000"));
+	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ge, &r, &err) == 0);
+	CHECK(r.other_chrom && r.n_used == 0 && r.n_missing == r.n_snps_in_model);
+	CHECK(vf_pdb_status(img, s, (uint32_t) ge, &r, note, sizeof(note)) == VF_PDB_OTHER_CHROM);
+	CHECK(strstr(note, "chromosome 21") && strstr(note, "22:1-5000"));
 	CHECK(grex_agrees(img, s, ge));
+
+	/*
+	 * The same calls as a listed genotype: only the listed sites were assayed, so the
+	 * unlisted ones are missing (PrediXcan), not hom-ref. GENEC: 1700 exact, 1800 skipped,
+	 * 1900 and 1950 missing; GENEB: 1400 and 2500 missing now.
+	 */
+	{
+		VfCalls		lc = cs;
+		VfPdbScratch *sl = vf_pdb_scratch_new(img, &err);
+
+		lc.listed = true;
+		CHECK(vf_pdb_scratch_set_calls(sl, img, &lc, &err) == 0);
+		CHECK(vf_pdb_score_gene(img, sl, (uint32_t) gc, &r, &err) == 0);
+		CHECK(r.n_used == 1 && r.n_skipped == 1 && r.n_missing == 2);
+		CHECK(grex_agrees(img, sl, gc));
+		/* 1 of 4 used, 1 skipped: as many skipped as used, the alleles are suspect */
+		CHECK(vf_pdb_status(img, sl, (uint32_t) gc, &r, note, sizeof(note)) == VF_PDB_ALLELE_MISMATCH);
+		CHECK(vf_pdb_score_gene(img, sl, (uint32_t) gb, &r, &err) == 0);
+		CHECK(r.n_used == 3 && r.n_missing == 2 && r.n_skipped == 0);
+		CHECK(grex_agrees(img, sl, gb));
+		CHECK(vf_pdb_status(img, sl, (uint32_t) gb, &r, note, sizeof(note)) == VF_PDB_OK);
+		/* GENEA: every variant listed, same as before */
+		CHECK(vf_pdb_score_gene(img, sl, (uint32_t) ga, &r, &err) == 0);
+		CHECK(r.n_used == 3 && r.n_missing == 1);	/* 1200 is not listed */
+		CHECK(grex_agrees(img, sl, ga));
+		vf_pdb_scratch_free(sl);
+	}
 
 	/* a second sample through the same scratch: nothing leaks from the first */
 	VfCalls		empty = {.chrom = "chr22", .start = 1, .end = 5000, .n_call = 0, .call = calls};
@@ -267,6 +303,20 @@ test_score_v8(void)
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 	CHECK(r.grex == 0 && r.n_missing == 4);
 	CHECK(grex_agrees(img, s, ga));
+	/* a region that misses the gene: not covered (predict_expression: NULL) */
+	CHECK(vf_pdb_status(img, s, (uint32_t) ga, &r, note, sizeof(note)) == VF_PDB_NOT_COVERED);
+	CHECK(strstr(note, "50000-60000") != NULL);
+	/* a contig the model does not have: named */
+	{
+		VfCalls		refseq = {.chrom = "NC_000022.11", .start = 1, .end = 5000, .n_call = 0, .call = calls};
+
+		CHECK(vf_pdb_scratch_set_calls(s, img, &refseq, &err) == 0);
+		CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
+		CHECK(vf_pdb_status(img, s, (uint32_t) ga, &r, note, sizeof(note)) == VF_PDB_UNKNOWN_CONTIG);
+		CHECK(strstr(note, "NC_000022.11") != NULL);
+	}
+	/* the default threshold is 0.5: 2 of 4 is enough, 1 of 4 is not */
+	CHECK(vf_pdb_enough_used(img, 2, 4) && !vf_pdb_enough_used(img, 1, 4) && !vf_pdb_enough_used(img, 0, 0));
 	vf_pdb_scratch_free(s);
 	free(img);
 

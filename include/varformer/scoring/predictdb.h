@@ -41,6 +41,8 @@ typedef struct VfPdbInfo
 	uint32_t	n_bad_allele;	/* rows skipped: ref/eff allele not made of A, C, G, T */
 	uint32_t	n_duplicate;	/* rows skipped: same (gene, variant, alleles, weight) twice */
 	uint32_t	n_no_extra;		/* genes without a row in `extra` */
+	double		min_variant_fraction;	/* load option: below it a prediction is withheld */
+	bool		low_coverage_error;	/* load option low_coverage: "error" (else "null") */
 } VfPdbInfo;
 
 typedef struct VfPdbGeneInfo
@@ -60,9 +62,10 @@ void		vf_pdb_image_info(const void *image, VfPdbInfo *info);
 void		vf_pdb_gene_info(const void *image, uint32_t gene, VfPdbGeneInfo *info);
 
 /*
- * Finds a gene: exact id first, then the id without its version suffix (either side may
- * carry one). Returns the index, -1 when the model has no such gene, -2 when an
- * unversioned id names several versioned genes (err says which).
+ * Finds a gene by the one rule every varformer function uses (README, "Genes"): the exact
+ * id, else the id without its version suffix (either side may carry one), else a gene name
+ * (the file's extra.genename) case-insensitively. Returns the index, -1 when the model has
+ * no such gene, -2 when the id or name names several genes (err says which).
  */
 int64_t		vf_pdb_find_gene(const void *image, const char *gene, VfError *err);
 
@@ -84,22 +87,50 @@ typedef struct VfPdbResult
 	uint32_t	n_flipped;		/* used with 2 - dosage (swapped, or complement + swapped) */
 	uint32_t	n_complemented;	/* used through the strand complement */
 	uint32_t	n_skipped;		/* present, but alleles do not match (or palindromic skipped) */
-	uint32_t	n_missing;		/* absent from the genotype, or its call is missing */
+	uint32_t	n_palindromic;	/* of n_skipped: palindromic, skipped as the model asks */
+	uint32_t	n_missing;		/* not assayed (absent from a listed genotype, outside the
+								 * region, on another chromosome) or its call is missing */
+	bool		other_chrom;	/* varID keys: the gene is off the genotype's chromosome */
 } VfPdbResult;
 
 /*
- * Scores one gene for the sample last given to vf_pdb_scratch_set_calls. With varID keys
- * the genotype must be on the gene's chromosome (else VF_ERR_INVALID naming both).
+ * Whether a prediction may be given (VF_PDB_OK: n_used >= min_variant_fraction x
+ * n_snps_in_model, and n_used > 0), else why not, most specific cause first.
+ */
+typedef enum VfPdbStatus
+{
+	VF_PDB_OK = 0,
+	VF_PDB_UNKNOWN_CONTIG,		/* genotype contig is none of the model's chromosomes */
+	VF_PDB_OTHER_CHROM,			/* gene on another chromosome than the genotype */
+	VF_PDB_NO_IDS,				/* rsID keys, but the genotype's calls have no IDs */
+	VF_PDB_ALLELE_MISMATCH,		/* most model variants found have other alleles: build? */
+	VF_PDB_NOT_COVERED,			/* none of the gene's variants assayed */
+	VF_PDB_LOW_COVERAGE			/* some used, fewer than min_variant_fraction */
+} VfPdbStatus;
+
+/* The status of result r (gene `gene`, the sample in s) and a sentence saying it, into note. */
+VfPdbStatus vf_pdb_status(const void *image, const VfPdbScratch *s, uint32_t gene,
+						  const VfPdbResult *r, char *note, size_t notesize);
+
+/* "ok", "unknown_contig", "other_chromosome", "no_ids", "allele_mismatch", "not_covered", "low_coverage" */
+const char *vf_pdb_status_name(VfPdbStatus st);
+
+/* The cheap test vf_pdb_status starts with: enough variants used for a prediction. */
+bool		vf_pdb_enough_used(const void *image, uint32_t n_used, uint32_t n_in_model);
+
+/*
+ * Scores one gene for the sample last given to vf_pdb_scratch_set_calls (a gene off the
+ * genotype's chromosome has all its variants missing; vf_pdb_status says so).
  */
 int			vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 							  VfPdbResult *out, VfError *err);
 
 /*
- * Only the prediction (vf_pdb_score_gene's grex, bit for bit), without the tallies: with
- * varID keys a dot product of the gene's weights with the sample's dense dosages.
+ * Only the prediction (vf_pdb_score_gene's grex, bit for bit) and n_used, without the other
+ * tallies: with varID keys a dot product of the gene's weights with the sample's dosages.
  */
 int			vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene,
-							  double *grex, VfError *err);
+							  double *grex, uint32_t *n_used, VfError *err);
 
 /*
  * PrediXcan's allele matching of one genotype allele pair (REF, ALT, upper case) against a

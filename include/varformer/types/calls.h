@@ -5,11 +5,16 @@
  * on disk), the VCF reader, haplotype construction and the predictors. It never holds
  * PostgreSQL types, so the haplotype and scoring code can be unit-tested and fuzzed alone.
  *
- * Semantics (DESIGN.md): inside [start, end] a position with no call is homozygous
- * reference; outside it nothing is known. Calls are sorted by pos (equal positions allowed,
- * as VCFs with split multi-allelics have them), and every call's pos lies inside the region
- * (a deletion may still reach past end). read_genotypes() leaves out plain hom-ref calls
- * (0/0, 0|0, haploid 0 without a non-zero DS), so every call here says something.
+ * Semantics (DESIGN.md): outside [start, end] nothing is known. Inside it, what a position
+ * without a call means depends on `listed`:
+ *   listed = false ("region" coverage): every position was assayed, so no call means
+ *     homozygous reference (a joint-called WGS VCF; read_genotypes(coverage => 'region')
+ *     leaves plain hom-ref calls out, so every call there says something);
+ *   listed = true ("listed" coverage): only the positions with a call were assayed (an
+ *     array, exome or imputed VCF); no call means not assayed, unknown. read_genotypes keeps
+ *     the file's 0/0 calls then, as they are what says "assayed, reference".
+ * Calls are sorted by pos (equal positions allowed, as VCFs with split multi-allelics have
+ * them), and every call's pos lies inside the region (a deletion may still reach past end).
  */
 #ifndef VARFORMER_CALLS_H
 #define VARFORMER_CALLS_H
@@ -47,7 +52,15 @@ typedef struct VfCalls
 	int64_t		end;
 	int			n_call;
 	const VfCall *call;			/* sorted by pos */
+	bool		listed;			/* only the calls' positions were assayed (see above) */
 } VfCalls;
+
+/* Whether a position without a call is homozygous reference (else it is unknown). */
+static inline bool
+vf_calls_uncalled_is_ref(const VfCalls *calls, int64_t pos)
+{
+	return !calls->listed && pos >= calls->start && pos <= calls->end;
+}
 
 /* The reference span of a call: pos .. pos + vf_call_rlen(c) - 1. */
 static inline int64_t

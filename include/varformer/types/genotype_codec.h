@@ -2,10 +2,17 @@
  * genotype_codec.h: the compact byte encoding of one sample's calls (plain C).
  *
  * This is the genotype type's on-disk payload (after the varlena header) and its binary
- * send/recv form. Layout, version 1 (varint = unsigned LEB128):
+ * send/recv form. Layout (varint = unsigned LEB128):
  *
- *   u8 version (1) | varint chrom_len | chrom bytes | varint start | varint end-start
- *   | varint n_call | n_call calls
+ *   version 1: u8 1 | varint chrom_len | chrom bytes | varint start | varint end-start
+ *              | varint n_call | n_call calls
+ *   version 2: u8 2 | u8 coverage flags | then as version 1
+ *
+ * Version 1 is "region" coverage (every position of the region assayed; no call = hom-ref),
+ * the only meaning values stored before version 2 had, and still what the encoder writes for
+ * it: old values load unchanged, and equal values keep equal bytes. Version 2 carries flags;
+ * bit 0 (VF_GT_FLAG_LISTED) = "listed" coverage (only called positions assayed), the only
+ * flag so far, so a version 2 header without it is not canonical and is refused.
  *
  * A call starts with varint (pos - previous pos; the first from start) and a flags byte:
  *   bit 0    0 = compact SNV, 1 = general
@@ -26,13 +33,16 @@
 #ifndef VARFORMER_GENOTYPE_CODEC_H
 #define VARFORMER_GENOTYPE_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "varformer/types/calls.h"
 #include "varformer/common/error.h"
 
-#define VF_GENOTYPE_VERSION	  1
+#define VF_GENOTYPE_VERSION	  1		/* region coverage */
+#define VF_GENOTYPE_VERSION_FLAGS 2	/* with a flags byte */
+#define VF_GT_FLAG_LISTED	  0x01
 #define VF_MAX_ALLELES		  65535		/* as BCF */
 #define VF_MAX_ALLELE_LEN	  (1 << 20)
 #define VF_MAX_ID_LEN		  4096
@@ -70,6 +80,7 @@ typedef struct VfCallsEncoder
 	int64_t		end;
 	int64_t		prev_pos;
 	int			n_call;
+	bool		listed;			/* listed coverage (VfCalls.listed); init sets false */
 } VfCallsEncoder;
 
 void		vf_calls_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn fn);
@@ -104,6 +115,7 @@ typedef struct VfGenotypeHeader
 	int64_t		start;
 	int64_t		end;
 	int			n_call;
+	bool		listed;			/* listed coverage (VfCalls.listed) */
 	size_t		body_off;		/* where the calls start */
 } VfGenotypeHeader;
 

@@ -3,7 +3,9 @@
  *
  *   REGION CALL CALL ...          e.g.  22:100-200 150:rs123:A:G:0|1:DS=0.98 170:C:CT,CTT:1/2
  *
- * REGION is chrom:start-end (1-based, inclusive). Each CALL is, separated by ':'
+ * REGION is chrom:start-end (1-based, inclusive), followed by "/listed" for listed coverage
+ * (only the calls' positions were assayed: calls.h); without it every position of the region
+ * was assayed and one without a call is homozygous reference. Each CALL is, separated by ':'
  *   POS [ID] REF ALTS GT [END=n] [DS=x,...]
  * ALTS is comma-separated ("." when there is none); GT is "a|b" (phased), "a/b"
  * (unphased) or "a" (haploid), each allele an index or "." (missing). ID is optional and
@@ -20,6 +22,8 @@
 #include "varformer/types/calls.h"
 #include "varformer/common/error.h"
 #include "varformer/types/genotype_codec.h"
+
+#define VF_GT_LISTED_SUFFIX "/listed"
 
 /* Parses text and appends the encoded genotype to out. */
 int			vf_genotype_parse(const char *text, VfBuf *out, VfError *err);

@@ -86,10 +86,11 @@ present_samples(const char *path, const char **samples, int n, const char *given
 
 /*
  * Checks privilege and path, then opens the file in a new work context (child of the
- * current one) whose deletion closes the reader.
+ * current one) whose deletion closes the reader. Arguments 0-2 are path, region, samples;
+ * force_arg is the position of the force_samples argument (-1: none).
  */
 static ReaderHolder *
-open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
+open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required, int force_arg,
 			MemoryContext *work)
 {
 	char	   *path;
@@ -149,7 +150,8 @@ open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
 	h->cb.arg = h;
 	MemoryContextRegisterResetCallback(*work, &h->cb);
 	/* force_samples: leave out, with a NOTICE, the samples the file does not have */
-	if (samples != NULL && PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+	if (samples != NULL && force_arg >= 0 && PG_NARGS() > force_arg && !PG_ARGISNULL(force_arg) &&
+		PG_GETARG_BOOL(force_arg))
 		n_samples = present_samples(path, samples, n_samples, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	h->reader = vf_vcf_open(path, region, samples, n_samples, &err);
 	if (h->reader == NULL)
@@ -209,7 +211,7 @@ vf_read_vcf(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-	h = open_reader(fcinfo, "read_vcf", false, &work);
+	h = open_reader(fcinfo, "read_vcf", false, 3, &work);
 	shown = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	row_cxt = AllocSetContextCreate(work, "read_vcf record", ALLOCSET_DEFAULT_SIZES);
 
@@ -309,7 +311,32 @@ is_plain_ref(const VfVcfRecord *rec, int s)
 }
 
 /*
- * read_genotypes(path, region, samples DEFAULT NULL): one genotype per sample covering
+ * read_genotypes' coverage argument: 'listed' (the default: only the file's records were
+ * assayed, so its 0/0 calls are kept) or 'region' (the file lists every variant site of the
+ * region, as a joint-called WGS VCF does: a site it lacks is homozygous reference).
+ */
+static bool
+coverage_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *v;
+
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return true;
+	v = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(v, "listed") == 0)
+		return true;
+	if (strcmp(v, "region") == 0)
+		return false;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("read_genotypes coverage \"%s\" is not one of 'listed' or 'region'", v),
+			 errhint("'listed' (default): only the sites the file lists were assayed (array, exome, imputed VCFs); "
+					 "'region': the file lists every variant site of the region, so a site it lacks is homozygous reference (joint-called WGS).")));
+	return true;
+}
+
+/*
+ * read_genotypes(path, region, samples DEFAULT NULL, coverage DEFAULT 'listed'): one genotype per sample covering
  * region exactly. Records starting before the region, and records bcftools consensus
  * would refuse (symbolic ALTs other than <DEL>, <*>, <NON_REF>; alleles with characters
  * other than ACGTN) are left out, each kind reported in one NOTICE.
@@ -332,11 +359,13 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 	SkipCount	symbolic = {0},
 				bad_allele = {0},
 				before = {0};
+	bool		listed;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
-	h = open_reader(fcinfo, "read_genotypes", true, &work);
+	listed = coverage_arg(fcinfo, 3);
+	h = open_reader(fcinfo, "read_genotypes", true, 4, &work);
 	region = vf_vcf_region(h->reader);
 	start = region->start;
 	end = region->end;
@@ -377,7 +406,10 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 	n_sample = vf_vcf_n_samples(h->reader);
 	enc = palloc(sizeof(VfCallsEncoder) * (n_sample + 1));
 	for (int s = 0; s < n_sample; s++)
+	{
 		vf_calls_encoder_init(&enc[s], start, end, vf_palloc_realloc);
+		enc[s].listed = listed;
+	}
 
 	while ((rc = vf_vcf_next(h->reader, &rec, &err)) > 0)
 	{
@@ -413,7 +445,8 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 			vf_ereport(&err);
 		for (int s = 0; s < n_sample; s++)
 		{
-			if (is_plain_ref(&rec, s))
+			/* listed coverage: a 0/0 call is what says "assayed, reference" */
+			if (!listed && is_plain_ref(&rec, s))
 				continue;
 			c.gt[0] = rec.gt[2 * s];
 			c.gt[1] = rec.gt[2 * s + 1];
@@ -482,7 +515,7 @@ vf_vcf_samples(PG_FUNCTION_ARGS)
 
 	/* one text column: the tuple descriptor comes from the call site */
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	h = open_reader(fcinfo, "vcf_samples", false, &work);
+	h = open_reader(fcinfo, "vcf_samples", false, -1, &work);
 	for (int s = 0; s < vf_vcf_n_samples(h->reader); s++)
 	{
 		Datum		v = CStringGetTextDatum(vf_vcf_sample(h->reader, s));

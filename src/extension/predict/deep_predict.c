@@ -61,6 +61,7 @@
 
 PG_FUNCTION_INFO_V1(vf_variant_effect);
 PG_FUNCTION_INFO_V1(vf_explain_expression);
+PG_FUNCTION_INFO_V1(vf_window_coverage);
 
 /* predict_sql.c: the 3-argument function, for the single-output kinds */
 
@@ -1117,4 +1118,70 @@ vf_explain_expression(PG_FUNCTION_ARGS)
 		}
 	}
 	return (Datum) 0;
+}
+
+/*
+ * window_coverage(gt, gene, model): how much of the model's window around the gene the
+ * genotype assays. A sequence model reads every base of its window; where the genotype
+ * assayed nothing it reads the reference. With region coverage that is the truth inside the
+ * region (so what counts is how much of the window the region holds); with listed coverage
+ * only the listed sites are known and the bases between them are reference by assumption,
+ * which this says rather than hides.
+ */
+Datum
+vf_window_coverage(PG_FUNCTION_ARGS)
+{
+	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	const VfModelRef *m;
+	DeepModel  *dm = require_deep(model, &m, "window_coverage");
+	GeneWindow *g = gene_window(dm, model, gene);
+	VfCalls    *calls = vf_genotype_to_calls_no_ids((struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0)));
+	int64		W = widest(dm);
+	int64		from = g->tss - W / 2,
+				to = from + W - 1;
+	bool		same_contig = strcmp(calls->chrom, g->chrom) == 0;
+	int64		in_region = same_contig ? Max(0, Min(to, calls->end) - Max(from, calls->start) + 1) : 0;
+	int32		sites = 0,
+				variants = 0;
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8] = {0};
+	const char *note;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("window_coverage must be called where a record is expected")));
+	for (int i = 0; same_contig && i < calls->n_call; i++)
+	{
+		const VfCall *v = &calls->call[i];
+
+		if (v->pos < from || v->pos > to)
+			continue;
+		sites++;
+		variants += v->gt[0] > 0 || v->gt[1] > 0;
+	}
+	if (!same_contig)
+		note = psprintf("the genotype is on contig \"%s\", gene %s on \"%s\"", calls->chrom, g->gene_id, g->chrom);
+	else if (in_region < W)
+		note = psprintf("%lld of the window's %lld bases lie outside the genotype's region %s:%lld-%lld: predict_expression refuses it",
+						(long long) (W - in_region), (long long) W, calls->chrom,
+						(long long) calls->start, (long long) calls->end);
+	else if (calls->listed)
+		note = psprintf("listed coverage: %d sites of the window were assayed; the model reads the reference between them", sites);
+	else
+		note = NULL;
+	tupdesc = BlessTupleDesc(tupdesc);
+	values[0] = CStringGetTextDatum(psprintf("%s:%lld-%lld", g->chrom, (long long) from, (long long) to));
+	values[1] = Int64GetDatum(W);
+	values[2] = Int64GetDatum(in_region);
+	values[3] = CStringGetTextDatum(calls->listed ? "listed" : "region");
+	values[4] = Int32GetDatum(sites);
+	values[5] = Int32GetDatum(variants);
+	/* the share of the window's bases whose alleles the genotype knows: unknown when listed */
+	values[6] = Float8GetDatum((double) in_region / (double) W);
+	nulls[6] = calls->listed;
+	values[7] = note ? CStringGetTextDatum(note) : (Datum) 0;
+	nulls[7] = note == NULL;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -16,10 +16,14 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
 #include "common/error_report.h"
+#include "common/extension_schema.h"
 #include "predict/deep_predict.h"
 #include "types/genotype.h"
 #include "predict/progress.h"
@@ -164,27 +168,191 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 }
 
 /*
- * Scores one gene with a PredictDB model; false when the model has no such gene. With res
- * NULL only the prediction is wanted (*grex), which skips the per-variant tallies.
+ * What the rest of varformer knows about `gene` when a PredictDB model does not find it by
+ * itself (its ids, and its names from extra.genename): the gene table, by find_gene's rule
+ * (gene_choose: so a name the annotation knows finds the model's gene by id), and the other
+ * loaded PredictDB models. Only asked on a miss; a cohort x genes query asks about the same
+ * genes again and again, so answers are remembered for the transaction.
+ */
+#define KNOWN_MEMO 64
+typedef struct KnownMemo
+{
+	LocalTransactionId lxid;
+	char		gene[NAMEDATALEN];
+	char		gene_id[NAMEDATALEN];	/* the gene table's id for it, or "" */
+	bool		known;
+} KnownMemo;
+static KnownMemo known_memo[KNOWN_MEMO];
+static int	known_next;
+
+static const KnownMemo *
+gene_elsewhere(const char *gene, const char *model)
+{
+	LocalTransactionId lxid = MyProc->lxid;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	KnownMemo  *m;
+	char	   *id = NULL;
+	bool		known = false;
+
+	for (int i = 0; i < KNOWN_MEMO; i++)
+		if (known_memo[i].lxid == lxid && strcmp(known_memo[i].gene, gene) == 0)
+			return &known_memo[i];
+	values[0] = CStringGetTextDatum(gene);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* gene_choose raises for an ambiguous name, naming the candidates */
+	if (SPI_execute_with_args(psprintf("SELECT (%s($1, ARRAY(SELECT g FROM %s g WHERE g.gene_id = $1 OR lower(g.gene_name) = lower($1) "
+									   "OR g.gene_id_unversioned = %s($1)))).gene_id",
+									   vf_extension_relation("gene_choose"), vf_extension_relation("gene"),
+									   vf_extension_relation("unversioned_gene_id")),
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look up gene \"%s\"", gene);
+	id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	known = id != NULL;
+	if (!known &&
+		SPI_execute(psprintf("SELECT name FROM %s WHERE kind = 'predictdb' AND loaded",
+							 vf_extension_relation("models")), true, 0) == SPI_OK_SELECT)
+	{
+		uint64		n = SPI_processed;
+		SPITupleTable *tt = SPI_tuptable;
+
+		for (uint64 i = 0; i < n && !known; i++)
+		{
+			char	   *other = SPI_getvalue(tt->vals[i], tt->tupdesc, 1);
+			const VfModelRef *r;
+			VfError		err;
+
+			if (other == NULL || strcmp(other, model) == 0)
+				continue;
+			r = vf_model_acquire(other);
+			known = r->kind == VF_KIND_PREDICTDB && vf_pdb_image_check(r->image, r->size, &err) == 0 &&
+				vf_pdb_find_gene(r->image, gene, &err) != -1;
+		}
+	}
+	m = &known_memo[known_next];
+	known_next = (known_next + 1) % KNOWN_MEMO;
+	m->lxid = lxid;
+	strlcpy(m->gene, gene, sizeof(m->gene));
+	strlcpy(m->gene_id, id ? id : "", sizeof(m->gene_id));
+	m->known = known;
+	SPI_finish();
+	return m;
+}
+
+/*
+ * One WARNING per statement, model and cause for the problems that hit every gene alike
+ * (a contig naming mismatch, a genome build mismatch, a genotype without IDs), which a
+ * NULL alone would hide; low coverage of one gene is expected and stays silent.
+ */
+static void
+warn_once(const ModelView *mv, VfPdbStatus status, const char *note)
+{
+	static LocalTransactionId w_lxid;
+	static CommandId w_cid;
+	static char w_model[NAMEDATALEN];
+	static uint32 w_mask;
+	CommandId	cid = GetCurrentCommandId(false);
+
+	if (status != VF_PDB_UNKNOWN_CONTIG && status != VF_PDB_ALLELE_MISMATCH && status != VF_PDB_NO_IDS)
+		return;
+	if (w_lxid != MyProc->lxid || w_cid != cid || strcmp(w_model, mv->name) != 0)
+	{
+		w_lxid = MyProc->lxid;
+		w_cid = cid;
+		strlcpy(w_model, mv->name, sizeof(w_model));
+		w_mask = 0;
+	}
+	if (w_mask & (1u << status))
+		return;
+	w_mask |= 1u << status;
+	ereport(WARNING,
+			(errmsg("model \"%s\": %s", mv->name, note),
+			 errdetail("predict_expression gives NULL for such genes (status \"%s\" in predict_expression_detail); this warning is given once per statement.",
+					   vf_pdb_status_name(status)),
+			 errhint(status == VF_PDB_NO_IDS ? "Load the model with {\"variant_key\": \"varID\"} when its file has varIDs, or read genotypes from a VCF with rsIDs."
+					 : status == VF_PDB_UNKNOWN_CONTIG ? "Read the genotypes from a VCF whose contigs are named like the model's (22 or chr22)."
+					 : "Check that the genotypes and the model use the same genome build (the model's varIDs end in _b37 or _b38).")));
+}
+
+/*
+ * Scores one gene with a PredictDB model. Returns false when there is no prediction: the
+ * model has no weights for a gene varformer knows, or (res NULL: predict_expression) the
+ * genotype does not assay enough of the gene's variants; then with the model's
+ * {"low_coverage": "error"} it raises instead. A gene nobody knows is an error naming it.
+ * With res NULL only the prediction is wanted, which skips the tallies when coverage is
+ * fine. With res, *status and note get the verdict.
  */
 static bool
-pdb_predict(const ModelView *mv, Datum gtd, const char *gene, VfPdbResult *res, double *grex)
+pdb_predict(const ModelView *mv, Datum gtd, const char *gene, VfPdbResult *res, double *grex,
+			VfPdbStatus *status, char *note, size_t notesize)
 {
 	PdbState   *st = pdb_state(mv);
 	VfError		err;
 	int64_t		g = vf_pdb_find_gene(mv->image, gene, &err);
+	VfPdbResult local;
+	VfPdbStatus stat;
+	char		buf[512];
+	uint32_t	n_used;
+	VfPdbInfo	info;
 
 	if (g == -2)
 		vf_ereport(&err);
 	if (g < 0)
-		return false;
+	{
+		const KnownMemo *k = gene_elsewhere(gene, mv->name);
+
+		/* a name (or other version) the gene table knows: the model's gene of that id */
+		if (k->gene_id[0] != '\0' && (g = vf_pdb_find_gene(mv->image, k->gene_id, &err)) == -2)
+			vf_ereport(&err);
+	}
+	if (g < 0)
+	{
+		if (gene_elsewhere(gene, mv->name)->known)
+			return false;
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("gene \"%s\" is not a gene of model \"%s\", of the gene table or of any other loaded PredictDB model",
+						gene, mv->name),
+				 errhint("Use a gene id (with or without version) or a gene name, as predictdb_genes('%s') lists them; a known gene the model has no weights for gives NULL.",
+						 mv->name)));
+	}
 	pdb_set_genotype(st, mv, gtd);
-	if (res == NULL ? vf_pdb_score_grex(mv->image, st->scratch, (uint32_t) g, grex, &err) < 0
-		: vf_pdb_score_gene(mv->image, st->scratch, (uint32_t) g, res, &err) < 0)
+	if (res == NULL)
+	{
+		VfPdbGeneInfo gi;
+
+		if (vf_pdb_score_grex(mv->image, st->scratch, (uint32_t) g, grex, &n_used, &err) < 0)
+			vf_ereport(&err);
+		vf_pdb_gene_info(mv->image, (uint32_t) g, &gi);
+		if (vf_pdb_enough_used(mv->image, n_used, gi.n_weight))
+			return true;
+		/* not enough: the tallies say why */
+		res = &local;
+		note = buf;
+		notesize = sizeof(buf);
+	}
+	if (vf_pdb_score_gene(mv->image, st->scratch, (uint32_t) g, res, &err) < 0)
 		vf_ereport(&err);
-	if (res != NULL)
-		*grex = res->grex;
-	return true;
+	*grex = res->grex;
+	stat = vf_pdb_status(mv->image, st->scratch, (uint32_t) g, res, note, notesize);
+	if (status)
+		*status = stat;
+	if (stat == VF_PDB_OK || res != &local)
+		return stat == VF_PDB_OK;
+	/* predict_expression without enough of the gene's variants */
+	vf_pdb_image_info(mv->image, &info);
+	if (info.low_coverage_error)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("model \"%s\" cannot predict gene \"%s\": %s", mv->name, gene, note),
+				 errdetail("Status \"%s\": %u of %u variants used, %u skipped for their alleles, %u not assayed or missing.",
+						   vf_pdb_status_name(stat), res->n_used, res->n_snps_in_model, res->n_skipped, res->n_missing),
+				 errhint("The model was loaded with {\"low_coverage\": \"error\"}; with \"null\" such genes give NULL. "
+						 "min_variant_fraction (now %g) sets how many of a gene's variants must be used.",
+						 info.min_variant_fraction)));
+	warn_once(mv, stat, note);
+	return false;
 }
 
 static bool predict_any(const char *model, Datum gtd, const char *gene, int depth, double *out);
@@ -232,7 +400,7 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 	switch (mv.kind)
 	{
 		case VF_KIND_PREDICTDB:
-			return pdb_predict(&mv, gtd, gene, NULL, out);
+			return pdb_predict(&mv, gtd, gene, NULL, out, NULL, NULL, 0);
 		case VF_KIND_ENSEMBLE:
 			return ensemble_predict(&mv, gtd, gene, depth, out);
 		case VF_KIND_SEQ2FUNC:
@@ -366,6 +534,9 @@ typedef struct DetailCall
 	const char *gene;
 	VfPdbResult *res;
 	double	   *grex;
+	VfPdbStatus *status;
+	char	   *note;
+	size_t		notesize;
 	bool		have;
 } DetailCall;
 
@@ -374,7 +545,7 @@ detail_call(void *arg)
 {
 	DetailCall *d = arg;
 
-	d->have = pdb_predict(d->mv, d->gt, d->gene, d->res, d->grex);
+	d->have = pdb_predict(d->mv, d->gt, d->gene, d->res, d->grex, d->status, d->note, d->notesize);
 }
 
 /* predict_expression_detail(gt, gene, model [, on_error]): grex and the matching counts of one gene */
@@ -387,28 +558,42 @@ vf_predict_expression_detail(PG_FUNCTION_ARGS)
 	VfPdbResult res;
 	double		grex;
 	TupleDesc	tupdesc;
-	Datum		values[7];
-	bool		nulls[7] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
+	VfPdbStatus status;
+	char		note[512];
+	bool		ok;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("predict_expression_detail must be called where a record is expected")));
 	require_predictdb(model, &mv, "predict_expression_detail");
+	memset(&res, 0, sizeof(res));
+	note[0] = '\0';
 	{
-		DetailCall	d = {&mv, PG_GETARG_DATUM(0), gene, &res, &grex, false};
+		DetailCall	d = {&mv, PG_GETARG_DATUM(0), gene, &res, &grex, &status, note, sizeof(note), false};
 
-		if (!vf_row_run(vf_on_error_arg(fcinfo, 3), "predict_expression_detail", gene, model, detail_call, &d) ||
-			!d.have)
+		if (!vf_row_run(vf_on_error_arg(fcinfo, 3), "predict_expression_detail", gene, model, detail_call, &d))
 			PG_RETURN_NULL();
+		ok = d.have;
 	}
+	if (!ok && res.n_snps_in_model == 0)
+		PG_RETURN_NULL();		/* a known gene without weights in this model */
 	tupdesc = BlessTupleDesc(tupdesc);
+	/* grex is what predict_expression gives; sum_used PrediXcan's sum whatever the coverage */
 	values[0] = Float8GetDatum(res.grex);
+	nulls[0] = !ok;
 	values[1] = Int32GetDatum((int32) res.n_snps_in_model);
 	values[2] = Int32GetDatum((int32) res.n_used);
 	values[3] = Int32GetDatum((int32) res.n_flipped);
 	values[4] = Int32GetDatum((int32) res.n_complemented);
 	values[5] = Int32GetDatum((int32) res.n_skipped);
 	values[6] = Int32GetDatum((int32) res.n_missing);
+	values[7] = Float8GetDatum(res.n_snps_in_model ? (double) res.n_used / res.n_snps_in_model : 0.0);
+	values[8] = Float8GetDatum(res.grex);
+	values[9] = CStringGetTextDatum(vf_pdb_status_name(status));
+	values[10] = CStringGetTextDatum(note);
+	nulls[10] = note[0] == '\0';
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
@@ -465,8 +650,8 @@ vf_predictdb_model_info(PG_FUNCTION_ARGS)
 	VfPdbInfo	info;
 	VfError		err;
 	TupleDesc	tupdesc;
-	Datum		values[9];
-	bool		nulls[9] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -485,6 +670,8 @@ vf_predictdb_model_info(PG_FUNCTION_ARGS)
 	values[6] = Int32GetDatum((int32) info.n_bad_allele);
 	values[7] = Int32GetDatum((int32) info.n_duplicate);
 	values[8] = Int32GetDatum((int32) info.n_no_extra);
+	values[9] = Float8GetDatum(info.min_variant_fraction);
+	values[10] = CStringGetTextDatum(info.low_coverage_error ? "error" : "null");
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 

@@ -63,6 +63,8 @@ static const OptSpec specs[] = {
 	{"architecture", OPT_STRING, K_ENC | K_S2F, false, NULL},
 	{"variant_key", OPT_STRING, K_PDB, false, "varID|rsid|auto"},
 	{"palindromic", OPT_STRING, K_PDB, false, "keep|skip"},
+	{"min_variant_fraction", OPT_NUMBER_OR_NULL, K_PDB, false, NULL},
+	{"low_coverage", OPT_STRING, K_PDB, false, "null|error"},
 	{"ensemble", OPT_MEMBERS, K_ENS, false, NULL},
 	{"intercept", OPT_NUMBER_OR_NULL, K_ENS, false, NULL},
 };

@@ -16,10 +16,11 @@
 
 PG_FUNCTION_INFO_V1(vf_genotype_region);
 PG_FUNCTION_INFO_V1(vf_genotype_n_variants);
-PG_FUNCTION_INFO_V1(vf_genotype_n_calls);
 PG_FUNCTION_INFO_V1(vf_genotype_chrom);
 PG_FUNCTION_INFO_V1(vf_genotype_start);
 PG_FUNCTION_INFO_V1(vf_genotype_end);
+PG_FUNCTION_INFO_V1(vf_genotype_n_sites);
+PG_FUNCTION_INFO_V1(vf_genotype_coverage);
 PG_FUNCTION_INFO_V1(vf_genotype_variants);
 PG_FUNCTION_INFO_V1(vf_genotype_dosage);
 PG_FUNCTION_INFO_V1(vf_genotype_eq);
@@ -75,27 +76,44 @@ vf_genotype_end(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(h.end);
 }
 
-/* Calls other than homozygous reference: read_genotypes keeps a 0|0 call for its DS alone. */
+/*
+ * n_variants(gt): the calls where this sample carries an ALT allele. A listed genotype also
+ * holds the file's 0/0 calls (and any call may carry a DS beside GT 0/0): those are
+ * assayed sites, counted by n_sites, not variants.
+ */
 Datum
 vf_genotype_n_variants(PG_FUNCTION_ARGS)
 {
-	VfCalls    *c = vf_genotype_to_calls_no_ids(PG_GETARG_GENOTYPE_PP(0));
+	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
+	VfCalls    *calls = vf_genotype_to_calls_no_ids(gt);
 	int32		n = 0;
 
-	for (int i = 0; i < c->n_call; i++)
-		if (c->call[i].gt[0] != 0 || (c->call[i].gt[1] != 0 && c->call[i].gt[1] != VF_ALLELE_NONE))
-			n++;
+	for (int i = 0; i < calls->n_call; i++)
+		n += calls->call[i].gt[0] > 0 || calls->call[i].gt[1] > 0;
+	pfree(calls);
 	PG_RETURN_INT32(n);
 }
 
+/* n_sites(gt): every call the genotype holds (0/0 and missing ones too); header only */
 Datum
-vf_genotype_n_calls(PG_FUNCTION_ARGS)
+vf_genotype_n_sites(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	VfGenotypeHeader h;
 
 	header_of(gt, &h);
 	PG_RETURN_INT32(h.n_call);
+}
+
+/* genotype_coverage(gt): 'region' or 'listed' (calls.h); header only */
+Datum
+vf_genotype_coverage(PG_FUNCTION_ARGS)
+{
+	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
+	VfGenotypeHeader h;
+
+	header_of(gt, &h);
+	PG_RETURN_TEXT_P(cstring_to_text(h.listed ? "listed" : "region"));
 }
 
 /* Encodings are canonical, so equal bytes mean equal calls. */
@@ -201,20 +219,44 @@ vf_genotype_variants(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* An allele argument of dosage(), upper-cased and checked. */
+static char *
+allele_arg(text *t, const char *what, bool is_ref)
+{
+	char	   *a = text_to_cstring(t);
+
+	for (char *p = a; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char) (*p - 'a' + 'A');
+	if (!vf_allele_valid(a, is_ref))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dosage: %s allele \"%s\" is not valid", what, a),
+				 errhint(is_ref ? "REF is made of the bases A, C, G, T, N."
+						 : "ALT is made of the bases A, C, G, T, N, or one of *, <DEL>, <*>, <NON_REF>.")));
+	return a;
+}
+
 /*
  * dosage(gt, pos, ref, alt): copies of `alt` this person carries at pos (0..2, or 0..1 on
  * a haploid call). FORMAT/DS wins when the call has it; otherwise the GT is counted.
- * Inside the region a site without a call is homozygous reference (0); outside it, or on
- * a call with a missing allele, the dosage is unknown (NULL).
+ * Alleles are case-insensitive. A site without a call is homozygous reference (0) in a
+ * genotype of region coverage, unknown (NULL) in a listed one; outside the region, or on a
+ * call with a missing allele, the dosage is unknown (NULL). A call at pos whose REF is not
+ * `ref` is an error naming both: asking with the wrong REF (another genome build, a
+ * swapped pair) would otherwise read as "does not carry it".
  */
 Datum
 vf_genotype_dosage(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	int64		pos = PG_GETARG_INT64(1);
-	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	char	   *alt = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	VfCalls    *calls = vf_genotype_to_calls(gt);
+	char	   *ref = allele_arg(PG_GETARG_TEXT_PP(2), "REF", true);
+	char	   *alt = allele_arg(PG_GETARG_TEXT_PP(3), "ALT", false);
+	VfCalls    *calls = vf_genotype_to_calls_no_ids(gt);
+	const char *other_ref = NULL;
+	bool		ref_seen = false,
+				missing = false;
 
 	if (pos < calls->start || pos > calls->end)
 		PG_RETURN_NULL();
@@ -224,13 +266,23 @@ vf_genotype_dosage(PG_FUNCTION_ARGS)
 		int			k = -1;
 		double		d = 0;
 
-		if (c->pos != pos || strcmp(c->allele[0], ref) != 0)
+		if (c->pos != pos)
 			continue;
+		if (strcmp(c->allele[0], ref) != 0)
+		{
+			other_ref = c->allele[0];
+			continue;
+		}
+		ref_seen = true;
 		for (int a = 1; a < c->n_allele; a++)
 			if (strcmp(c->allele[a], alt) == 0)
 				k = a;
 		if (k < 0)
+		{
+			/* the site was assayed without this ALT: none, unless an allele is missing */
+			missing |= c->gt[0] == VF_ALLELE_MISSING || c->gt[1] == VF_ALLELE_MISSING;
 			continue;
+		}
 		if (c->ds && !isnan(c->ds[k - 1]))
 		{
 			/* via the float's shortest decimal, so DS=0.98 gives 0.98, not 0.98000001907 */
@@ -248,5 +300,19 @@ vf_genotype_dosage(PG_FUNCTION_ARGS)
 		}
 		PG_RETURN_FLOAT8(d);
 	}
+	if (ref_seen)
+	{
+		if (missing)
+			PG_RETURN_NULL();
+		PG_RETURN_FLOAT8(0.0);
+	}
+	if (other_ref != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("dosage: REF \"%s\" does not match the genotype's REF \"%s\" at %s:" INT64_FORMAT,
+						ref, other_ref, calls->chrom, pos),
+				 errhint("Give the site's REF allele as the VCF has it; a different REF usually means another genome build.")));
+	if (calls->listed)
+		PG_RETURN_NULL();		/* not assayed */
 	PG_RETURN_FLOAT8(0.0);
 }

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define VF_PDB_MAGIC "VFPDB01"
+#define VF_PDB_MAGIC "VFPDB02"	/* 02: coverage options in the header */
 #define VF_PDB_AMBIG_BIT 0x80000000u	/* unversioned-id slot shared by several genes */
 
 typedef struct VfPdbHeader
@@ -29,7 +29,8 @@ typedef struct VfPdbHeader
 	uint32_t	n_bad_allele;
 	uint32_t	n_duplicate;
 	uint32_t	n_no_extra;
-	uint32_t	pad;
+	uint32_t	low_coverage_error;	/* load option low_coverage: 1 "error", 0 "null" */
+	double		min_variant_fraction;	/* load option, 0..1 */
 	uint64_t	off_gene;
 	uint64_t	off_weight;
 	uint64_t	off_variant;

@@ -190,6 +190,8 @@ write_header(char *img, const VfPdbRows *r, const Offsets *o, size_t n_gene, siz
 	memcpy(h->magic, VF_PDB_MAGIC, sizeof(h->magic));
 	h->key = r->key;
 	h->skip_palindromic = r->skip_palindromic;
+	h->low_coverage_error = r->low_coverage_error;
+	h->min_variant_fraction = r->min_variant_fraction;
 	h->n_gene = (uint32_t) n_gene;
 	h->n_weight = (uint32_t) n_weight;
 	h->n_variant = (uint32_t) n_variant;
@@ -217,9 +219,12 @@ set_homref(const VfPdbRows *r, const VfPdbRow *x, VfPdbVariant *d)
 			   *b = PSTR(r, x->valt);
 	VfPdbMatch	m = vf_pdb_match_alleles(a, b, PSTR(r, x->ref), PSTR(r, x->eff));
 
-	if (r->skip_palindromic && vf_pdb_is_palindromic(a, b))
-		m = VF_PDB_MATCH_NONE;
 	d->homref_match = (uint8_t) m;
+	if (r->skip_palindromic && vf_pdb_is_palindromic(a, b))
+	{
+		m = VF_PDB_MATCH_NONE;
+		d->homref_match = VF_PDB_STATUS_PALINDROMIC;
+	}
 	d->homref_dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0f : 0.0f;
 }
 

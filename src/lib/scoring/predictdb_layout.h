@@ -41,6 +41,8 @@ typedef struct VfPdbRows
 				cap_row;
 	VfPdbKey	key;
 	bool		skip_palindromic;
+	bool		low_coverage_error;	/* load options, copied into the header */
+	double		min_variant_fraction;
 	uint32_t	n_null_weight,
 				n_bad_allele,
 				n_duplicate;

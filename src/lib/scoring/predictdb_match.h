@@ -12,6 +12,15 @@
 
 #include "varformer/scoring/predictdb.h"
 
+/*
+ * Per-variant statuses beyond VfPdbMatch (scoring tallies by status): listed but its call
+ * is missing (./. and no DS); skipped as palindromic ({"palindromic": "skip"}), which is
+ * counted as skipped but is no sign of an allele mismatch.
+ */
+#define VF_PDB_STATUS_MISSING_CALL 5
+#define VF_PDB_STATUS_PALINDROMIC  6
+#define VF_PDB_N_STATUS			   7
+
 /* Complement of a base, 0 for anything that is not A, C, G or T. */
 static const char vf_pdb_comp_base[256] = {['A'] = 'T',['C'] = 'G',['G'] = 'C',['T'] = 'A'};
 

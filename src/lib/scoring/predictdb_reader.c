@@ -57,6 +57,17 @@ opt_string(const VfJson *options, const char *key)
 	return NULL;
 }
 
+static const VfJson *
+opt_item(const VfJson *options, const char *key)
+{
+	if (options == NULL || options->type != VF_JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < options->len; i++)
+		if (strcmp(options->keys[i], key) == 0)
+			return &options->items[i];
+	return NULL;
+}
+
 static int
 read_options(Reader *rd, const VfJson *options, VfError *err)
 {
@@ -75,6 +86,33 @@ read_options(Reader *rd, const VfJson *options, VfError *err)
 		vf_error(err, VF_ERR_INVALID, "invalid PredictDB option variant_key \"%s\"", k);
 		vf_error_hint(err, "Use \"varID\", \"rsid\" or \"auto\" (a string).");
 		return -1;
+	}
+	{
+		const char *lc = opt_string(options, "low_coverage");
+		const VfJson *mf = opt_item(options, "min_variant_fraction");
+
+		/* FUSION's --max_impute 0.5: a gene missing more than half its SNPs is not scored */
+		rd->r.min_variant_fraction = 0.5;
+		if (mf != NULL)
+		{
+			if (mf->type != VF_JSON_NUMBER || !(mf->number >= 0 && mf->number <= 1))
+			{
+				vf_error(err, VF_ERR_INVALID, "invalid PredictDB option min_variant_fraction: it must be a number from 0 to 1");
+				vf_error_hint(err, "The fraction of a gene's model variants that must be used for a prediction; default 0.5.");
+				return -1;
+			}
+			rd->r.min_variant_fraction = mf->number;
+		}
+		if (lc == NULL || strcmp(lc, "null") == 0)
+			rd->r.low_coverage_error = false;
+		else if (strcmp(lc, "error") == 0)
+			rd->r.low_coverage_error = true;
+		else
+		{
+			vf_error(err, VF_ERR_INVALID, "invalid PredictDB option low_coverage \"%s\"", lc);
+			vf_error_hint(err, "Use \"null\" (default: predict_expression gives NULL below min_variant_fraction) or \"error\".");
+			return -1;
+		}
 	}
 	if (p == NULL || strcasecmp(p, "keep") == 0)
 		rd->r.skip_palindromic = false;
@@ -330,8 +368,18 @@ read_row(void *arg, sqlite3_stmt *st, VfError *err)
 		if (row_varid(rd, &f, &row, err) < 0)
 			return -1;
 	}
-	else if (f.rsid == NULL || f.rlen == 0)
-		return vf_error(err, VF_ERR_DATA, "a row of gene \"%s\" in PredictDB file \"%s\" has no rsid", f.gene, rd->db.path);
+	else if (f.rsid == NULL || f.rlen == 0 || strcmp(f.rsid, ".") == 0)
+	{
+		/* "." is VCF's "no ID": such rows cannot be matched by rsID, and would all collide */
+		vf_error(err, VF_ERR_DATA, "a row of gene \"%s\" in PredictDB file \"%s\" has no rsID (rsid %s%s%s%s), but the model matches variants by rsID",
+				 f.gene, rd->db.path, f.rsid ? "\"" : "", f.rsid ? f.rsid : "NULL", f.rsid ? "\"" : "",
+				 f.varid ? "" : ", no varID");
+		if (f.varid)
+			vf_error_detail(err, "Its varID is \"%s\".", f.varid);
+		vf_error_hint(err, f.varid ? "Load the file with {\"variant_key\": \"varID\"} to match its variants by position."
+					  : "Give those rows rsIDs, or remove them from the file.");
+		return -1;
+	}
 	if (intern(rd, f.gene, f.glen, &row.gene, err) < 0 ||
 		intern(rd, f.rsid, f.rlen, &row.rsid, err) < 0 ||
 		intern(rd, f.varid, f.vlen, &row.varid, err) < 0 ||

@@ -10,18 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "varformer/scoring/predictdb.h"
 #include "predictdb_image.h"
 #include "predictdb_match.h"
 
-/* per-variant status beyond VfPdbMatch: listed, but its call is missing (./. and no DS) */
-#define STATUS_MISSING_CALL 5
+#define STATUS_MISSING_CALL VF_PDB_STATUS_MISSING_CALL
 
 typedef struct PdbVarState
 {
 	uint32_t	stamp;			/* == gen: set for the current sample; else "not present" */
-	uint8_t		status;			/* VfPdbMatch or STATUS_MISSING_CALL */
+	uint8_t		status;			/* VfPdbMatch or VF_PDB_STATUS_* */
 	double		dosage;			/* effect-allele dosage after matching */
 } PdbVarState;
 
@@ -42,8 +42,9 @@ struct VfPdbScratch
 	struct PdbVarState *var;	/* per model variant, interleaved: scoring reads all three */
 	PdbVarLite *lite;
 	double	   *dose;			/* varID keys: every variant of the sample's chromosome, its
-								 * dosage as scored (hom-ref inside the region, 0 when unused),
-								 * so a gene's prediction is a plain dot product */
+								 * dosage as scored (hom-ref where the genotype says so, 0 when
+								 * unused), so a gene's prediction is a plain dot product */
+	uint8_t    *used;			/* varID keys, same variants: 1 when dose[] counts as used */
 	uint8_t    *one_chrom;		/* per gene: all its variants on one chromosome */
 	bool		have_calls;
 	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
@@ -53,6 +54,9 @@ struct VfPdbScratch
 	char		chrom_copy[64];
 	int64_t		start,
 				end;
+	bool		listed;			/* the genotype's coverage (calls.h) */
+	uint32_t	n_call;
+	uint32_t	n_call_id;		/* calls carrying an ID (rsID keys need them) */
 };
 
 int
@@ -90,6 +94,8 @@ vf_pdb_image_info(const void *image, VfPdbInfo *info)
 	info->n_bad_allele = h->n_bad_allele;
 	info->n_duplicate = h->n_duplicate;
 	info->n_no_extra = h->n_no_extra;
+	info->min_variant_fraction = h->min_variant_fraction;
+	info->low_coverage_error = h->low_coverage_error != 0;
 }
 
 void
@@ -137,7 +143,32 @@ vf_pdb_find_gene(const void *image, const char *gene, VfError *err)
 		}
 		return g;
 	}
-	return -1;
+
+	/* a gene name (extra.genename), case-insensitively, when one gene has it */
+	{
+		int64_t		found = -1;
+		const char *second = NULL;
+
+		for (uint32_t i = 0; i < h->n_gene; i++)
+		{
+			const char *name = VF_PDB_STR(image, genes[i].name);
+
+			if (name[0] == '\0' || strcasecmp(name, gene) != 0)
+				continue;
+			if (found < 0)
+				found = i;
+			else if (second == NULL)
+				second = VF_PDB_STR(image, genes[i].id);
+		}
+		if (second != NULL)
+		{
+			vf_error(err, VF_ERR_INVALID, "gene \"%s\" is ambiguous: several genes of the model have that name (%s, %s)",
+					 gene, VF_PDB_STR(image, genes[found].id), second);
+			vf_error_hint(err, "Use the gene id.");
+			return -2;
+		}
+		return found;
+	}
 }
 
 VfPdbScratch *
@@ -153,9 +184,10 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 		s->var = calloc(n, sizeof(PdbVarState));
 		s->lite = malloc(n * sizeof(PdbVarLite));
 		s->dose = calloc(n, sizeof(double));
+		s->used = calloc(n, 1);
 		s->one_chrom = calloc(h->n_gene ? h->n_gene : 1, 1);
 	}
-	if (!s || !s->var || !s->lite || !s->dose || !s->one_chrom)
+	if (!s || !s->var || !s->lite || !s->dose || !s->used || !s->one_chrom)
 	{
 		vf_pdb_scratch_free(s);
 		vf_error(err, VF_ERR_NOMEM, "out of memory preparing a PredictDB model");
@@ -198,6 +230,7 @@ vf_pdb_scratch_free(VfPdbScratch *s)
 	free(s->var);
 	free(s->lite);
 	free(s->dose);
+	free(s->used);
 	free(s->one_chrom);
 	free(s);
 }
@@ -213,14 +246,35 @@ call_dosage(const VfCall *c, int a)
 	return (double) ((c->gt[0] == a) + (c->gt[1] == a));	/* branch-free: GTs are random */
 }
 
+/* Variant v matched by rule m with ALT dosage d (NaN: the call is missing). */
+static inline void
+set_matched(VfPdbScratch *s, uint32_t v, VfPdbMatch m, double d)
+{
+	s->var[v].stamp = s->gen;
+	if (isnan(d))
+	{
+		s->var[v].status = STATUS_MISSING_CALL;
+		s->var[v].dosage = 0;
+		s->dose[v] = 0;
+		s->used[v] = 0;
+		return;
+	}
+	s->var[v].status = (uint8_t) m;
+	s->var[v].dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
+	s->dose[v] = s->var[v].dosage;
+	s->used[v] = 1;
+}
+
 static inline void
 match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 {
 	const PdbVarLite *lt = &s->lite[v];
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
+	bool		pal = false;	/* an ALT was skipped as palindromic */
 
 	/* an earlier call (e.g. another record at the same position) already matched */
-	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE)
+	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
+		s->var[v].status != VF_PDB_STATUS_PALINDROMIC)
 		return;
 	for (int a = 1; a < c->n_allele; a++)
 	{
@@ -228,7 +282,10 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		double		d;
 
 		if (skip_pal && vf_pdb_is_palindromic(c->allele[0], c->allele[a]))
+		{
+			pal = true;
 			continue;
+		}
 		if (lt->ref1 && c->allele[0][0] && !c->allele[0][1] && c->allele[a][0] && !c->allele[a][1])
 			m = vf_pdb_match_snv(c->allele[0][0], c->allele[a][0], lt->ref1, lt->eff1);
 		else
@@ -241,23 +298,21 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		if (m == VF_PDB_MATCH_NONE)
 			continue;
 		d = call_dosage(c, a);
-		s->var[v].stamp = s->gen;
-		if (isnan(d))
-		{
-			s->var[v].status = STATUS_MISSING_CALL;
-			s->var[v].dosage = 0;
-			s->dose[v] = 0;
-			return;
-		}
-		s->var[v].status = (uint8_t) m;
-		s->var[v].dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
-		s->dose[v] = s->var[v].dosage;
+		set_matched(s, v, m, d);
 		return;
 	}
 	s->var[v].stamp = s->gen;
-	s->var[v].status = VF_PDB_MATCH_NONE;
+	s->var[v].status = pal ? VF_PDB_STATUS_PALINDROMIC : VF_PDB_MATCH_NONE;
 	s->var[v].dosage = 0;
 	s->dose[v] = 0;
+	s->used[v] = 0;
+}
+
+/* A model variant without a call at pos: homozygous reference (true) or not assayed. */
+static inline bool
+uncalled_is_ref(const VfPdbScratch *s, int64_t pos)
+{
+	return !s->listed && pos >= s->start && pos <= s->end;
 }
 
 static void
@@ -289,6 +344,11 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 	snprintf(s->chrom_copy, sizeof(s->chrom_copy), "%s", calls->chrom ? calls->chrom : "");
 	s->start = calls->start;
 	s->end = calls->end;
+	s->listed = calls->listed;
+	s->n_call = (uint32_t) calls->n_call;
+	s->n_call_id = 0;
+	for (int i = 0; i < calls->n_call; i++)
+		s->n_call_id += calls->call[i].id != NULL;
 	s->have_calls = true;
 
 	/* the variants on the sample's chromosome: sorted by (chromosome, position) */
@@ -334,15 +394,21 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 		 * Calls and variants are both sorted by position: walk the calls, moving through
 		 * the chromosome's variants by galloping search, so a sample costs about its calls,
 		 * whatever the model's size. Variants with no call are left unstamped; scoring
-		 * reads them as homozygous reference inside the region, missing outside.
+		 * reads them as homozygous reference inside a region-coverage genotype's region,
+		 * missing otherwise (outside it, or anywhere in a listed genotype: not assayed).
 		 */
 		uint32_t	v = s->var_lo,
 					hi = s->var_hi;
 
-		/* what scoring reads where no call matches: hom-ref inside the region, else unused */
+		/* what scoring reads where no call matches */
 		for (uint32_t u = v; u < hi; u++)
-			s->dose[u] = s->lite[u].pos >= s->start && s->lite[u].pos <= s->end ?
-				(double) s->lite[u].homref_dosage : 0.0;
+		{
+			bool		ref = uncalled_is_ref(s, s->lite[u].pos);
+
+			s->dose[u] = ref ? (double) s->lite[u].homref_dosage : 0.0;
+			s->used[u] = ref && s->lite[u].homref_match >= VF_PDB_MATCH_EXACT &&
+				s->lite[u].homref_match <= VF_PDB_MATCH_COMP_SWAP;
+		}
 
 		for (int i = 0; i < calls->n_call && v < hi; i++)
 		{
@@ -432,28 +498,19 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 	out->n_snps_in_model = g->n_weight;
 	if (!s->have_calls)
 		return vf_error(err, VF_ERR_INVALID, "no genotype given to the PredictDB scorer");
-	if (varid && g->n_weight > 0 && vars[w[0].variant].chrom != s->chrom_off)
-	{
-		const char *gc = VF_PDB_STR(image, vars[w[0].variant].chrom);
-
-		{
-			vf_error(err, VF_ERR_INVALID, "gene \"%s\" is on chromosome %s, but the genotype covers %s:%lld-%lld",
-					 VF_PDB_STR(image, g->id), gc, s->chrom_copy, (long long) s->start, (long long) s->end);
-			vf_error_hint(err, "Score each gene with a genotype read over its chromosome (read_genotypes with a region on %s).", gc);
-			return -1;
-		}
-	}
+	/* a gene on another chromosome is not covered: all its variants missing */
+	out->other_chrom = varid && g->n_weight > 0 && vars[w[0].variant].chrom != s->chrom_off;
 	/*
 	 * Statuses are tallied by index, and a variant that is not used carries dosage 0
 	 * (match_call and the load-time hom-ref precomputation store it so).
 	 */
 	{
-		uint32_t	tally[STATUS_MISSING_CALL + 1] = {0};
+		uint32_t	tally[VF_PDB_N_STATUS] = {0};
 		uint32_t	absent = 0;
 
 		for (uint32_t i = 0; i < g->n_weight; i++)
 		{
-				uint32_t	v = w[i].variant;
+			uint32_t	v = w[i].variant;
 			const PdbVarState *st = &s->var[v];
 
 			if (st->stamp == s->gen)
@@ -461,9 +518,9 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 				tally[st->status]++;
 				sum += w[i].weight * st->dosage;
 			}
-			else if (varid && s->lite[v].pos >= s->start && s->lite[v].pos <= s->end)
+			else if (varid && !out->other_chrom && uncalled_is_ref(s, s->lite[v].pos))
 			{
-				/* no call here, inside the region: homozygous for the varID's REF */
+				/* no call here, inside a region-coverage genotype: hom-ref by the varID */
 				tally[s->lite[v].homref_match]++;
 				sum += w[i].weight * s->lite[v].homref_dosage;
 			}
@@ -474,7 +531,8 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 			tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
 		out->n_flipped = tally[VF_PDB_MATCH_SWAP] + tally[VF_PDB_MATCH_COMP_SWAP];
 		out->n_complemented = tally[VF_PDB_MATCH_COMP] + tally[VF_PDB_MATCH_COMP_SWAP];
-		out->n_skipped = tally[VF_PDB_MATCH_NONE];
+		out->n_skipped = tally[VF_PDB_MATCH_NONE] + tally[VF_PDB_STATUS_PALINDROMIC];
+		out->n_palindromic = tally[VF_PDB_STATUS_PALINDROMIC];
 		out->n_missing = absent + tally[STATUS_MISSING_CALL];
 	}
 	out->grex = sum;
@@ -483,8 +541,9 @@ vf_pdb_score_gene(const void *image, const VfPdbScratch *s, uint32_t gene,
 
 int
 vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene, double *grex,
-				  VfError *err)
+				  uint32_t *n_used, VfError *err)
 {
+	uint32_t	used = 0;
 	const VfPdbGene *g = &VF_PDB_GENES(image)[gene];
 	const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + g->first_weight;
 	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
@@ -502,6 +561,7 @@ vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene, doubl
 		if (vf_pdb_score_gene(image, s, gene, &res, err) < 0)
 			return -1;
 		*grex = res.grex;
+		*n_used = res.n_used;
 		return 0;
 	}
 
@@ -511,7 +571,85 @@ vf_pdb_score_grex(const void *image, const VfPdbScratch *s, uint32_t gene, doubl
 	 * set_calls filled in dose[].
 	 */
 	for (uint32_t i = 0; i < g->n_weight; i++)
+	{
 		sum += w[i].weight * s->dose[w[i].variant];
+		used += s->used[w[i].variant];
+	}
 	*grex = sum;
+	*n_used = used;
 	return 0;
+}
+
+bool
+vf_pdb_enough_used(const void *image, uint32_t n_used, uint32_t n_in_model)
+{
+	return n_used > 0 && (double) n_used >= VF_PDB_HDR(image)->min_variant_fraction * (double) n_in_model;
+}
+
+const char *
+vf_pdb_status_name(VfPdbStatus st)
+{
+	switch (st)
+	{
+		case VF_PDB_OK: return "ok";
+		case VF_PDB_UNKNOWN_CONTIG: return "unknown_contig";
+		case VF_PDB_OTHER_CHROM: return "other_chromosome";
+		case VF_PDB_NO_IDS: return "no_ids";
+		case VF_PDB_ALLELE_MISMATCH: return "allele_mismatch";
+		case VF_PDB_NOT_COVERED: return "not_covered";
+		case VF_PDB_LOW_COVERAGE: return "low_coverage";
+	}
+	return "?";
+}
+
+VfPdbStatus
+vf_pdb_status(const void *image, const VfPdbScratch *s, uint32_t gene, const VfPdbResult *r,
+			  char *note, size_t notesize)
+{
+	const VfPdbHeader *h = image;
+	const VfPdbGene *g = &VF_PDB_GENES(image)[gene];
+	const VfPdbWeight *w = VF_PDB_WEIGHTS(image) + g->first_weight;
+	const VfPdbVariant *first = g->n_weight ? &VF_PDB_VARIANTS(image)[w[0].variant] : NULL;
+	const char *gid = VF_PDB_STR(image, g->id);
+	const char *cover = s->listed ? "listed" : "region";
+
+	note[0] = '\0';
+	if (vf_pdb_enough_used(image, r->n_used, r->n_snps_in_model))
+		return VF_PDB_OK;
+	if (h->key == VF_PDB_KEY_VARID && s->chrom_off == UINT32_MAX && first != NULL)
+	{
+		/* a naming mismatch ("NC_000022.11", "chrUn..."): "chr" prefixes and M/MT already agree */
+		snprintf(note, notesize, "the genotype's contig \"%s\" is none of the model's chromosomes (gene %s is on \"%s\", variants like %s)",
+				 s->chrom_copy, gid, VF_PDB_STR(image, first->chrom), VF_PDB_STR(image, first->varid));
+		return VF_PDB_UNKNOWN_CONTIG;
+	}
+	if (r->other_chrom && first != NULL)
+	{
+		snprintf(note, notesize, "gene %s is on chromosome %s, the genotype covers %s:%lld-%lld",
+				 gid, VF_PDB_STR(image, first->chrom), s->chrom_copy, (long long) s->start, (long long) s->end);
+		return VF_PDB_OTHER_CHROM;
+	}
+	if (h->key == VF_PDB_KEY_RSID && s->n_call > 0 && s->n_call_id == 0)
+	{
+		snprintf(note, notesize, "the model matches variants by rsID, but none of the genotype's %u calls has an ID",
+				 s->n_call);
+		return VF_PDB_NO_IDS;
+	}
+	if (r->n_skipped > r->n_palindromic && r->n_skipped - r->n_palindromic >= r->n_used)
+	{
+		snprintf(note, notesize, "the alleles at %u of the %u variants of gene %s found in the genotype match neither the model's nor their strand complement (variants like %s): another genome build?",
+				 r->n_skipped - r->n_palindromic, r->n_used + r->n_skipped, gid,
+				 first ? VF_PDB_STR(image, h->key == VF_PDB_KEY_VARID ? first->varid : first->rsid) : "");
+		return VF_PDB_ALLELE_MISMATCH;
+	}
+	if (r->n_used == 0)
+	{
+		snprintf(note, notesize, "the genotype (%s:%lld-%lld, %s coverage) assays none of the %u variants of gene %s",
+				 s->chrom_copy, (long long) s->start, (long long) s->end, cover, r->n_snps_in_model, gid);
+		return VF_PDB_NOT_COVERED;
+	}
+	snprintf(note, notesize, "%u of the %u variants of gene %s used (%.1f%%), fewer than min_variant_fraction %g",
+			 r->n_used, r->n_snps_in_model, gid, 100.0 * r->n_used / r->n_snps_in_model,
+			 h->min_variant_fraction);
+	return VF_PDB_LOW_COVERAGE;
 }

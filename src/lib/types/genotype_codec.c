@@ -317,6 +317,7 @@ vf_calls_encoder_init(VfCallsEncoder *e, int64_t start, int64_t end, VfReallocFn
 	e->end = end;
 	e->prev_pos = start;
 	e->n_call = 0;
+	e->listed = false;
 }
 
 int
@@ -426,9 +427,15 @@ vf_calls_encoder_finish(VfCallsEncoder *e, const char *chrom, VfBuf *out, VfErro
 			return vf_error(err, VF_ERR_DATA, "contig name \"%.40s\" contains whitespace or a control character", chrom);
 	if (e->start < 1 || e->end < e->start || e->end > VF_POS_MAX)
 		return vf_error(err, VF_ERR_DATA, "invalid genotype region %" PRId64 "-%" PRId64, e->start, e->end);
-	if (vf_buf_reserve(out, 1 + 10 + n + 30 + e->body.len, err) != 0)
+	if (vf_buf_reserve(out, 2 + 10 + n + 30 + e->body.len, err) != 0)
 		return -1;
-	put_u8(out, VF_GENOTYPE_VERSION);
+	if (e->listed)
+	{
+		put_u8(out, VF_GENOTYPE_VERSION_FLAGS);
+		put_u8(out, VF_GT_FLAG_LISTED);
+	}
+	else
+		put_u8(out, VF_GENOTYPE_VERSION);
 	put_varint(out, n);
 	memcpy(out->data + out->len, chrom, n);
 	out->len += n;
@@ -448,6 +455,7 @@ vf_calls_encode(const VfCalls *calls, VfBuf *out, VfError *err)
 	int			rc = 0;
 
 	vf_calls_encoder_init(&e, calls->start, calls->end, out->realloc_fn);
+	e.listed = calls->listed;
 	for (int i = 0; i < calls->n_call && rc == 0; i++)
 		rc = vf_calls_encoder_add(&e, &calls->call[i], err);
 	if (rc == 0)
@@ -526,9 +534,19 @@ vf_genotype_decode_header(const uint8_t *p, size_t len, VfGenotypeHeader *h, VfE
 				span,
 				n;
 
-	if (len < 1 || p[0] != VF_GENOTYPE_VERSION)
+	if (len < 1 || (p[0] != VF_GENOTYPE_VERSION && p[0] != VF_GENOTYPE_VERSION_FLAGS))
 		return corrupt(err, "unknown format version");
 	c.p++;
+	h->listed = false;
+	if (p[0] == VF_GENOTYPE_VERSION_FLAGS)
+	{
+		uint8_t		flags = get_u8(&c);
+
+		/* region coverage is written as version 1: one encoding per value */
+		if (c.bad || flags != VF_GT_FLAG_LISTED)
+			return corrupt(err, "unknown coverage flags");
+		h->listed = true;
+	}
 	n = get_varint(&c);
 	if (c.bad || n == 0 || n > VF_CHROM_MAX)
 		return corrupt(err, "bad contig name length");
@@ -876,6 +894,7 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 	calls->end = h->end;
 	calls->n_call = h->n_call;
 	calls->call = call;
+	calls->listed = h->listed;
 
 	sz = (DecodeSizes) {0, 0, h->chrom_len + 1};
 	if (walk_calls(p + h->body_off, p + len, h, &sz, call, ptrs, floats, chars, with_ids, err) != 0)

@@ -284,6 +284,7 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 	Scratch		sc;
 	int			rc = -1;
 	VfReallocFn fn = out->realloc_fn;
+	bool		listed = false;
 
 	while (isspace((unsigned char) *p))
 		p++;
@@ -300,6 +301,16 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 		return vf_error(err, VF_ERR_SYNTAX, "invalid genotype: region \"%.40s...\" is too long", tok);
 	memcpy(region_text, tok, (size_t) (p - tok));
 	region_text[p - tok] = '\0';
+	{
+		size_t		rl = (size_t) (p - tok),
+					sl = strlen(VF_GT_LISTED_SUFFIX);
+
+		if (rl > sl && strcmp(region_text + rl - sl, VF_GT_LISTED_SUFFIX) == 0)
+		{
+			listed = true;
+			region_text[rl - sl] = '\0';
+		}
+	}
 	if (vf_region_parse(region_text, &region, err) != 0)
 		return -1;
 	if (!vf_region_bounded(&region) || strchr(region_text, ',') != NULL || strchr(region_text, ':') == NULL)
@@ -310,6 +321,7 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 	}
 
 	vf_calls_encoder_init(&enc, region.start, region.end, fn);
+	enc.listed = listed;
 	vf_buf_init(&sc.chars, fn);
 	vf_buf_init(&sc.ptrs, fn);
 	vf_buf_init(&sc.floats, fn);
@@ -365,7 +377,8 @@ vf_genotype_format(const VfCalls *calls, VfBuf *out, VfError *err)
 	char		tmp[64];
 
 	snprintf(tmp, sizeof(tmp), ":%" PRId64 "-%" PRId64, calls->start, calls->end);
-	if (append_str(out, calls->chrom, err) != 0 || append_str(out, tmp, err) != 0)
+	if (append_str(out, calls->chrom, err) != 0 || append_str(out, tmp, err) != 0 ||
+		(calls->listed && append_str(out, VF_GT_LISTED_SUFFIX, err) != 0))
 		return -1;
 	for (int i = 0; i < calls->n_call; i++)
 	{
