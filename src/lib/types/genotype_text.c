@@ -302,7 +302,13 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 	region_text[p - tok] = '\0';
 	if (vf_region_parse(region_text, &region, err) != 0)
 		return -1;
-	if (!vf_region_bounded(&region) || strchr(region_text, ',') != NULL || strchr(region_text, ':') == NULL)
+	/*
+	 * No thousands separators in the range, so the text form has one spelling; a ',' in the
+	 * contig name is the name's own (binary input and VCF files accept it, and the value's
+	 * text must read back).
+	 */
+	if (!vf_region_bounded(&region) || strchr(region_text, ':') == NULL ||
+		strchr(strrchr(region_text, ':'), ',') != NULL)
 	{
 		vf_error(err, VF_ERR_SYNTAX, "invalid genotype: region \"%s\" must be written chrom:start-end", region_text);
 		vf_error_hint(err, "A genotype covers an explicit range, e.g. \"22:100-200 150:A:G:0|1\".");
