@@ -248,7 +248,12 @@ parse_call(const char *tok, size_t toklen, VfCallsEncoder *enc, Scratch *sc, VfE
 					return bad_call(err, tok, toklen, "DS values must be numbers or \".\"");
 				errno = 0;
 				ds[i] = strtof(p, &e);
-				if (e == p || errno == ERANGE || !isfinite(ds[i]))
+				/*
+				 * ERANGE for a denormal or a value rounding to 0 is not an error: the
+				 * result is the nearest float, which is what the text of a stored
+				 * denormal reads back to. Overflow gives HUGE_VALF, refused as infinite.
+				 */
+				if (e == p || !isfinite(ds[i]))
 					return bad_call(err, tok, toklen, "DS values must be finite numbers or \".\"");
 			}
 			if (i < c.n_allele - 2)
