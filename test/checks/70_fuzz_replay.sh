@@ -12,7 +12,7 @@ names=$(ls test/fuzz/*_fuzz.c | sed -E 's|test/fuzz/(.*)_fuzz\.c|\1|')
 targets=$(for n in $names; do echo "build/fuzz/${n}_fuzz"; done)
 make -s -j2 $targets || { echo "building the fuzzers failed"; exit 1; }
 # runs per harness: about 2-4 s each on the 2-core development machine under load
-declare -A runs=([vcf]=300 [predictdb]=300 [gtf]=2000 [tokenizer]=3000 [config]=4000)
+declare -A runs=([vcf]=300 [predictdb]=300 [gtf]=2000 [tokenizer]=3000 [config]=4000 [checkpoint_open]=5000 [torch_checkpoint]=10000)
 out=build/fuzz/replay
 rm -rf "$out"; mkdir -p "$out"
 fail=0
