@@ -29,7 +29,8 @@ check_record(VfVcfRecord *rec)
 {
 	VfVcfRecordKind kind;
 
-	if (rec->chrom == NULL || rec->pos < 1 || rec->n_allele < 1 || rec->n_sample < 0)
+	/* POS 0 is VCF's telomere position: read as is */
+	if (rec->chrom == NULL || rec->pos < 0 || rec->n_allele < 1 || rec->n_sample < 0)
 		abort();
 	for (int a = 0; a < rec->n_allele; a++)
 		(void) strlen(rec->allele[a]);
