@@ -23,6 +23,21 @@
 #include "varformer/types/genotype_codec.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__asan_default_options(void);
+
+/*
+ * A BCF record's 8-byte prefix gives the sizes of its two blocks, and htslib's bcf_read
+ * reallocs them (up to 8 GB) before reading; a crafted record claiming gigabytes is then
+ * cut short and refused. In a backend the allocation is either refused by the kernel
+ * (heuristic overcommit: more than RAM + swap) or never touched; here ASan would poison
+ * gigabytes of shadow and libFuzzer report it as out-of-memory. Allocations above 1 GB
+ * therefore fail as the kernel's would, and the error path after them is what is fuzzed.
+ */
+const char *
+__asan_default_options(void)
+{
+	return "allocator_may_return_null=1:max_allocation_size_mb=1024";
+}
 
 static void
 check_record(VfVcfRecord *rec)
