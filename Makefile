@@ -1,7 +1,7 @@
 # varformer: PGXS build for PostgreSQL 15.
 #
-# Targets: all, install, check (the README's test command), installcheck, prove_installcheck,
-# fixtures, demo, bench.
+# Targets: all, install, check (the README's test command), check-asan (the same under
+# AddressSanitizer + UBSan), installcheck, prove_installcheck, fixtures, demo, bench.
 #
 # Two layers, found by folder (README "Layout"):
 #   src/lib/**        plain C, never includes a PostgreSQL header; archived as the static PIC
@@ -52,6 +52,15 @@ PG_CPPFLAGS  = -I$(CURDIR)/include -I$(CURDIR)/src/extension $(BLAS_CFLAGS)
 PG_CFLAGS    = -std=gnu11 $(VF_WARN) -ftree-vectorize
 SHLIB_LINK   = $(VF_LIB) $(VF_SYS_LIBS)
 
+# VF_ASAN=1 (make check-asan builds a copy of the tree with it): the library and the
+# extension instrumented by AddressSanitizer and UBSan; the server, which is not, is then
+# started with the ASan runtime preloaded (test/instance.sh).
+VF_ASAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ifeq ($(VF_ASAN),1)
+PG_CFLAGS   += $(VF_ASAN_FLAGS)
+SHLIB_LINK  += $(VF_ASAN_FLAGS)
+endif
+
 # Hot numeric kernels (everything in src/lib/kernels/): the compiler may reassociate float
 # sums so the loops vectorize (the trade pgvector makes); runtime dispatch comes from
 # target_clones. Written once here; every build of the library (shipped, sanitized, fuzzed)
@@ -74,7 +83,7 @@ include $(PGXS)
 # The library is compiled with PGXS's optimisation and PIC flags but without the server's
 # include directories, so a PostgreSQL header included by mistake does not even compile
 # (test/checks/00_layers.sh also checks it by reading the sources).
-VF_LIB_CFLAGS = $(CFLAGS) -Iinclude $(BLAS_CFLAGS)
+VF_LIB_CFLAGS = $(CFLAGS) -Iinclude $(BLAS_CFLAGS) $(if $(filter 1,$(VF_ASAN)),$(VF_ASAN_FLAGS))
 src/lib/%.o: src/lib/%.c
 	$(CC) $(VF_LIB_CFLAGS) $(call vf_kernel_flags,$@) -MMD -MP -c -o $@ $<
 -include $(VF_LIB_OBJS:.o=.d)
@@ -110,12 +119,17 @@ prove_installcheck:
 endif
 
 ifeq ($(PGXS),)
-.PHONY: check bench demo deps train-demo
+.PHONY: check check-asan bench demo deps train-demo
 deps:
 	bash tools/install-deps.sh
 
 check:
 	bash test/run.sh check
+
+# The whole of make check with the extension under AddressSanitizer + UBSan, in a copy of
+# the tree (build/asan) so that the instrumented objects never mix with the shipped ones.
+check-asan:
+	bash test/run.sh asan
 
 bench:
 	bash test/run.sh bench

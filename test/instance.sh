@@ -19,6 +19,19 @@ VF_GENERATED=$VF_BUILD/generated
 PYTHON=/usr/bin/python3      # Debian's python3-torch lives in the system interpreter
 export VF_ROOT VF_BUILD VF_BIN VF_DATA VF_GENERATED PYTHON
 
+# VF_ASAN=1 (make check-asan): the extension is instrumented, the server binary is not, so
+# every server (this instance's and the TAP tests' clusters) starts with the ASan runtime
+# preloaded. Leak detection is off for them (a backend's memory contexts are freed at exit,
+# not piecewise); reports go to files under $VF_ASAN_LOGS, which the run counts.
+VF_SANITIZER_ENV=()
+if [ "${VF_ASAN:-0}" = 1 ]; then
+  VF_ASAN_LOGS=$VF_BUILD/asan-reports
+  mkdir -p "$VF_ASAN_LOGS"; chmod 1777 "$VF_ASAN_LOGS"
+  VF_SANITIZER_ENV=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+    ASAN_OPTIONS="detect_leaks=0:log_path=$VF_ASAN_LOGS/asan"
+    UBSAN_OPTIONS="print_stacktrace=1:log_path=$VF_ASAN_LOGS/ubsan")
+fi
+
 # as_test_user CMD...: run CMD as the unprivileged owner of the instance.
 if [ "$(id -u)" -eq 0 ]; then
   VF_OS_USER=$VF_TEST_USER
@@ -63,7 +76,7 @@ dynamic_shared_memory_type = posix
 lc_messages = 'C'
 CONF
   [ -f "$VF_ROOT/test/postgresql.conf" ] && cat "$VF_ROOT/test/postgresql.conf" >>"$VF_DATA/postgresql.conf"
-  as_test_user "$VF_BIN/pg_ctl" -D "$VF_DATA" -l "$VF_RUN/server.log" -w start >/dev/null \
+  as_test_user env "${VF_SANITIZER_ENV[@]}" "$VF_BIN/pg_ctl" -D "$VF_DATA" -l "$VF_RUN/server.log" -w start >/dev/null \
     || { cat "$VF_RUN/server.log"; return 1; }
   export PGHOST=$VF_SOCK PGPORT=$VF_PORT PGUSER=$VF_OS_USER PGDATABASE=postgres
 }

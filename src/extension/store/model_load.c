@@ -255,11 +255,7 @@ fill_checkpoint(const char *path, int64 max_bytes, VfModelBuild *out)
 		ahead_ctx = vf_sha256_begin();
 		ahead_fd = OpenTransientFile(st_path, O_RDONLY | PG_BINARY);
 		hasher = vf_sha256_thread_start(ahead_fd, file_size, ahead_ctx);
-		out->seg = dsm_create(size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
-		if (out->seg == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-					 errmsg("too many dynamic shared memory segments to load \"%s\"", path)));
+		out->seg = vf_model_segment_create(psprintf("\"%s\"", path), size);
 		out->image = dsm_segment_address(out->seg);
 		out->size = size;
 		feed.ahead = vf_sha256_thread_stop_reading(hasher, &feed.ahead_crc);

@@ -2,6 +2,7 @@
  * model_registry.h: the model store's own interfaces between its files (server side).
  *
  *   model_store.c    shared control block, DSM segments, backend attachments
+ *   model_segment.c  creating a model's DSM segment (a clear error when /dev/shm is short)
  *   model_acquire.c  vf_model_acquire: shared memory, else a reload from the catalog
  *   model_load.c     (path, options) -> kind, architecture, image, sha256
  *   model_hash.c     what a model's content sha256 is
@@ -71,6 +72,9 @@ extern int	vf_model_store_list(VfModelStatus **out);
 extern int	vf_model_max_memory_mb;
 /* varformer.debug_load_pause_at: bytes after which a load pauses (model_load.c), 0 never */
 extern int	vf_debug_load_pause_at;
+
+/* model_segment.c: a new DSM segment for what ("model \"x\""); a clear ERROR when it cannot be made */
+extern struct dsm_segment *vf_model_segment_create(const char *what, size_t size);
 
 /* model_hash.c */
 /*

@@ -824,11 +824,7 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 	}
 	else
 	{
-		seg = dsm_create(b->size, DSM_CREATE_NULL_IF_MAXSEGMENTS);
-		if (seg == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-					 errmsg("too many dynamic shared memory segments to load model \"%s\"", name)));
+		seg = vf_model_segment_create(psprintf("model \"%s\"", name), b->size);
 		memcpy(dsm_segment_address(seg), b->image, b->size);
 	}
 

@@ -248,7 +248,12 @@ parse_call(const char *tok, size_t toklen, VfCallsEncoder *enc, Scratch *sc, VfE
 					return bad_call(err, tok, toklen, "DS values must be numbers or \".\"");
 				errno = 0;
 				ds[i] = strtof(p, &e);
-				if (e == p || errno == ERANGE || !isfinite(ds[i]))
+				/*
+				 * ERANGE for a denormal or a value rounding to 0 is not an error: the
+				 * result is the nearest float, which is what the text of a stored
+				 * denormal reads back to. Overflow gives HUGE_VALF, refused as infinite.
+				 */
+				if (e == p || !isfinite(ds[i]))
 					return bad_call(err, tok, toklen, "DS values must be finite numbers or \".\"");
 			}
 			if (i < c.n_allele - 2)
@@ -313,7 +318,13 @@ vf_genotype_parse(const char *text, VfBuf *out, VfError *err)
 	}
 	if (vf_region_parse(region_text, &region, err) != 0)
 		return -1;
-	if (!vf_region_bounded(&region) || strchr(region_text, ',') != NULL || strchr(region_text, ':') == NULL)
+	/*
+	 * No thousands separators in the range, so the text form has one spelling; a ',' in the
+	 * contig name is the name's own (binary input and VCF files accept it, and the value's
+	 * text must read back).
+	 */
+	if (!vf_region_bounded(&region) || strchr(region_text, ':') == NULL ||
+		strchr(strrchr(region_text, ':'), ',') != NULL)
 	{
 		vf_error(err, VF_ERR_SYNTAX, "invalid genotype: region \"%s\" must be written chrom:start-end", region_text);
 		vf_error_hint(err, "A genotype covers an explicit range, e.g. \"22:100-200 150:A:G:0|1\".");
