@@ -120,44 +120,74 @@ static const CustomExecMethods row_exec_methods = {
 
 /* --- planning --- */
 
+/*
+ * Which relation to hand out by rows: the one a costly call's first argument reads. By
+ * varformer's argument order that is the per-row data (a genotype, a sequence, a variant);
+ * the other arguments say what to compute for it (a gene, a track, the model). In a cohort
+ * x genes join both tables feed the call, and PostgreSQL's costs cannot tell the two join
+ * orders apart, but they differ a hundredfold: with the cohort outer, each participant takes
+ * a person and scores every gene on the genotype it has just decoded and matched (the
+ * scorers keep the last genotype); with the genes outer, every call meets another person's
+ * genotype and decodes it again. So only the data's relation gets a row-parallel path.
+ */
+typedef struct CostlyCallCxt
+{
+	PlannerInfo *root;
+	Index		relid;			/* the relation being planned */
+} CostlyCallCxt;
+
 /* A call whose cost (COST, or what its planner support function says) reaches the GUC. */
 static bool
-has_costly_call_walker(Node *node, PlannerInfo *root)
+is_costly_call(PlannerInfo *root, Oid funcid, Node *node)
+{
+	QualCost	cost = {0, 0};
+
+	add_function_cost(root, funcid, node, &cost);
+	return cost.per_tuple >= vf_row_parallel_min_cost * cpu_operator_cost;
+}
+
+/* Is there a costly call whose first argument reads the relation's columns? */
+static bool
+feeds_costly_call_walker(Node *node, CostlyCallCxt *cxt)
 {
 	Oid			funcid = InvalidOid;
+	List	   *args = NIL;
 
 	if (node == NULL)
 		return false;
 	if (IsA(node, FuncExpr))
-		funcid = ((FuncExpr *) node)->funcid;
-	else if (IsA(node, OpExpr))
-		funcid = ((OpExpr *) node)->opfuncid;
-	if (OidIsValid(funcid))
 	{
-		QualCost	cost = {0, 0};
-
-		add_function_cost(root, funcid, node, &cost);
-		if (cost.per_tuple >= vf_row_parallel_min_cost * cpu_operator_cost)
-			return true;
+		funcid = ((FuncExpr *) node)->funcid;
+		args = ((FuncExpr *) node)->args;
 	}
-	return expression_tree_walker(node, has_costly_call_walker, root);
+	else if (IsA(node, OpExpr))
+	{
+		funcid = ((OpExpr *) node)->opfuncid;
+		args = ((OpExpr *) node)->args;
+	}
+	if (OidIsValid(funcid) && args != NIL &&
+		bms_is_member(cxt->relid, pull_varnos(cxt->root, (Node *) linitial(args))) &&
+		is_costly_call(cxt->root, funcid, node))
+		return true;
+	return expression_tree_walker(node, feeds_costly_call_walker, cxt);
 }
 
-/* Does the query evaluate a costly function per row (target list, or this rel's quals)? */
+/* Does the query evaluate, per row of this relation, a costly function on its data? */
 static bool
 query_has_costly_calls(PlannerInfo *root, RelOptInfo *rel)
 {
+	CostlyCallCxt cxt = {.root = root, .relid = rel->relid};
 	ListCell   *lc;
 
-	if (has_costly_call_walker((Node *) root->processed_tlist, root))
+	if (feeds_costly_call_walker((Node *) root->processed_tlist, &cxt))
 		return true;
-	if (has_costly_call_walker((Node *) root->parse->havingQual, root))
+	if (feeds_costly_call_walker((Node *) root->parse->havingQual, &cxt))
 		return true;
 	foreach(lc, rel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		if (has_costly_call_walker((Node *) ri->clause, root))
+		if (feeds_costly_call_walker((Node *) ri->clause, &cxt))
 			return true;
 	}
 	return false;
