@@ -15,8 +15,10 @@
 #          default storage with the two settings its README gives for a parallel scan of
 #          TOASTed vectors), each run a fresh client connection, timed as the client sees it.
 #   order: RUNS rounds after one warm-up round, each round every configuration once,
-#          varformer and pgvector alternating (vf pvp pv vf pvp pv ...), so machine drift
-#          hits all alike; medians with min-max spread; ratio = pgvector / varformer time.
+#          varformer and pgvector alternating (vf pvp pv ...), the order rotated by one each
+#          round, so machine drift hits all alike; medians with min-max spread; ratio =
+#          pgvector / varformer time. Serial queries also by the backend's CPU time
+#          (/proc/PID/schedstat), the steadier measure on a shared machine.
 #   check: all configurations return the same 10 ids, and those are NumPy's (float64) top 10.
 # Env: PGHOST/PGPORT/PGUSER (from test/run.sh), VF_ROOT, VF_BUILD, VF_BIN, VF_GENERATED,
 #      PYTHON; VF_BENCH_ROWS, VF_BENCH_DIM, VF_BENCH_RUNS, VF_BENCH_KEEP.
@@ -118,20 +120,37 @@ done
 
 echo "-- timed: $RUNS rounds (+1 warm-up), a fresh connection per query; load before: $(uptime | sed 's/.*load/load/')"
 : > "$bin/timings.txt"
+set -- $configs
+n=$#
 for r in $(seq 0 "$RUNS"); do
-  for c in $configs; do
-    ms=$(P -A -t -c "$(sql_of "$c")" -c '\timing on' -c "$(nn "${c%_*}")" | awk '/^Time:/ { print $2 }')
-    [ "$r" -gt 0 ] && echo "$c $ms" >> "$bin/timings.txt"
+  # the order rotates by one each round, so no configuration always follows the same one
+  for k in $(seq 0 $((n - 1))); do
+    i=$(( (k + r) % n + 1 ))
+    c=${!i}
+    P -A -t > "$bin/one.out" <<SQL
+SELECT pg_backend_pid() AS bpid \gset
+\setenv BPID :bpid
+$(sql_of "$c");
+\! cut -d' ' -f1 /proc/\$BPID/schedstat > $bin/cpu0
+\timing on
+$(nn "${c%_*}");
+\timing off
+\! cut -d' ' -f1 /proc/\$BPID/schedstat > $bin/cpu1
+SQL
+    ms=$(awk '/^Time:/ { print $2 }' "$bin/one.out")
+    cpu=$(( $(cat "$bin/cpu1") - $(cat "$bin/cpu0") ))
+    [ "$r" -gt 0 ] && echo "$c $ms $cpu" >> "$bin/timings.txt"
   done
 done
 echo "   load after: $(uptime | sed 's/.*load/load/')"
 
 "$PYTHON" - "$bin/timings.txt" <<'PY'
 import statistics, sys
-runs = {}
+runs, cpu = {}, {}
 for line in open(sys.argv[1]):
-    c, ms = line.split()
+    c, ms, ns = line.split()
     runs.setdefault(c, []).append(float(ms))
+    cpu.setdefault(c, []).append(int(ns) / 1e6)
 med = {c: statistics.median(v) for c, v in runs.items()}
 print("-- results, ms: median [min-max] of %d runs" % len(runs["vf_ser"]))
 names = {"vf": "varformer embedding(768), storage main",
@@ -150,5 +169,11 @@ for mode in ("ser", "par"):
         ok &= r >= 1.0
         print("ratio_%s_%s=%.2f  (pgvector %s time / varformer time; goal >= 1)" % (t, mode, r, t))
 print("varformer parallel / serial: %.2f" % (med["vf_par"] / med["vf_ser"]))
+print("-- serial: CPU time of the backend per query, ms (steadier than wall time on a busy machine)")
+for t in ("vf", "pvp", "pv"):
+    v = cpu[t + "_ser"]
+    print("    %-50s %7.1f [%.1f-%.1f]" % (names[t], statistics.median(v), min(v), max(v)))
+for t in ("pvp", "pv"):
+    print("cpu_ratio_%s_ser=%.2f  (pgvector %s CPU / varformer CPU)" % (t, statistics.median(cpu[t + "_ser"]) / statistics.median(cpu["vf_ser"]), t))
 print("goal (varformer at least as fast as pgvector everywhere): %s" % ("met" if ok else "NOT met"))
 PY
