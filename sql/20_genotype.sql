@@ -19,6 +19,10 @@ FROM (VALUES ('22:100-200 150:rs7:A:G:0|1:DS=0.98 170:C:CT,CTT:1/2 180:A:<DEL>:1
 SELECT genotype_region('chr22:10,000-20,000 15000:A:G:0|1'::genotype) AS bad_region_commas;
 SELECT genotype_region('chr22:10000-20000 15000:A:G:0|1'::genotype),
        n_variants('chr22:10000-20000 15000:A:G:0|1 15001:A:T:0/1'::genotype);
+-- n_variants counts calls other than homozygous reference (a 0|0 call kept for its DS is
+-- none); n_calls counts them all; the region's parts
+SELECT n_variants(g), n_calls(g), genotype_chrom(g), genotype_start(g), genotype_end(g)
+FROM (VALUES ('chr22:10000-20000 15000:A:G:0|0:DS=0.3 15001:A:T:0/1 15002:C:G:./. 15003:C:T:0 15004:C:T:1'::genotype)) v(g);
 SELECT * FROM genotype_variants('1:1-1000 1:rs123:A:G:0|1:DS=0.98 5:A:T:./. 7:G:A:1 10:A:G,T:1|2:DS=0.5,. 20:A:<DEL>:0/1:END=90'::genotype);
 -- dosage: DS wins, else GT count; uncalled site in region = 0; outside region or missing = NULL
 SELECT dosage(g, 1, 'A', 'G') AS ds, dosage(g, 3, 'A', 'G') AS gt_count,
@@ -40,7 +44,7 @@ CREATE TEMP TABLE gt20_size AS
 SELECT ('22:20000000-21999999 ' || string_agg(format('%s:rs%s:A:G:%s:DS=%s', p, 100000000 + i, gt, ds), ' ' ORDER BY p))::genotype AS full_call,
        ('22:20000000-21999999 ' || string_agg(format('%s:A:G:%s', p, gt), ' ' ORDER BY p))::genotype AS gt_only
 FROM gt20_calls;
-SELECT n_variants(full_call), octet_length(full_call::text) AS text_bytes,
+SELECT n_calls(full_call), octet_length(full_call::text) AS text_bytes,
        octet_length(genotype_send(full_call)) AS encoded_bytes,
        round(octet_length(genotype_send(full_call)) / 3000.0, 2) AS bytes_per_call,
        octet_length(genotype_send(gt_only)) AS encoded_bytes_gt_only,

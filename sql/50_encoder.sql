@@ -71,7 +71,7 @@ SELECT enc50_try($$SELECT encode_sequence('ACGT', 'enc50_bert_gelu_tanh')$$) AS 
 -- safe, expensive enough that the planner spreads rows over workers.
 SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict, procost
 FROM pg_proc p JOIN pg_namespace n ON n.oid = pronamespace
-WHERE proname IN ('encode_tokens', 'encode_sequence', 'sequence_tokens') ORDER BY 1::text;
+WHERE proname IN ('encode_tokens', 'encode_sequence', 'sequence_tokens') ORDER BY p.oid;  -- creation order
 
 -- The same embeddings from parallel workers (each builds its own encoder over the shared image).
 CREATE TABLE enc50_inputs AS

@@ -48,7 +48,7 @@ FROM enc50h_people WHERE sample = 'S1';
 
 SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict, procost
 FROM pg_proc p WHERE proname IN ('encode_haplotype', 'model_find_gene', 'gene_choose', 'find_gene')
-ORDER BY 1::text;
+ORDER BY p.oid;  -- creation order
 
 -- IMMUTABLE is honest: the model keeps the gene table as it was at load. Moving MAPK1's TSS
 -- in the gene table changes find_gene, not the model ...

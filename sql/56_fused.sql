@@ -196,4 +196,4 @@ SET max_parallel_workers_per_gather = 0;
 DROP FUNCTION fz_plan(text);
 DROP TABLE fz_cohort;
 
-SELECT unload_model(m) FROM unnest(ARRAY['fz', 'fz_rc', 'fz_chunk', 's2f', 's2f_dip', 'fz_again', 'fz_ens', 'fz_enc']) m;
+SELECT unload_model(m) FROM unnest(ARRAY['fz_ens', 'fz', 'fz_rc', 'fz_chunk', 's2f', 's2f_dip', 'fz_again', 'fz_enc']) m;

@@ -89,12 +89,17 @@ SELECT load_model('pdb60_ens2', NULL, '{"ensemble": [{"model": "pdb60_ens", "wei
 SELECT round(predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens2')::numeric, 9) =
        round(2 * predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens')::numeric, 9) AS nested_ok
 FROM pdb60_gt;
--- an ensemble that contains itself ends at the nesting limit
+-- an ensemble that contains itself is refused at load (it would never end) ...
 SELECT load_model('pdb60_loop', NULL, '{"ensemble": {"pdb60_v8": 1, "pdb60_loop": 1}}');
+-- ... and one made circular by replacing a member ends at the nesting limit
+SELECT load_model('pdb60_loop', NULL, '{"ensemble": {"pdb60_v8": 1}}');
+SELECT load_model('pdb60_loop2', NULL, '{"ensemble": {"pdb60_loop": 1}}');
+SELECT load_model('pdb60_loop', NULL, '{"ensemble": {"pdb60_loop2": 1}, "replace": true}');
 SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_loop') FROM pdb60_gt;
+SELECT load_model('pdb60_loop', NULL, '{"ensemble": {"pdb60_v8": 1}, "replace": true}');
 SELECT load_model('pdb60_ens_bad', NULL, '{"ensemble": {"pdb60_v8": "x"}}');
+-- members must be loaded (and predict) when the ensemble is
 SELECT load_model('pdb60_ens_missing', NULL, '{"ensemble": {"pdb60_nosuch": 1}}');
-SELECT predict_expression(gt, 'ENSG00000000002.3', 'pdb60_ens_missing') FROM pdb60_gt;
 SELECT predict_expression_detail(gt, 'ENSG00000000002.3', 'pdb60_ens') FROM pdb60_gt;
 -- other kinds are not scored by predict_expression yet
 SELECT load_model('pdb60_esm', 'build/generated/models/esm_f32');
@@ -109,4 +114,9 @@ SELECT sample, round(predict_expression(gt, 'ENSG00000000001.5', 'pdb60_v8')::nu
        round(predict_expression(gt, 'ENSG00000000002.3', 'pdb60_v8')::numeric, 6) AS b
 FROM pdb60_cohort ORDER BY sample;
 
-SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'pdb60%';
+-- a member an ensemble still uses cannot be unloaded
+SELECT unload_model('pdb60_v8');
+-- ensembles first (outermost first), then the rest
+SELECT count(*) AS unloaded FROM (
+  SELECT unload_model(name) FROM (
+    SELECT name FROM models WHERE name LIKE 'pdb60%' ORDER BY kind <> 'ensemble', name DESC) o) u;

@@ -2,3 +2,33 @@
 -- (one fragment per module, in file-name order).
 
 \echo Use "CREATE EXTENSION varformer" to load this file. \quit
+
+-- The extension claims a few names in the schema it is installed into (tables gene,
+-- model_catalog, model_gene, reference_genome, views models, varformer_progress, types
+-- embedding, genotype). A schema that already has one would fail half-way with a bare
+-- "already exists"; say which name clashes and how to install beside it instead.
+DO $$
+DECLARE
+    clash text;
+BEGIN
+    SELECT string_agg(format('%s "%s"', kind, name), ', ' ORDER BY name) INTO clash
+    FROM (SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'i' THEN 'index' ELSE 'table' END AS kind,
+                 c.relname::text AS name
+          FROM pg_catalog.pg_class c
+          WHERE c.relnamespace = pg_catalog.to_regnamespace(pg_catalog.current_schema())
+            AND c.relname IN ('gene', 'model_catalog', 'model_gene', 'reference_genome', 'models',
+                              'varformer_progress', 'gene_pkey', 'gene_unversioned_idx', 'gene_name_idx',
+                              'model_catalog_pkey', 'model_gene_pkey', 'model_gene_unversioned_idx',
+                              'model_gene_name_idx', 'reference_genome_pkey', 'reference_genome_one_default')
+          UNION ALL
+          SELECT 'type', t.typname::text
+          FROM pg_catalog.pg_type t
+          WHERE t.typnamespace = pg_catalog.to_regnamespace(pg_catalog.current_schema())
+            AND t.typname IN ('embedding', 'genotype') AND t.typrelid = 0) n;
+    IF clash IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "%" already has %, which varformer would create', pg_catalog.current_schema(), clash
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Install varformer into a schema of its own and put it on the search_path: CREATE SCHEMA varformer; CREATE EXTENSION varformer SCHEMA varformer; SET search_path = public, varformer (or ALTER DATABASE ... SET search_path).';
+    END IF;
+END
+$$;

@@ -22,8 +22,18 @@ CREATE TYPE genotype (
 
 CREATE FUNCTION genotype_region(genotype) RETURNS text
     AS 'MODULE_PATHNAME', 'vf_genotype_region' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_chrom(genotype) RETURNS text
+    AS 'MODULE_PATHNAME', 'vf_genotype_chrom' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_start(genotype) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vf_genotype_start' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+CREATE FUNCTION genotype_end(genotype) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vf_genotype_end' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+-- calls that carry an ALT allele or a missing one: a 0|0 call (kept for its DS) is no variant
 CREATE FUNCTION n_variants(genotype) RETURNS integer
-    AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
+    AS 'MODULE_PATHNAME', 'vf_genotype_n_variants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+-- every call of the genotype, homozygous-reference ones included (genotype_variants' rows)
+CREATE FUNCTION n_calls(genotype) RETURNS integer
+    AS 'MODULE_PATHNAME', 'vf_genotype_n_calls' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
 CREATE FUNCTION genotype_variants(genotype,
         OUT pos bigint, OUT id text, OUT ref text, OUT alt text[], OUT gt text,
         OUT dosage real, OUT dosages real[])
@@ -51,3 +61,17 @@ CREATE FUNCTION read_genotypes(path text, region text, samples text[] DEFAULT NU
         OUT sample text, OUT gt genotype)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vf_read_genotypes' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 1000;
+-- The same, leaving out (with one NOTICE naming them) the samples the file does not have,
+-- as bcftools --force-samples does, instead of an error.
+CREATE FUNCTION read_vcf(path text, region text, samples text[], force_samples boolean,
+        OUT sample text, OUT chrom text, OUT pos bigint, OUT id text, OUT ref text,
+        OUT alt text[], OUT gt text, OUT dosage real, OUT dosages real[])
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'vf_read_vcf' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 10000;
+CREATE FUNCTION read_genotypes(path text, region text, samples text[], force_samples boolean,
+        OUT sample text, OUT gt genotype)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'vf_read_genotypes' LANGUAGE C VOLATILE PARALLEL SAFE COST 100000 ROWS 1000;
+-- The sample names of a VCF/BCF, in file order (no index needed).
+CREATE FUNCTION vcf_samples(path text) RETURNS TABLE (sample text)
+    AS 'MODULE_PATHNAME', 'vf_vcf_samples' LANGUAGE C VOLATILE STRICT PARALLEL SAFE COST 10000 ROWS 100;

@@ -93,7 +93,7 @@ REVOKE ALL ON FUNCTION unload_model(text) FROM PUBLIC;
 
 CREATE FUNCTION model_store_status(
     OUT name text, OUT kind text, OUT generation bigint, OUT bytes bigint,
-    OUT backends integer, OUT transactions bigint, OUT sha256 text)
+    OUT backends integer, OUT transactions bigint, OUT sha256 text, OUT image bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'vf_model_store_status'
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED COST 10 ROWS 10;
@@ -114,7 +114,9 @@ SELECT c.name, c.kind, c.architecture, c.parameters, c.bytes,
        s.name IS NOT NULL AS loaded,
        coalesce(s.backends, 0) AS backends,
        coalesce(s.transactions, 0) AS transactions,
-       c.options, c.loaded_at, c.reference, c.genes
+       c.options, c.loaded_at, c.reference, c.genes,
+       -- names whose images are the same bytes share one copy in shared memory (same number)
+       s.image
 FROM model_catalog c
 LEFT JOIN model_store_status() s ON s.name = c.name;
 GRANT SELECT ON models TO PUBLIC;

@@ -12,6 +12,11 @@ RETURNS double precision
 COMMENT ON FUNCTION predict_expression(genotype, text, text, integer) IS
     'predict_expression for one output (0-based) of a multi-task model; single-output kinds have track 0 only';
 
+CREATE FUNCTION predict_expression(gt genotype, gene text, model text, track integer, on_error text)
+RETURNS double precision
+    AS 'MODULE_PATHNAME', 'vf_predict_expression_track'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 1000;
+
 CREATE FUNCTION variant_effect(chrom text, pos integer, ref text, alt text, gene text, model text)
 RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_variant_effect'

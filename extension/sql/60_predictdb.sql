@@ -7,7 +7,24 @@
 CREATE FUNCTION predict_expression(gt genotype, gene text, model text) RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_predict_expression' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 1000;
 
+-- The same, with what to do when this row cannot be predicted (its genotype does not cover
+-- the model's window, unphased calls near the TSS, ...): 'error' raises, 'null' returns NULL
+-- and counts it for one NOTICE at the end of the statement. Without it: varformer.on_error.
+CREATE FUNCTION predict_expression(gt genotype, gene text, model text, on_error text) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'vf_predict_expression' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 1000;
+
+-- Whether the genotype's region holds what the model reads around the gene's TSS (its
+-- windows, on the gene's contig): true means predict_expression will not fail for want of
+-- coverage. NULL for PredictDB models, whose coverage is per variant (predict_expression_detail).
+CREATE FUNCTION covers_gene(gt genotype, gene text, model text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'vf_covers_gene' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 100;
+
 CREATE FUNCTION predict_expression_detail(gt genotype, gene text, model text,
+        OUT grex double precision, OUT n_snps_in_model integer, OUT n_snps_used integer,
+        OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'vf_predict_expression_detail' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE SUPPORT vf_cost_support COST 100;
+CREATE FUNCTION predict_expression_detail(gt genotype, gene text, model text, on_error text,
         OUT grex double precision, OUT n_snps_in_model integer, OUT n_snps_used integer,
         OUT flipped integer, OUT complemented integer, OUT skipped integer, OUT missing integer)
     RETURNS record

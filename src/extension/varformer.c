@@ -14,6 +14,7 @@
 #include "predict/jit_policy.h"
 #include "predict/prediction_cache.h"
 #include "predict/progress.h"
+#include "predict/row_errors.h"
 #include "predict/row_parallel.h"
 #include "store/model_store.h"
 
@@ -29,7 +30,11 @@ _PG_init(void)
 	vf_file_access_init();
 	vf_row_parallel_init();
 	vf_jit_policy_init();
+	vf_row_errors_init();
 	if (process_shared_preload_libraries_in_progress)
+	{
 		vf_progress_init();
+		vf_row_errors_shmem_init();
+	}
 	vf_prediction_cache_init();
 }

@@ -9,11 +9,14 @@
 #      eval, no_grad, one person at a time (test/bench/fused_cohort_pytorch.py); timed as a whole
 #      process: Python start, torch import, model load, VCF reading by bcftools, all of it
 #   C  the query of A with default settings (2 parallel workers + the leader, the row-parallel
-#      scan), a new session; each worker is a new process, so every cache starts empty
+#      scan), a new session; every cache starts empty, and the participants share what they
+#      compute through the query's shared cache (parallel_cache.c)
 # The cohort is 56_fused_cache.sh's (its generator is run as is): 1,000 people whose haplotypes
 # are drawn from 30 founder haplotypes over GENEP's windows (SNVs and indels).
 # Rounds alternate A B C A B C (the machine is shared): medians and spread (max - min) are
-# reported. B's predictions must equal A's to 1e-4 relative on every person, C's equal A's.
+# reported, with the CPU seconds A and C took in all their processes (the postmaster's
+# children's CPU time, which collects every backend and worker once it exits): equal CPU
+# means the second core computed nothing twice. B's predictions must equal A's to 1e-4 relative on every person, C's equal A's.
 # VF_BENCH57_ROUNDS (default 2) and VF_BENCH57_PYTORCH_PEOPLE (default 1000: all; fewer, and
 # B's time is extrapolated per person, said so in the table) change the run.
 # Needs the generated checkpoints (make fixtures) and a running instance (test/run.sh bench).
@@ -53,10 +56,17 @@ CREATE TABLE cohort AS SELECT sample, gt FROM read_genotypes('build/generated/fu
 ANALYZE cohort;
 SQL
 
+# CPU seconds of the postmaster's exited children (every backend and worker, once reaped)
+children_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($16 + $17) / hz}' "/proc/$(head -n 1 "$VF_DATA/postmaster.pid")/stat"
+}
+
 # query FILE SETTINGS [WHERE]: the cohort query in a new session;
-# prints "seconds hits misses calls call_hits" (this backend's cache and progress counters)
+# prints "seconds hits misses calls call_hits cpu_seconds" (this backend's cache and progress
+# counters; the CPU of the session's backend and its workers)
 query() {
-  local res=$1 settings=$2 where=${3:-} log
+  local res=$1 settings=$2 where=${3:-} log cpu0 pid
+  cpu0=$(children_cpu)
   log=$(psqlc -d fz_cohort <<SQL
 $settings
 SELECT varformer_cache_reset();
@@ -70,12 +80,16 @@ SELECT sample, predict_expression(gt, 'GENEP', 'fzc') FROM cohort $where ORDER B
 \o
 SELECT 'cache', hits, misses FROM varformer_cache_stats();
 SELECT 'calls', calls, cache_hits FROM varformer_progress WHERE pid = pg_backend_pid();
+SELECT 'pid', pg_backend_pid();
 SQL
 )
   local ms; ms=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$log" | tail -n 1)
   local c; c=$(grep '^cache,' <<<"$log" | cut -d, -f2,3 | tr , ' ')
   local k; k=$(grep '^calls,' <<<"$log" | cut -d, -f2,3 | tr , ' ')
-  echo "$(awk -v m="$ms" 'BEGIN{printf "%.3f", m/1000}') $c $k"
+  # the workers were reaped before the leader's query ended; the leader once it is gone
+  pid=$(sed -n 's/^pid,//p' <<<"$log")
+  while [ -n "$pid" ] && [ -e "/proc/$pid" ]; do sleep 0.05; done
+  echo "$(awk -v m="$ms" 'BEGIN{printf "%.3f", m/1000}') $c $k $(awk -v a="$cpu0" -v b="$(children_cpu)" 'BEGIN{printf "%.2f", b - a}')"
 }
 
 serial_settings="SET max_parallel_workers_per_gather = 0;
@@ -88,8 +102,8 @@ results=$out/results.txt
 : >"$results"
 for r in $(seq 1 "$rounds"); do
   # A: serial
-  read -r s h m c ch < <(query "$out/run/serial_$r.csv" "$serial_settings")
-  echo "A $r $s $h $m $c $ch" | tee -a "$results"
+  read -r s h m c ch cpu < <(query "$out/run/serial_$r.csv" "$serial_settings")
+  echo "A $r $s $h $m $c $ch $cpu" | tee -a "$results"
   # B: export and PyTorch
   t0=$(now)
   blog=$("${PYTHON:-/usr/bin/python3}" test/bench/fused_cohort_pytorch.py "$ref" "$vcf" "$models" chr5 $TSS \
@@ -104,9 +118,9 @@ for r in $(seq 1 "$rounds"); do
       sleep 0.3
     done ) &
   poller=$!
-  read -r s h m c ch < <(query "$out/run/parallel_$r.csv" "")
+  read -r s h m c ch cpu < <(query "$out/run/parallel_$r.csv" "")
   rm -f "$out/polling"; wait "$poller"
-  echo "C $r $s $h $m $c $ch" | tee -a "$results"
+  echo "C $r $s $h $m $c $ch $cpu" | tee -a "$results"
   echo "  C participants (pid leader_pid calls cache_hits, last sample while running):"
   sort -k1,1n -k3,3n "$poll" | awk '{last[$1]=$0} END{for (p in last) print "   ", last[p]}'
   # D, E: diagnosis of C's scaling without the cache (every call computed): the first 300
@@ -176,6 +190,9 @@ print("%-44s %s" % ("D as A, no cache, first 300 people", fmt(d)))
 print("%-44s %s" % ("E as C, no cache, first 300 people", fmt(e)))
 print("speed-up A vs B (goal >= 5x):     %.1fx" % (med(b_full) / med(a)))
 print("speed-up C vs A (goal >= 1.7x):   %.2fx" % (med(a) / med(c)))
+print("CPU seconds, all processes of the query: A %s, C %s (median %.2f vs %.2f)"
+      % (" ".join(r[7] for r in A), " ".join(r[7] for r in C),
+         med([float(r[7]) for r in A]), med([float(r[7]) for r in C])))
 print("speed-up E vs D (the second core without the cache): %.2fx" % (med(d) / med(e)))
 h, m = int(A[0][3]), int(A[0][4])
 print("A cache: %d hits / %d lookups = %.1f%% (entries: trunk per haplotype pair, encoder per haplotype);"

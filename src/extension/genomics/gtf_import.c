@@ -88,7 +88,9 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	MemoryContext rowcxt,
 				old;
 	int64		n_genes = 0,
-				lineno = 0;
+				lineno = 0,
+				n_records = 0,		/* lines other than comments and blank ones */
+				n_features = 0;		/* of those, lines with GTF's 9 tab-separated columns */
 	List	   *chroms = NIL;
 	MemoryContext callercxt = CurrentMemoryContext;
 	int			rc;
@@ -153,6 +155,15 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("GTF \"%s\" line %lld contains a NUL byte; is this a GTF text file?",
 								path, (long long) lineno)));
+			if (lr->len > 0 && lr->line[0] != '#')
+			{
+				int			tabs = 0;
+
+				n_records++;
+				for (size_t i = 0; i < lr->len; i++)
+					tabs += lr->line[i] == '\t';
+				n_features += tabs == 8;
+			}
 			rc = vf_gtf_parse_line(lr->line, &g, &err);
 			if (rc < 0)
 			{
@@ -210,6 +221,20 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	MemoryContextDelete(rowcxt);
+	/* 0 genes is never what was meant: say why the file gave none */
+	if (n_genes == 0 && n_features > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("GTF \"%s\" has no \"gene\" lines (%lld feature lines, none of type gene)",
+						path, (long long) n_features),
+				 errdetail("import_gtf reads gene records (column 3 \"gene\"); UCSC-style GTFs list only transcripts and exons."),
+				 errhint("Use a GENCODE or Ensembl GTF, or add gene lines first (e.g. gffread or AGAT derive them from the transcripts).")));
+	if (n_genes == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("\"%s\" is not a GTF file: %s", path,
+						n_records == 0 ? "it has no records" : "no line has GTF's 9 tab-separated columns"),
+				 errhint("import_gtf reads GENCODE/Ensembl GTF (plain or gzipped); a GFF3 or BED file must be converted first.")));
 	warn_contig_naming(path, chroms);
 	PG_RETURN_INT64(n_genes);
 }

@@ -20,6 +20,8 @@
 #include "common/error_report.h"
 #include "common/file_access.h"
 #include "genomics/file_text.h"
+#include "genomics/reference_registry.h"
+#include "lib/stringinfo.h"
 #include "types/genotype.h"
 #include "varformer/types/genotype_codec.h"
 #include "varformer/types/genotype_text.h"
@@ -27,6 +29,7 @@
 
 PG_FUNCTION_INFO_V1(vf_read_vcf);
 PG_FUNCTION_INFO_V1(vf_read_genotypes);
+PG_FUNCTION_INFO_V1(vf_vcf_samples);
 
 typedef struct ReaderHolder
 {
@@ -42,6 +45,43 @@ reader_cleanup(void *arg)
 	if (h->reader)
 		vf_vcf_close(h->reader);
 	h->reader = NULL;
+}
+
+/*
+ * Keeps in samples[] (in order) those the file has and returns how many; a NOTICE names the
+ * others, as bcftools --force-samples warns. With none left the reader is opened for none.
+ */
+static int
+present_samples(const char *path, const char **samples, int n, const char *given)
+{
+	VfError		err;
+	VfVcfReader *all = vf_vcf_open(path, NULL, NULL, -1, &err);
+	StringInfoData missing;
+	int			kept = 0,
+				n_missing = 0;
+
+	if (all == NULL)
+		vf_ereport(&err);
+	initStringInfo(&missing);
+	for (int i = 0; i < n; i++)
+	{
+		bool		found = false;
+
+		for (int s = 0; s < vf_vcf_n_samples(all) && !found; s++)
+			found = strcmp(vf_vcf_sample(all, s), samples[i]) == 0;
+		if (found)
+			samples[kept++] = samples[i];
+		else if (n_missing++ < 10)
+			appendStringInfo(&missing, "%s\"%s\"", n_missing > 1 ? ", " : "", samples[i]);
+	}
+	vf_vcf_close(all);
+	samples[kept] = NULL;
+	if (n_missing > 0)
+		ereport(NOTICE,
+				(errmsg("%d of the %d samples asked for %s not in \"%s\" and %s left out: %s%s",
+						n_missing, n, n_missing == 1 ? "is" : "are", given, n_missing == 1 ? "is" : "are",
+						missing.data, n_missing > 10 ? ", ..." : "")));
+	return kept;
 }
 
 /*
@@ -74,14 +114,14 @@ open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
 		vf_refuse_special_sidecars(abs, path, indexes);
 	}
 	path = vf_server_path(path);
-	if (!PG_ARGISNULL(1))
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 		region = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	else if (region_required)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s needs a region", fname),
 				 errhint("A genotype covers one region, e.g. '22:16000000-17000000'.")));
-	if (!PG_ARGISNULL(2))
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
 	{
 		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(2);
 		Datum	   *elems;
@@ -108,6 +148,9 @@ open_reader(FunctionCallInfo fcinfo, const char *fname, bool region_required,
 	h->cb.func = reader_cleanup;
 	h->cb.arg = h;
 	MemoryContextRegisterResetCallback(*work, &h->cb);
+	/* force_samples: leave out, with a NOTICE, the samples the file does not have */
+	if (samples != NULL && PG_NARGS() > 3 && !PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
+		n_samples = present_samples(path, samples, n_samples, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	h->reader = vf_vcf_open(path, region, samples, n_samples, &err);
 	if (h->reader == NULL)
 		vf_ereport(&err);
@@ -301,11 +344,27 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 	{
 		end = vf_vcf_contig_length(h->reader, region->chrom);
 		if (end < 0)
+		{
+			/* the registered default reference knows the contig's length when the header does not */
+			char	   *rname;
+			VfReference *ref = vf_reference_default_if_any(&rname);
+			VfError		rerr;
+			int			ci = ref ? vf_reference_find_contig(ref, region->chrom, &rerr) : -1;
+
+			if (ci >= 0)
+			{
+				end = vf_reference_contig_length(ref, ci);
+				ereport(NOTICE,
+						(errmsg("the VCF does not declare the length of contig \"%s\": region \"%s\" ends at " INT64_FORMAT ", its length in reference genome \"%s\"",
+								region->chrom, text_to_cstring(PG_GETARG_TEXT_PP(1)), end, rname)));
+			}
+		}
+		if (end < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("region \"%s\" has no end, and the VCF does not declare the length of contig \"%s\"",
 							text_to_cstring(PG_GETARG_TEXT_PP(1)), region->chrom),
-					 errhint("Give the region an end, e.g. %s:" INT64_FORMAT "-" INT64_FORMAT ".",
+					 errhint("Give the region an end, e.g. %s:" INT64_FORMAT "-" INT64_FORMAT ", or register the reference genome (register_reference) whose length of the contig applies.",
 							 region->chrom, start, start + 999999)));
 		if (end < start)
 			ereport(ERROR,
@@ -409,6 +468,28 @@ vf_read_genotypes(PG_FUNCTION_ARGS)
 				(errmsg("read_genotypes skipped " INT64_FORMAT " record%s that start before the region and overlap it (first: %s)",
 						before.n, before.n == 1 ? "" : "s", before.example),
 				 errdetail("A genotype holds only calls whose POS lies inside its region.")));
+	MemoryContextDelete(work);
+	return (Datum) 0;
+}
+
+/* vcf_samples(path): the file's sample names in file order */
+Datum
+vf_vcf_samples(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext work;
+	ReaderHolder *h;
+
+	/* one text column: the tuple descriptor comes from the call site */
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	h = open_reader(fcinfo, "vcf_samples", false, &work);
+	for (int s = 0; s < vf_vcf_n_samples(h->reader); s++)
+	{
+		Datum		v = CStringGetTextDatum(vf_vcf_sample(h->reader, s));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &v, &isnull);
+	}
 	MemoryContextDelete(work);
 	return (Datum) 0;
 }

@@ -46,6 +46,7 @@
 #include "predict/engine.h"
 #include "predict/prediction_cache.h"
 #include "predict/progress.h"
+#include "predict/row_errors.h"
 #include "types/genotype.h"
 #include "varformer/checkpoint/checkpoint.h"
 #include "varformer/common/json.h"
@@ -69,6 +70,7 @@ typedef struct GeneWindow
 	char	   *chrom;
 	int64		tss;
 	bool		minus;
+	int64		contig_len;
 	int64		ref_lo,
 				ref_hi;			/* reference bases fetched: window + margin, clipped to the contig */
 	char	   *ref;			/* [ref_lo, ref_hi] */
@@ -447,9 +449,18 @@ gene_window(DeepModel *dm, const char *model, const char *gene)
 	if ((ci = vf_reference_find_contig(ref, tmp.chrom, &err)) < 0)
 		vf_ereport(&err);
 	margin = W / 4 + 1000;
+	tmp.contig_len = vf_reference_contig_length(ref, ci);
 	tmp.ref_lo = Max(1, tmp.tss - W / 2 - margin);
-	tmp.ref_hi = Min(vf_reference_contig_length(ref, ci), tmp.tss - W / 2 + W - 1 + margin);
-	bases = vf_reference_window(dm->reference, tmp.chrom, tmp.ref_lo, tmp.ref_hi, &len);
+	tmp.ref_hi = Min(tmp.contig_len, tmp.tss - W / 2 + W - 1 + margin);
+	if (tmp.ref_lo > tmp.ref_hi)
+	{
+		/* a TSS beyond the contig's end (annotation and reference disagree): no bases */
+		tmp.ref_hi = tmp.ref_lo - 1;
+		bases = "";
+		len = 0;
+	}
+	else
+		bases = vf_reference_window(dm->reference, tmp.chrom, tmp.ref_lo, tmp.ref_hi, &len);
 
 	if (dm->n_genes == MAX_GENES_MEMO)
 		genes_clear(dm);
@@ -496,13 +507,38 @@ typedef struct Person
 static void
 region_error(const Person *p, int64 from, int64 to)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+	VF_ROW_ERROR(ERRCODE_INVALID_PARAMETER_VALUE,
 			 errmsg("window %s:%lld-%lld of model \"%s\" around gene %s reaches outside the genotype's region %s:%lld-%lld",
 					p->g->chrom, (long long) from, (long long) to, p->model, p->g->gene_id,
 					p->calls->chrom, (long long) p->calls->start, (long long) p->calls->end),
 			 errdetail("Outside its region a genotype says nothing about the sample's alleles."),
-			 errhint("Read the genotype over a region that covers the window (read_genotypes(path, region)).")));
+			 errhint("Read the genotype over a region that covers the window (read_genotypes(path, region))."));
+}
+
+/*
+ * The model's windows around the gene's TSS must lie inside the contig: a TSS near or beyond
+ * the contig's end means the annotation does not fit the reference (another build?).
+ */
+static void
+contig_check(const DeepModel *dm, const char *model, const GeneWindow *g)
+{
+	int			widths[2] = {dm->window, dm->enc_window};
+
+	for (int i = 0; i < 2; i++)
+	{
+		int64		w = widths[i],
+					lo = g->tss - w / 2,
+					hi = lo + w - 1;
+
+		if (w > 0 && (lo < 1 || hi > g->contig_len))
+			VF_ROW_ERROR(ERRCODE_INVALID_PARAMETER_VALUE,
+						 errmsg("window %s:%lld-%lld of model \"%s\" around gene %s (TSS %s:%lld) runs off contig %s, which has %lld bases",
+								g->chrom, (long long) lo, (long long) hi, model, g->gene_id, g->chrom,
+								(long long) g->tss, g->chrom, (long long) g->contig_len),
+						 errdetail("The model reads %lld bases centred on the TSS, as the gene annotation bound to the model places it in the reference genome bound to it.",
+								   (long long) w),
+						 errhint("A TSS near or past a contig's end usually means the gene annotation and the reference genome are of different builds."));
+	}
 }
 
 static void
@@ -552,10 +588,12 @@ person_init(Person *p, DeepModel *dm, const char *model, GeneWindow *g, const Vf
 	p->model = model;
 	p->g = g;
 	p->calls = calls;
+	contig_check(dm, model, g);
 	if (strcmp(calls->chrom, g->chrom) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the genotype is on contig \"%s\", but gene %s is on \"%s\"", calls->chrom, g->gene_id, g->chrom)));
+		VF_ROW_ERROR(ERRCODE_INVALID_PARAMETER_VALUE,
+					 errmsg("the genotype's region %s:%lld-%lld is on contig \"%s\", but gene %s of model \"%s\" is on \"%s\"",
+							calls->chrom, (long long) calls->start, (long long) calls->end, calls->chrom,
+							g->gene_id, model, g->chrom));
 	/* the model's windows must lie inside the region; the margin may be clipped */
 	for (int i = 0; i < 2; i++)
 	{
@@ -573,11 +611,10 @@ person_init(Person *p, DeepModel *dm, const char *model, GeneWindow *g, const Vf
 
 			if (!v->phased && v->gt[0] != v->gt[1] && v->gt[1] != VF_ALLELE_NONE &&
 				v->pos >= g->tss - W && v->pos <= g->tss + W)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unphased heterozygous call near the TSS of %s: %s:%lld %d/%d",
-								g->gene_id, calls->chrom, (long long) v->pos, v->gt[0], v->gt[1]),
-						 errhint("Phase the genotypes, or load the model with {\"allow_unphased\": true} to take allele N for haplotype N as bcftools consensus -H does.")));
+				VF_ROW_ERROR(ERRCODE_INVALID_PARAMETER_VALUE,
+							 errmsg("unphased heterozygous call near the TSS of %s for model \"%s\": %s:%lld %d/%d",
+									g->gene_id, model, calls->chrom, (long long) v->pos, v->gt[0], v->gt[1]),
+							 errhint("Phase the genotypes, or load the model with {\"allow_unphased\": true} to take allele N for haplotype N as bcftools consensus -H does."));
 		}
 	for (int h = 0; h < 2; h++)
 	{
@@ -599,7 +636,7 @@ take_window(const Person *p, const VfHaplotype *hap, int width, int h)
 	if (s == NULL)
 	{
 		vf_error_hint(&err, "Read the genotype over a wider region (the window plus the length of the deletions near it).");
-		vf_ereport(&err);
+		vf_row_ereport(&err);
 	}
 	out = palloc(width + 1);
 	memcpy(out, s, width + 1);
@@ -645,7 +682,7 @@ person_build(Person *p, int h, const VfCalls *calls)
 	memcpy(win, ref, n);
 	win[n] = '\0';
 	if (vf_haplotype_build(calls, h + 1, win, p->lo, p->hi, &hap, &err) != 0)
-		vf_ereport(&err);
+		vf_row_ereport(&err);
 	PG_TRY();
 	{
 		p->trunk_seq[h] = take_window(p, &hap, p->dm->window, h);
@@ -867,6 +904,29 @@ vf_deep_predict(const VfModelRef *m, const char *model, Datum gt, const char *ge
 	person_init(&p, dm, model, g, calls, -1, -1);
 	predict_person(&p, calls, generation, out);
 	return out[k];
+}
+
+bool
+vf_deep_covers(const VfModelRef *m, const char *model, Datum gt, const char *gene)
+{
+	DeepModel  *dm = deep_model_get(m, model);
+	GeneWindow *g = gene_window(dm, model, gene);
+	struct varlena *raw = (struct varlena *) DatumGetPointer(gt);
+	VfCalls    *calls = vf_genotype_to_calls_no_ids(raw);
+	int			widths[2] = {dm->window, dm->enc_window};
+
+	if (strcmp(calls->chrom, g->chrom) != 0)
+		return false;
+	for (int i = 0; i < 2; i++)
+	{
+		int64		w = widths[i],
+					lo = g->tss - w / 2,
+					hi = lo + w - 1;
+
+		if (w > 0 && (lo < Max(1, calls->start) || hi > Min(g->contig_len, calls->end)))
+			return false;
+	}
+	return true;
 }
 
 /* alleles are bases whatever their case (lower case is soft-masking, not another base) */

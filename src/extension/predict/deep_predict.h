@@ -18,4 +18,10 @@
 extern double vf_deep_predict(const VfModelRef *m, const char *model, Datum gt, const char *gene,
 							  int track);
 
+/*
+ * Whether the genotype's region holds the model's windows around the gene's TSS (on the
+ * gene's contig, inside the contig): what predict_expression needs of its region.
+ */
+extern bool vf_deep_covers(const VfModelRef *m, const char *model, Datum gt, const char *gene);
+
 #endif

@@ -21,12 +21,12 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "optimizer/cost.h"
-#include "optimizer/plancat.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/planner.h"
 #include "utils/guc.h"
 
 #include "predict/jit_policy.h"
+#include "predict/predict_cost.h"
 
 /* COST units: about 50 microseconds, a thousand times what JIT saves per evaluation */
 #define EXPENSIVE_CALL 1000.0
@@ -44,7 +44,7 @@ typedef struct CallCost
 static bool
 expensive_calls_walker(Node *node, CallCost *cc)
 {
-	Oid			funcid = InvalidOid;
+	Cost		per_call;
 
 	if (node == NULL)
 		return false;
@@ -58,19 +58,10 @@ expensive_calls_walker(Node *node, CallCost *cc)
 		cc->rows = rows;
 		return r;
 	}
-	if (IsA(node, FuncExpr))
-		funcid = ((FuncExpr *) node)->funcid;
-	else if (IsA(node, OpExpr))
-		funcid = ((OpExpr *) node)->opfuncid;
-	if (OidIsValid(funcid))
-	{
-		QualCost	cost = {0, 0};
-
-		/* no PlannerInfo after planning: support functions answer from the call alone */
-		add_function_cost(NULL, funcid, node, &cost);
-		if (cost.per_tuple >= EXPENSIVE_CALL * cpu_operator_cost)
-			cc->total += cost.per_tuple * cc->rows;
-	}
+	/* no PlannerInfo after planning: support functions answer from the call alone */
+	per_call = vf_call_cost(NULL, node);
+	if (per_call >= EXPENSIVE_CALL * cpu_operator_cost)
+		cc->total += per_call * cc->rows;
 	return expression_tree_walker(node, expensive_calls_walker, cc);
 }
 

@@ -32,7 +32,6 @@
 #include "utils/wait_event.h"
 
 #include "predict/parallel_cache.h"
-#include "predict/prediction_cache.h"
 #include "store/model_store.h"
 
 #define N_BUCKETS 16384
@@ -85,7 +84,7 @@ vf_parallel_cache_size(void)
 }
 
 void
-vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area)
+vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area, int64 limit)
 {
 	int			tranche = vf_model_store_lock_tranche();
 
@@ -94,7 +93,7 @@ vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area)
 	pg_atomic_init_u64(&pc->hits, 0);
 	pg_atomic_init_u64(&pc->waits, 0);
 	ConditionVariableInit(&pc->published);
-	pc->limit = (int64) vf_prediction_cache_mb * 1024 * 1024;
+	pc->limit = limit;
 	pc->buckets = InvalidDsaPointer;
 	if (area == NULL || tranche < 0 || pc->limit <= 0)
 		return;

@@ -21,8 +21,11 @@ typedef struct VfParallelCacheStats
 
 /* Bytes the row scan reserves in the parallel query's DSM segment. */
 extern Size vf_parallel_cache_size(void);
-/* Leader, while the parallel query's DSM is set up: an empty cache in *pc, using area. */
-extern void vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area);
+/*
+ * Leader, while the parallel query's DSM is set up: an empty cache in *pc, taking at most
+ * limit bytes of area (0: none, every lookup misses).
+ */
+extern void vf_parallel_cache_create(VfParallelCache *pc, dsa_area *area, int64 limit);
 /*
  * Every participant (leader and workers): prediction_cache.c consults pc from now until
  * vf_parallel_cache_detach or the end of query_cxt (an error abort), whichever comes first.

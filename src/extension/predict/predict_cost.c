@@ -24,6 +24,9 @@
 #include "utils/builtins.h"
 #include "utils/syscache.h"
 
+#include "optimizer/plancat.h"
+
+#include "predict/predict_cost.h"
 #include "store/model_registry.h"
 #include "store/model_store.h"
 #include "varformer/scoring/ensemble.h"
@@ -130,4 +133,20 @@ vf_predict_cost_support(PG_FUNCTION_ARGS)
 	req->startup = 0;
 	req->per_tuple = cost * cpu_operator_cost;
 	PG_RETURN_POINTER(req);
+}
+
+Cost
+vf_call_cost(PlannerInfo *root, Node *node)
+{
+	Oid			funcid;
+	QualCost	cost = {0, 0};
+
+	if (IsA(node, FuncExpr))
+		funcid = ((FuncExpr *) node)->funcid;
+	else if (IsA(node, OpExpr))
+		funcid = ((OpExpr *) node)->opfuncid;
+	else
+		return 0;
+	add_function_cost(root, funcid, node, &cost);
+	return cost.per_tuple;
 }

@@ -23,6 +23,7 @@
 #include "predict/deep_predict.h"
 #include "types/genotype.h"
 #include "predict/progress.h"
+#include "predict/row_errors.h"
 #include "store/model_store.h"
 #include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
@@ -32,6 +33,7 @@ PG_FUNCTION_INFO_V1(vf_predict_expression_detail);
 PG_FUNCTION_INFO_V1(vf_predict_expression_track);
 PG_FUNCTION_INFO_V1(vf_predictdb_genes);
 PG_FUNCTION_INFO_V1(vf_predictdb_model_info);
+PG_FUNCTION_INFO_V1(vf_covers_gene);
 
 /* Raw datums larger than this are not remembered (inline values are far smaller). */
 #define GT_KEY_MAX (256 * 1024)
@@ -246,18 +248,103 @@ predict_any(const char *model, Datum gtd, const char *gene, int depth, double *o
 	return false;
 }
 
-/* predict_expression(gt genotype, gene text, model text) float8 */
+/* One predict_expression call, run through vf_row_run (varformer.on_error). */
+typedef struct PredictCall
+{
+	const char *model;
+	Datum		gt;
+	const char *gene;
+	int			track;			/* < 0: the model's default output */
+	const VfModelRef *deep;		/* track given: the deep model */
+	double		value;
+	bool		have;
+} PredictCall;
+
+static void
+predict_call(void *arg)
+{
+	PredictCall *c = arg;
+
+	if (c->deep != NULL)
+	{
+		c->value = vf_deep_predict(c->deep, c->model, c->gt, c->gene, c->track);
+		c->have = true;
+	}
+	else
+		c->have = predict_any(c->model, c->gt, c->gene, 0, &c->value);
+}
+
+/*
+ * 1 when the genotype covers what the model reads for the gene, 0 when not, -1 when that is
+ * not a question of the region (a PredictDB model: its coverage is per variant, shown by
+ * predict_expression_detail). An ensemble covers when every member does (SQL's AND).
+ */
+static int
+covers_any(const char *model, Datum gtd, const char *gene, int depth)
+{
+	ModelView	mv;
+	int			all = 1;
+
+	CHECK_FOR_INTERRUPTS();
+	acquire(model, &mv);
+	switch (mv.kind)
+	{
+		case VF_KIND_PREDICTDB:
+			return -1;
+		case VF_KIND_SEQ2FUNC:
+		case VF_KIND_FUSED:
+			return vf_deep_covers(mv.ref, model, gtd, gene) ? 1 : 0;
+		case VF_KIND_ENSEMBLE:
+			{
+				VfError		err;
+				uint32_t	n;
+
+				if (vf_ensemble_image_check(mv.image, mv.size, &err) < 0)
+					vf_ereport(&err);
+				if (depth >= VF_ENSEMBLE_MAX_DEPTH)
+					ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+									errmsg("ensemble \"%s\" nests ensembles more than %d deep", model,
+										   VF_ENSEMBLE_MAX_DEPTH)));
+				n = vf_ensemble_n_members(mv.image);
+				for (uint32_t i = 0; i < n; i++)
+				{
+					double		w;
+					char		member[NAMEDATALEN];
+					int			r;
+
+					strlcpy(member, vf_ensemble_member(mv.image, i, &w), sizeof(member));
+					r = covers_any(member, gtd, gene, depth + 1);
+					if (r == 0)
+						return 0;
+					if (r < 0)
+						all = -1;
+				}
+				return all;
+			}
+		default:
+			ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+							errmsg("covers_gene cannot use model \"%s\" of kind %s", model,
+								   vf_model_kind_name(mv.kind)),
+							errhint("covers_gene answers for the models predict_expression scores.")));
+	}
+	return -1;
+}
+
+/* predict_expression(gt genotype, gene text, model text [, on_error text]) float8 */
 Datum
 vf_predict_expression(PG_FUNCTION_ARGS)
 {
-	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	double		v;
+	PredictCall c = {0};
 
-	vf_progress_call("predict_expression", model, false);
-	if (!predict_any(model, PG_GETARG_DATUM(0), gene, 0, &v))
+	c.gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	c.model = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	c.gt = PG_GETARG_DATUM(0);
+	c.track = -1;
+	vf_progress_call("predict_expression", c.model, false);
+	if (!vf_row_run(vf_on_error_arg(fcinfo, 3), "predict_expression", c.gene, c.model, predict_call, &c) ||
+		!c.have)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(v);
+	PG_RETURN_FLOAT8(c.value);
 }
 
 static const ModelView *
@@ -271,7 +358,25 @@ require_predictdb(const char *model, ModelView *mv, const char *what)
 	return mv;
 }
 
-/* predict_expression_detail(gt, gene, model): grex and the matching counts of one gene */
+typedef struct DetailCall
+{
+	const ModelView *mv;
+	Datum		gt;
+	const char *gene;
+	VfPdbResult *res;
+	double	   *grex;
+	bool		have;
+} DetailCall;
+
+static void
+detail_call(void *arg)
+{
+	DetailCall *d = arg;
+
+	d->have = pdb_predict(d->mv, d->gt, d->gene, d->res, d->grex);
+}
+
+/* predict_expression_detail(gt, gene, model [, on_error]): grex and the matching counts of one gene */
 Datum
 vf_predict_expression_detail(PG_FUNCTION_ARGS)
 {
@@ -288,8 +393,13 @@ vf_predict_expression_detail(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						errmsg("predict_expression_detail must be called where a record is expected")));
 	require_predictdb(model, &mv, "predict_expression_detail");
-	if (!pdb_predict(&mv, PG_GETARG_DATUM(0), gene, &res, &grex))
-		PG_RETURN_NULL();
+	{
+		DetailCall	d = {&mv, PG_GETARG_DATUM(0), gene, &res, &grex, false};
+
+		if (!vf_row_run(vf_on_error_arg(fcinfo, 3), "predict_expression_detail", gene, model, detail_call, &d) ||
+			!d.have)
+			PG_RETURN_NULL();
+	}
 	tupdesc = BlessTupleDesc(tupdesc);
 	values[0] = Float8GetDatum(res.grex);
 	values[1] = Int32GetDatum((int32) res.n_snps_in_model);
@@ -385,6 +495,7 @@ vf_predict_expression_track(PG_FUNCTION_ARGS)
 	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	int			track = PG_GETARG_INT32(3);
 	const VfModelRef *m;
+	PredictCall c = {0};
 
 	if (track < 0)
 		ereport(ERROR,
@@ -399,8 +510,29 @@ vf_predict_expression_track(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("track %d is out of range: model \"%s\" of kind %s has one output (track 0)", track,
 							model, vf_model_kind_name(m->kind))));
-		return DirectFunctionCall3(vf_predict_expression, PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), PG_GETARG_DATUM(2));
+		track = -1;
 	}
+	else
+		c.deep = m;
+	c.gene = gene;
+	c.model = model;
+	c.gt = PG_GETARG_DATUM(0);
+	c.track = track;
 	vf_progress_call("predict_expression", model, false);
-	PG_RETURN_FLOAT8(vf_deep_predict(m, model, PG_GETARG_DATUM(0), gene, track));
+	if (!vf_row_run(vf_on_error_arg(fcinfo, 4), "predict_expression", gene, model, predict_call, &c) || !c.have)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(c.value);
+}
+
+/* covers_gene(gt, gene, model): whether the genotype's region holds the model's windows */
+Datum
+vf_covers_gene(PG_FUNCTION_ARGS)
+{
+	char	   *gene = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *model = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	int			r = covers_any(model, PG_GETARG_DATUM(0), gene, 0);
+
+	if (r < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(r == 1);
 }

@@ -47,6 +47,8 @@
 
 #include "commands/explain.h"
 #include "predict/parallel_cache.h"
+#include "predict/predict_cost.h"
+#include "predict/prediction_cache.h"
 #include "predict/row_parallel.h"
 
 #define ROW_SCAN_NAME "VarformerRowScan"
@@ -136,38 +138,21 @@ typedef struct CostlyCallCxt
 	Index		relid;			/* the relation being planned */
 } CostlyCallCxt;
 
-/* A call whose cost (COST, or what its planner support function says) reaches the GUC. */
-static bool
-is_costly_call(PlannerInfo *root, Oid funcid, Node *node)
-{
-	QualCost	cost = {0, 0};
-
-	add_function_cost(root, funcid, node, &cost);
-	return cost.per_tuple >= vf_row_parallel_min_cost * cpu_operator_cost;
-}
-
 /* Is there a costly call whose first argument reads the relation's columns? */
 static bool
 feeds_costly_call_walker(Node *node, CostlyCallCxt *cxt)
 {
-	Oid			funcid = InvalidOid;
 	List	   *args = NIL;
 
 	if (node == NULL)
 		return false;
 	if (IsA(node, FuncExpr))
-	{
-		funcid = ((FuncExpr *) node)->funcid;
 		args = ((FuncExpr *) node)->args;
-	}
 	else if (IsA(node, OpExpr))
-	{
-		funcid = ((OpExpr *) node)->opfuncid;
 		args = ((OpExpr *) node)->args;
-	}
-	if (OidIsValid(funcid) && args != NIL &&
+	if (args != NIL &&
 		bms_is_member(cxt->relid, pull_varnos(cxt->root, (Node *) linitial(args))) &&
-		is_costly_call(cxt->root, funcid, node))
+		vf_call_cost(cxt->root, node) >= vf_row_parallel_min_cost * cpu_operator_cost)
 		return true;
 	return expression_tree_walker(node, feeds_costly_call_walker, cxt);
 }
@@ -409,7 +394,8 @@ row_init_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
 	ConditionVariableInit(&sh->cv);
 	st->shared = sh;
 	/* es_query_dsa is set only while the parallel query's DSM is being initialised */
-	vf_parallel_cache_create(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa);
+	vf_parallel_cache_create(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa,
+							 (int64) vf_prediction_cache_mb * 1024 * 1024);
 	vf_parallel_cache_attach(ROW_CACHE(sh), node->ss.ps.state->es_query_dsa,
 							 node->ss.ps.state->es_query_cxt);
 }

@@ -251,6 +251,53 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 	catalog_end(&ca);
 }
 
+/* The kind the catalog records for name; NULL when it has no such model. */
+char *
+vf_model_catalog_kind(const char *name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CatalogAccess ca;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	char	   *kind = NULL;
+
+	catalog_begin(&ca);
+	if (SPI_execute_with_args(psprintf("SELECT kind FROM %s WHERE name OPERATOR(pg_catalog.=) $1", ca.table),
+							  1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the model catalog");
+	if (SPI_processed == 1)
+		kind = spi_text(caller, 1);
+	catalog_end(&ca);
+	return kind;
+}
+
+/* The ensembles (other than name itself) that list name as a member, ", "-separated; NULL: none. */
+char *
+vf_model_catalog_ensembles_using(const char *name)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	CatalogAccess ca;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	char	   *users = NULL;
+
+	catalog_begin(&ca);
+	/* members are {name: weight} or [{"model": name, ...}] (ensemble.c) */
+	if (SPI_execute_with_args(psprintf("SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c.name), ', ' ORDER BY c.name) "
+									   "FROM %s c WHERE c.kind OPERATOR(pg_catalog.=) 'ensemble' "
+									   "AND c.name OPERATOR(pg_catalog.<>) $1 "
+									   "AND (c.options OPERATOR(pg_catalog.->) 'ensemble' OPERATOR(pg_catalog.?) $1 "
+									   "OR c.options OPERATOR(pg_catalog.->) 'ensemble' OPERATOR(pg_catalog.@>) "
+									   "pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('model', $1)))",
+									   ca.table),
+							  /* not read-only: an unload earlier in this statement counts */
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the model catalog");
+	users = spi_text(caller, 1);
+	catalog_end(&ca);
+	return users;
+}
+
 /* xmin of SPI's first row, column col (as text: xid has no binary C accessor here) */
 static TransactionId
 spi_xid(int col)

@@ -458,6 +458,26 @@ vf_model_path_is_fused(const char *path, int *window)
 	return yes;
 }
 
+/*
+ * The kind a load will build when the path or options tell it before anything is read (an
+ * ensemble, a PredictDB database, a fused directory); 0 when only the checkpoint will.
+ */
+int
+vf_model_kind_early(const char *path, bool ensemble)
+{
+	struct stat sb;
+
+	if (ensemble)
+		return VF_KIND_ENSEMBLE;
+	if (path == NULL || stat(path, &sb) != 0)
+		return 0;
+	if (S_ISREG(sb.st_mode) && (is_sqlite_file(path) || pg_str_endswith(path, ".db")))
+		return VF_KIND_PREDICTDB;
+	if (S_ISDIR(sb.st_mode) && vf_model_path_is_fused(path, NULL))
+		return VF_KIND_FUSED;
+	return 0;
+}
+
 /* Stat fingerprint of a fused directory's files, its encoder/ included. */
 static uint64
 fused_fingerprint(const char *path)

@@ -50,6 +50,7 @@ typedef struct VfModelStatus
 	uint64		generation;
 	int32		backends;
 	int64		calls;
+	int64		image;			/* the segment's handle: names sharing an image show the same */
 } VfModelStatus;
 
 /* model_store.c */
@@ -90,6 +91,7 @@ extern void vf_model_build(const char *name, const char *path, const char *optio
 						   int64 max_bytes, VfModelBuild *out);
 extern void vf_model_build_free(VfModelBuild *b);
 extern bool vf_model_path_is_fused(const char *path, int *window);
+extern int	vf_model_kind_early(const char *path, bool ensemble);
 
 /*
  * What load_model records besides the image: the options as stored (canonical jsonb text,
@@ -125,5 +127,7 @@ extern void vf_model_catalog_store(const char *name, const char *path,
 /* false when there was no row; *row_xmin: the version deleted */
 extern bool vf_model_catalog_delete(const char *name, TransactionId *row_xmin);
 extern bool vf_model_catalog_reload(const char *name);
+extern char *vf_model_catalog_kind(const char *name);
+extern char *vf_model_catalog_ensembles_using(const char *name);
 
 #endif

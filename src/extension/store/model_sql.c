@@ -15,6 +15,7 @@
 #include "common/error_report.h"
 #include "common/file_access.h"
 #include "varformer/common/json.h"
+#include "store/model_options.h"
 #include "store/model_registry.h"
 
 PG_FUNCTION_INFO_V1(vf_load_model);
@@ -141,6 +142,9 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 	{
 		bool		same_image = exists && memcmp(cur.sha256, b.sha256, VF_SHA256_LEN) == 0;
 
+		vf_model_options_check_kind(name, options, b.kind, b.image, b.size);
+		if (b.kind == VF_KIND_ENSEMBLE)
+			vf_model_options_check_members(name, options);
 		if (exists || in_catalog)
 		{
 			char	   *diff = content_diff(exists ? vf_sha256_hex(cur.sha256) : cat.sha256,
@@ -221,6 +225,7 @@ vf_load_model(PG_FUNCTION_ARGS)
 		JsonbToCString(NULL, &PG_GETARG_JSONB_P(2)->root, VARSIZE(PG_GETARG_JSONB_P(2)));
 	vf_model_store_require();
 	replace = options_replace(options);
+	vf_model_options_check_keys(name, options);
 	if (!PG_ARGISNULL(1))
 	{
 		vf_require_read_server_files("load_model");
@@ -235,6 +240,15 @@ vf_load_model(PG_FUNCTION_ARGS)
 
 	if (path != NULL)
 		options = fused_window_option(name, path, options);
+	{
+		/* before binding reads the reference and the gene table: a misplaced option says so */
+		int			kind = vf_model_kind_early(path, vf_model_options_has(options, "ensemble"));
+
+		if (kind != 0)
+			vf_model_options_check_kind(name, options, (VfModelKind) kind, NULL, 0);
+		if (kind == VF_KIND_ENSEMBLE)
+			vf_model_options_check_members(name, options);
+	}
 	vf_model_name_lock(name, true);
 	PG_TRY();
 	{
@@ -262,7 +276,15 @@ vf_unload_model(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		TransactionId row_xmin;
+		char	   *users = vf_model_catalog_ensembles_using(name);
 
+		if (users != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("cannot unload model \"%s\": %s %s %s it", name,
+							strchr(users, ',') ? "ensembles" : "ensemble", users,
+							strchr(users, ',') ? "use" : "uses"),
+					 errhint("Unload the ensembles that use it first, or load them again without it ({\"replace\": true}).")));
 		in_catalog = vf_model_catalog_delete(name, &row_xmin);
 		if (in_catalog)
 			vf_model_store_note_unload(name, row_xmin);
@@ -292,8 +314,8 @@ vf_model_store_status(PG_FUNCTION_ARGS)
 	n = vf_model_store_list(&st);
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[7];
-		bool		nulls[7] = {0};
+		Datum		values[8];
+		bool		nulls[8] = {0};
 
 		values[0] = CStringGetTextDatum(st[i].name);
 		values[1] = CStringGetTextDatum(vf_model_kind_name(st[i].kind));
@@ -302,6 +324,7 @@ vf_model_store_status(PG_FUNCTION_ARGS)
 		values[4] = Int32GetDatum(st[i].backends);
 		values[5] = Int64GetDatum(st[i].calls);
 		values[6] = CStringGetTextDatum(vf_sha256_hex(st[i].sha256));
+		values[7] = Int64GetDatum(st[i].image);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -8,6 +8,12 @@
  * replace finishes on the image it started with: the mapping keeps the segment alive after
  * it is unpinned, and it is dropped at transaction end once the registry has moved on.
  *
+ * Names with the same image share one segment: a load whose image equals, byte for byte, one
+ * already in shared memory (another name for the same checkpoint with other options, say)
+ * points its slot at that segment instead of pinning a copy. The segment is pinned once and
+ * counted once in total_bytes; it is unpinned when the last slot using it lets go
+ * (release_image), and a backend maps it once for all the names it uses (share_mapping).
+ *
  * Lock order: varformer's LWLock, then (inside dsm_*) DynamicSharedMemoryControlLock.
  */
 #include "postgres.h"
@@ -265,6 +271,20 @@ find_generation_in_use(uint64 generation)
 	return found;
 }
 
+/*
+ * A slot lets go of its segment (caller holds ctl->lock exclusively and clears the slot
+ * after): unpinned, and its bytes no longer counted, unless another slot still uses it.
+ */
+static void
+release_image(VfModelSlot *s)
+{
+	for (int i = 0; i < ctl->max_models; i++)
+		if (&ctl->slot[i] != s && ctl->slot[i].in_use && ctl->slot[i].handle == s->handle)
+			return;
+	dsm_unpin_segment(s->handle);
+	ctl->total_bytes -= s->size;
+}
+
 static LocalModel *
 find_live(const char *name)
 {
@@ -287,6 +307,17 @@ retire(LocalModel *e)
 	retired = e;
 }
 
+/* Whether another of this backend's entries (live or retired) maps seg. */
+static bool
+mapping_shared(dsm_segment *seg, const LocalModel *except)
+{
+	for (LocalModel *lists[2] = {live, retired}, **l = lists; l < lists + 2; l++)
+		for (LocalModel *o = *l; o; o = o->next)
+			if (o != except && o->seg == seg)
+				return true;
+	return false;
+}
+
 /* Drops a retired entry's backend-local state and its mapping. */
 static void
 release_entry(LocalModel *e, bool count)
@@ -304,7 +335,7 @@ release_entry(LocalModel *e, bool count)
 			pg_atomic_fetch_sub_u32(&s->backends, 1);
 		LWLockRelease(ctl->lock);
 	}
-	if (e->seg)
+	if (e->seg && !mapping_shared(e->seg, e))
 		dsm_detach(e->seg);
 	pfree(e);
 }
@@ -365,8 +396,7 @@ undo_pending(SubTransactionId min_subid)
 		s = find_generation(pending[i].generation);
 		if (s == NULL)
 			continue;
-		dsm_unpin_segment(s->handle);
-		ctl->total_bytes -= s->size;
+		release_image(s);
 		s->in_use = false;
 		s->generation = 0;
 	}
@@ -494,7 +524,9 @@ vf_model_store_attach(const char *name)
 		return &e->ref;
 	}
 	/* attaching under the lock: an unload cannot unpin the segment meanwhile */
-	seg = dsm_attach(s->handle);
+	seg = dsm_find_mapping(s->handle);	/* another name of the same image, mapped already */
+	if (seg == NULL)
+		seg = dsm_attach(s->handle);
 	if (seg == NULL)
 	{
 		LWLockRelease(ctl->lock);
@@ -604,8 +636,7 @@ sweep_dropped_databases(void)
 			if (OidIsValid(dead[k]) && s->dbid == dead[k])
 			{
 				elog(LOG, "varformer: unloading model \"%s\" of dropped database %u", s->name, s->dbid);
-				dsm_unpin_segment(s->handle);
-				ctl->total_bytes -= s->size;
+				release_image(s);
 				s->in_use = false;
 				s->generation = 0;
 			}
@@ -624,6 +655,124 @@ refuse_different_bytes(const char *name, const VfModelSlot *s, const VfModelBuil
 			 errmsg("model \"%s\" is already loaded with different content", name),
 			 errdetail("Loaded sha256 %s, new sha256 %s.", old, new),
 			 errhint("A model name denotes fixed content. Pass '{\"replace\": true}' to replace it, or use another name.")));
+}
+
+/* Fills slot s (caller holds ctl->lock exclusively) for name with b's description. */
+static uint64
+fill_slot(VfModelSlot *s, const char *name, const VfModelBuild *b, dsm_handle handle,
+		  bool undo_on_abort)
+{
+	uint64		generation;
+
+	s->in_use = true;
+	s->dbid = MyDatabaseId;
+	strlcpy(s->name, name, NAMEDATALEN);
+	s->kind = b->kind;
+	strlcpy(s->arch, b->arch, VF_ARCH_LEN);
+	s->parameters = b->parameters;
+	s->size = b->size;
+	memcpy(s->sha256, b->sha256, VF_SHA256_LEN);
+	s->handle = handle;
+	s->generation = generation = ++ctl->next_generation;
+	pg_atomic_write_u32(&s->backends, 1);
+	pg_atomic_write_u64(&s->transactions, 0);
+	if (undo_on_abort)
+	{
+		pending[n_pending].generation = generation;
+		pending[n_pending].subid = GetCurrentSubTransactionId();
+		n_pending++;
+	}
+	return generation;
+}
+
+/*
+ * Registers name on the segment of another slot whose image is b's, byte for byte (same
+ * kind, architecture, size and content sha256 first, then the bytes compared); false when
+ * there is none, and nothing changed. The new build is then dropped by the caller.
+ */
+static bool
+share_image(const char *name, VfModelBuild *b, bool replace, bool undo_on_abort, bool *replaced)
+{
+	VfModelSlot *s,
+			   *donor = NULL;
+	dsm_segment *seg;
+	dsm_handle	handle = 0;
+	uint64		donor_generation = 0,
+				generation;
+	bool		mapped_here,
+				same;
+	LocalModel *e;
+
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	for (int i = 0; i < ctl->max_models && donor == NULL; i++)
+	{
+		VfModelSlot *t = &ctl->slot[i];
+
+		if (t->in_use && t->dbid == MyDatabaseId && strcmp(t->name, name) != 0 &&
+			t->kind == b->kind && t->size == b->size && strcmp(t->arch, b->arch) == 0 &&
+			memcmp(t->sha256, b->sha256, VF_SHA256_LEN) == 0)
+			donor = t;
+	}
+	if (donor == NULL)
+	{
+		LWLockRelease(ctl->lock);
+		return false;
+	}
+	handle = donor->handle;
+	donor_generation = donor->generation;
+	/* mapped under the lock: the donor cannot be unpinned meanwhile */
+	seg = dsm_find_mapping(handle);
+	mapped_here = seg != NULL;
+	if (seg == NULL)
+		seg = dsm_attach(handle);
+	LWLockRelease(ctl->lock);
+	if (seg == NULL)
+		return false;
+	/* equal sha256 of the files; the image also depends on options (PredictDB's): compare */
+	same = memcmp(dsm_segment_address(seg), b->seg ? dsm_segment_address(b->seg) : b->image, b->size) == 0;
+
+	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
+	donor = find_generation(donor_generation);
+	if (!same || donor == NULL || donor->handle != handle)
+	{
+		LWLockRelease(ctl->lock);
+		if (!mapped_here)
+			dsm_detach(seg);
+		return false;
+	}
+	s = find_slot(name);
+	if (s && !replace)
+		refuse_different_bytes(name, s, b);
+	*replaced = (s != NULL);
+	if (s == NULL)
+	{
+		for (int i = 0; i < ctl->max_models && s == NULL; i++)
+			if (!ctl->slot[i].in_use)
+				s = &ctl->slot[i];
+		if (s == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("cannot load model \"%s\": %d models are loaded already", name, ctl->max_models),
+					 errhint("Unload a model or raise varformer.max_models (needs a restart).")));
+	}
+	else
+		release_image(s);
+	generation = fill_slot(s, name, b, handle, undo_on_abort);
+	LWLockRelease(ctl->lock);
+
+	/* our own copy is not needed: an unpinned segment goes with its last mapping */
+	if (b->seg != NULL)
+	{
+		dsm_detach(b->seg);
+		b->seg = NULL;
+		b->image = NULL;
+	}
+	dsm_pin_mapping(seg);
+	e = find_live(name);
+	if (e)
+		retire(e);
+	add_live(name, seg, b->kind, b->size, generation);
+	return true;
 }
 
 VfRegisterResult
@@ -660,6 +809,9 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 	if (s && !replace)
 		refuse_different_bytes(name, s, b);
 	LWLockRelease(ctl->lock);
+
+	if (share_image(name, b, replace, undo_on_abort, &replaced))
+		return replaced ? VF_REGISTER_REPLACED : VF_REGISTER_LOADED;
 
 	if (b->seg != NULL)
 	{
@@ -711,30 +863,10 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 					 errhint("Unload a model or raise varformer.max_models (needs a restart).")));
 	}
 	else
-	{
-		ctl->total_bytes -= s->size;
-		dsm_unpin_segment(s->handle);
-	}
+		release_image(s);
 	dsm_pin_segment(seg);
-	s->in_use = true;
-	s->dbid = MyDatabaseId;
-	strlcpy(s->name, name, NAMEDATALEN);
-	s->kind = b->kind;
-	strlcpy(s->arch, b->arch, VF_ARCH_LEN);
-	s->parameters = b->parameters;
-	s->size = b->size;
-	memcpy(s->sha256, b->sha256, VF_SHA256_LEN);
-	s->handle = dsm_segment_handle(seg);
-	s->generation = generation = ++ctl->next_generation;
-	pg_atomic_write_u32(&s->backends, 1);
-	pg_atomic_write_u64(&s->transactions, 0);
+	generation = fill_slot(s, name, b, dsm_segment_handle(seg), undo_on_abort);
 	ctl->total_bytes += b->size;
-	if (undo_on_abort)
-	{
-		pending[n_pending].generation = generation;
-		pending[n_pending].subid = GetCurrentSubTransactionId();
-		n_pending++;
-	}
 	LWLockRelease(ctl->lock);
 
 	dsm_pin_mapping(seg);
@@ -814,8 +946,7 @@ vf_model_store_unregister(const char *name)
 		return false;
 	}
 	/* running queries keep their mappings; the segment goes when the last one detaches */
-	dsm_unpin_segment(s->handle);
-	ctl->total_bytes -= s->size;
+	release_image(s);
 	s->in_use = false;
 	s->generation = 0;
 	LWLockRelease(ctl->lock);
@@ -835,6 +966,7 @@ copy_status(const VfModelSlot *s, VfModelStatus *o)
 	o->bytes = (int64) s->size;
 	memcpy(o->sha256, s->sha256, VF_SHA256_LEN);
 	o->generation = s->generation;
+	o->image = (int64) s->handle;
 	o->backends = (int32) pg_atomic_read_u32(unconstify(pg_atomic_uint32 *, &s->backends));
 	o->calls = (int64) pg_atomic_read_u64(unconstify(pg_atomic_uint64 *, &s->transactions));
 }

@@ -16,6 +16,10 @@
 
 PG_FUNCTION_INFO_V1(vf_genotype_region);
 PG_FUNCTION_INFO_V1(vf_genotype_n_variants);
+PG_FUNCTION_INFO_V1(vf_genotype_n_calls);
+PG_FUNCTION_INFO_V1(vf_genotype_chrom);
+PG_FUNCTION_INFO_V1(vf_genotype_start);
+PG_FUNCTION_INFO_V1(vf_genotype_end);
 PG_FUNCTION_INFO_V1(vf_genotype_variants);
 PG_FUNCTION_INFO_V1(vf_genotype_dosage);
 PG_FUNCTION_INFO_V1(vf_genotype_eq);
@@ -42,7 +46,50 @@ vf_genotype_region(PG_FUNCTION_ARGS)
 }
 
 Datum
+vf_genotype_chrom(PG_FUNCTION_ARGS)
+{
+	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
+	VfGenotypeHeader h;
+
+	header_of(gt, &h);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(h.chrom, (int) h.chrom_len));
+}
+
+Datum
+vf_genotype_start(PG_FUNCTION_ARGS)
+{
+	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
+	VfGenotypeHeader h;
+
+	header_of(gt, &h);
+	PG_RETURN_INT64(h.start);
+}
+
+Datum
+vf_genotype_end(PG_FUNCTION_ARGS)
+{
+	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
+	VfGenotypeHeader h;
+
+	header_of(gt, &h);
+	PG_RETURN_INT64(h.end);
+}
+
+/* Calls other than homozygous reference: read_genotypes keeps a 0|0 call for its DS alone. */
+Datum
 vf_genotype_n_variants(PG_FUNCTION_ARGS)
+{
+	VfCalls    *c = vf_genotype_to_calls_no_ids(PG_GETARG_GENOTYPE_PP(0));
+	int32		n = 0;
+
+	for (int i = 0; i < c->n_call; i++)
+		if (c->call[i].gt[0] != 0 || (c->call[i].gt[1] != 0 && c->call[i].gt[1] != VF_ALLELE_NONE))
+			n++;
+	PG_RETURN_INT32(n);
+}
+
+Datum
+vf_genotype_n_calls(PG_FUNCTION_ARGS)
 {
 	struct varlena *gt = PG_GETARG_GENOTYPE_PP(0);
 	VfGenotypeHeader h;
