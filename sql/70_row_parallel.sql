@@ -118,6 +118,18 @@ RESET jit;
 RESET max_parallel_workers_per_gather;
 DROP FUNCTION jit70(text);
 
+-- A cohort crossed with genes: the rows handed out are the cohort's (the call's first
+-- argument, its data), so each participant scores every gene on the genotype it has just
+-- matched; with the genes handed out instead, every call would decode another genotype.
+CREATE TABLE genes70 AS SELECT 'G' || i AS gene FROM generate_series(1, 200) i;
+ANALYZE genes70;
+CREATE FUNCTION per_gene70(g genotype, gene text) RETURNS integer LANGUAGE plpgsql IMMUTABLE
+    PARALLEL SAFE COST 1000000 AS $$ BEGIN RETURN n_variants(g) + length(gene); END $$;
+EXPLAIN (COSTS OFF)
+SELECT sum(per_gene70(c.gt, g.gene)) FROM genes70 g CROSS JOIN cohort70 c;
+DROP TABLE genes70;
+DROP FUNCTION per_gene70(genotype, text);
+
 DROP TABLE cohort70;
 DROP FUNCTION who70(genotype), plan70(text, boolean);
 SELECT unload_model('pdb70');

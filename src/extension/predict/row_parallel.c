@@ -122,32 +122,57 @@ static const CustomExecMethods row_exec_methods = {
 
 /* --- planning --- */
 
-/* A call whose cost (COST, or what its planner support function says) reaches the GUC. */
-static bool
-has_costly_call_walker(Node *node, PlannerInfo *root)
+/*
+ * Which relation to hand out by rows: the one a costly call's first argument reads. By
+ * varformer's argument order that is the per-row data (a genotype, a sequence, a variant);
+ * the other arguments say what to compute for it (a gene, a track, the model). In a cohort
+ * x genes join both tables feed the call, and PostgreSQL's costs cannot tell the two join
+ * orders apart, but they differ a hundredfold: with the cohort outer, each participant takes
+ * a person and scores every gene on the genotype it has just decoded and matched (the
+ * scorers keep the last genotype); with the genes outer, every call meets another person's
+ * genotype and decodes it again. So only the data's relation gets a row-parallel path.
+ */
+typedef struct CostlyCallCxt
 {
+	PlannerInfo *root;
+	Index		relid;			/* the relation being planned */
+} CostlyCallCxt;
+
+/* Is there a costly call whose first argument reads the relation's columns? */
+static bool
+feeds_costly_call_walker(Node *node, CostlyCallCxt *cxt)
+{
+	List	   *args = NIL;
+
 	if (node == NULL)
 		return false;
-	if (vf_call_cost(root, node) >= vf_row_parallel_min_cost * cpu_operator_cost)
+	if (IsA(node, FuncExpr))
+		args = ((FuncExpr *) node)->args;
+	else if (IsA(node, OpExpr))
+		args = ((OpExpr *) node)->args;
+	if (args != NIL &&
+		bms_is_member(cxt->relid, pull_varnos(cxt->root, (Node *) linitial(args))) &&
+		vf_call_cost(cxt->root, node) >= vf_row_parallel_min_cost * cpu_operator_cost)
 		return true;
-	return expression_tree_walker(node, has_costly_call_walker, root);
+	return expression_tree_walker(node, feeds_costly_call_walker, cxt);
 }
 
-/* Does the query evaluate a costly function per row (target list, or this rel's quals)? */
+/* Does the query evaluate, per row of this relation, a costly function on its data? */
 static bool
 query_has_costly_calls(PlannerInfo *root, RelOptInfo *rel)
 {
+	CostlyCallCxt cxt = {.root = root, .relid = rel->relid};
 	ListCell   *lc;
 
-	if (has_costly_call_walker((Node *) root->processed_tlist, root))
+	if (feeds_costly_call_walker((Node *) root->processed_tlist, &cxt))
 		return true;
-	if (has_costly_call_walker((Node *) root->parse->havingQual, root))
+	if (feeds_costly_call_walker((Node *) root->parse->havingQual, &cxt))
 		return true;
 	foreach(lc, rel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-		if (has_costly_call_walker((Node *) ri->clause, root))
+		if (feeds_costly_call_walker((Node *) ri->clause, &cxt))
 			return true;
 	}
 	return false;
