@@ -439,7 +439,9 @@ row_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	RowScanState *st = (RowScanState *) node;
 
 	(void) ancestors;
-	if (!es->analyze || !st->have_stats)
+	/* only where deep models used it (a PredictDB scan has nothing to show) */
+	if (!es->analyze || !st->have_stats ||
+		st->cache_stats.computed + st->cache_stats.hits + st->cache_stats.waits == 0)
 		return;
 	ExplainPropertyInteger("Shared Cache Computed", NULL, st->cache_stats.computed, es);
 	ExplainPropertyInteger("Shared Cache Hits", NULL, st->cache_stats.hits, es);
