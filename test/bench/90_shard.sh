@@ -108,6 +108,9 @@ for n in 1 2; do
   result[$n,rows]=$(best "$base" "$coord_rows")
   result[$n,rows100]=$(best "$base" "$coord_rows" "$(for k in $(seq 1 "$n"); do echo "ALTER SERVER s$k OPTIONS (SET fetch_size '100');"; done)")
   for k in $(seq 1 "$n"); do echo "ALTER SERVER s$k OPTIONS (SET fetch_size '10000');"; done | psql_at "$base"
+  # without async_capable the Append asks the shards one after the other
+  result[$n,sync]=$(best "$base" "$coord_mean" "$(for k in $(seq 1 "$n"); do echo "ALTER SERVER s$k OPTIONS (SET async_capable 'false');"; done)")
+  for k in $(seq 1 "$n"); do echo "ALTER SERVER s$k OPTIONS (SET async_capable 'true');"; done | psql_at "$base"
   result[$n,one]=$(median "$base" "$coord_one" 9)
   result[$n,check]=$(median "$base" "SELECT shard_assert_models('{bm}')" 9)
   echo "$n shard(s) through the coordinator: genes|sum(n)|sum of means = $check"
@@ -125,13 +128,14 @@ done
 echo "data: $N_SAMPLES people x $N_GENES genes ($SNPS SNPs each) = $preds predictions; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v p="$preds" -v g="$N_GENES" -v s="$N_SAMPLES" \
     -v os="${result[one,serial]}" -v op="${result[one,parallel]}" \
-    -v m1="${result[1,mean]}" -v m2="${result[2,mean]}" -v r1="${result[1,rows]}" -v r2="${result[2,rows]}" \
+    -v m1="${result[1,mean]}" -v m2="${result[2,mean]}" -v y2="${result[2,sync]}" -v r1="${result[1,rows]}" -v r2="${result[2,rows]}" \
     -v h1="${result[1,rows100]}" -v h2="${result[2,rows100]}" -v q1="${result[1,one]}" -v q2="${result[2,one]}" \
     -v w1="${result[1,slowest_one]}" -v w2="${result[2,slowest_one]}" -v c1="${result[1,check]}" -v c2="${result[2,check]}" 'BEGIN {
   printf "one server, serial                          : %.3f s  %.0f predictions/s\n", os, p / os
   printf "one server, 2 workers + leader              : %.3f s  %.0f predictions/s\n", op, p / op
   printf "per-gene means through the coordinator, 1 shard : %.3f s  %.0f predictions/s\n", m1, p / m1
   printf "per-gene means through the coordinator, 2 shards: %.3f s  %.0f predictions/s (%.2fx 1 shard)\n", m2, p / m2, m1 / m2
+  printf "  the same without async_capable (shards one after the other): %.3f s  %.0f predictions/s\n", y2, p / y2
   printf "every prediction as a row, 1 shard: %.3f s (fetch_size 100: %.3f s): coordinator +%.2f us a row (%.2f us)\n", r1, h1, (r1 - m1) / p * 1e6, (h1 - m1) / p * 1e6
   printf "every prediction as a row, 2 shards: %.3f s (fetch_size 100: %.3f s): coordinator +%.2f us a row (%.2f us)\n", r2, h2, (r2 - m2) / p * 1e6, (h2 - m2) / p * 1e6
   printf "per query (one gene, median of 9), 1 shard: %.1f ms, the shard itself %.1f ms: +%.1f ms (model check alone %.1f ms)\n", q1 * 1e3, w1 * 1e3, (q1 - w1) * 1e3, c1 * 1e3

@@ -14,13 +14,13 @@
 #     and the model, and shard_model_differences() lists what differs.
 use strict;
 use warnings;
+use Cwd qw(abs_path);
 use FindBin;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $root = "$FindBin::Bin/../..";
-$root = Cwd::abs_path($root) if eval { require Cwd; 1 };
+my $root = abs_path("$FindBin::Bin/../..");
 for my $m ('build/generated/predictor/models/enformer_pt', 'build/generated/encoder/models/nt_v1')
 {
 	plan skip_all => "$m is missing: run make fixtures" unless -d "$root/$m";
