@@ -14,8 +14,9 @@
 #            the coordinator's cost per row (fetch_size 10000, and postgres_fdw's default 100);
 #          cohort_prediction_mean(one gene) minus the slowest shard's own time for it: the
 #            cost per query (model check on every shard, planning, round trips);
-#   one server: the same cohort in one table, predict_expression with the row-parallel scan
-#          (2 workers + leader): what one server of this machine does with its cores.
+#   one server: the 1-shard cluster's shard alone is one server, serial; the same cohort with
+#          the row-parallel scan (2 workers + leader): what one server of this machine does
+#          with its cores.
 # Best of 3 (each a warm session); throughput in predictions (sample x gene) per second.
 set -euo pipefail
 N_SAMPLES=${VF_BENCH_SHARD_SAMPLES:-4000}
@@ -117,7 +118,6 @@ for n in 1 2; do
   if [ "$n" -eq 1 ]; then
     # one server: the cohort on the shard itself, the row-parallel scan over it
     one="SELECT count(*), sum(predict_expression(c.gt, g.gene, 'bm')) FROM cohort c CROSS JOIN predictdb_genes('bm') g"
-    result[one,serial]=$(best $((base + 1)) "$one" "SET max_parallel_workers_per_gather = 0;")
     result[one,parallel]=$(best $((base + 1)) "$one" "SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0;")
     echo "one server: $(echo "$one" | psql_at $((base + 1)))"
   fi
@@ -127,11 +127,10 @@ done
 
 echo "data: $N_SAMPLES people x $N_GENES genes ($SNPS SNPs each) = $preds predictions; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v p="$preds" -v g="$N_GENES" -v s="$N_SAMPLES" \
-    -v os="${result[one,serial]}" -v op="${result[one,parallel]}" \
+    -v op="${result[one,parallel]}" \
     -v m1="${result[1,mean]}" -v m2="${result[2,mean]}" -v y2="${result[2,sync]}" -v r1="${result[1,rows]}" -v r2="${result[2,rows]}" \
     -v h1="${result[1,rows100]}" -v h2="${result[2,rows100]}" -v q1="${result[1,one]}" -v q2="${result[2,one]}" \
     -v w1="${result[1,slowest_one]}" -v w2="${result[2,slowest_one]}" -v c1="${result[1,check]}" -v c2="${result[2,check]}" 'BEGIN {
-  printf "one server, serial                          : %.3f s  %.0f predictions/s\n", os, p / os
   printf "one server, 2 workers + leader              : %.3f s  %.0f predictions/s\n", op, p / op
   printf "per-gene means through the coordinator, 1 shard : %.3f s  %.0f predictions/s\n", m1, p / m1
   printf "per-gene means through the coordinator, 2 shards: %.3f s  %.0f predictions/s (%.2fx 1 shard)\n", m2, p / m2, m1 / m2
