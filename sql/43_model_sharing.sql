@@ -37,4 +37,13 @@ SELECT load_model('sh43_p2', 'test/fixtures/predictdb/rules_v8.db', '{"palindrom
 SELECT load_model('sh43_p3', 'test/fixtures/predictdb/rules_v8.db');
 SELECT count(DISTINCT image) AS pdb_images FROM models WHERE name LIKE 'sh43_p%';
 SELECT (SELECT image FROM models WHERE name = 'sh43_p1') = (SELECT image FROM models WHERE name = 'sh43_p3') AS p1_p3_shared;
+-- a name loaded again from the same file with other options gets the image those options
+-- build, not the old one (equal file sha256, other bytes), and back again (the image's
+-- own description, predictdb_model_info, says which)
+SELECT load_model('sh43_p1', 'test/fixtures/predictdb/rules_v8.db', '{"palindromic": "skip", "replace": true}');
+SELECT (SELECT row(i.*)::text FROM predictdb_model_info('sh43_p1') i) = (SELECT row(i.*)::text FROM predictdb_model_info('sh43_p2') i) AS p1_now_skips,
+       (SELECT palindromic FROM predictdb_model_info('sh43_p1')) AS p1_palindromic;
+SELECT load_model('sh43_p1', 'test/fixtures/predictdb/rules_v8.db', '{"replace": true}');
+SELECT (SELECT row(i.*)::text FROM predictdb_model_info('sh43_p1') i) = (SELECT row(i.*)::text FROM predictdb_model_info('sh43_p3') i) AS p1_keeps_again,
+       (SELECT palindromic FROM predictdb_model_info('sh43_p1')) AS p1_palindromic;
 SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'sh43%';

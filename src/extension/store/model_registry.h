@@ -59,6 +59,7 @@ extern void vf_model_store_require(void);
 /* The model by name, attached in this backend; NULL when shared memory does not hold it. */
 extern const VfModelRef *vf_model_store_attach(const char *name);
 extern int64 vf_model_store_available(const char *replacing);
+extern bool vf_model_store_holds_image(const char *name, const VfModelBuild *b);
 extern VfRegisterResult vf_model_store_register(const char *name, VfModelBuild *b,
 												bool replace, bool undo_on_abort);
 extern void vf_model_name_lock(const char *name, bool lock);

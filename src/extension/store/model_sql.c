@@ -140,7 +140,7 @@ load_locked(const char *name, const char *path, const char *options, bool replac
 	vf_model_build(name, path, bind.options, vf_model_store_available(replace ? name : NULL), &b);
 	PG_TRY();
 	{
-		bool		same_image = exists && memcmp(cur.sha256, b.sha256, VF_SHA256_LEN) == 0;
+		bool		same_image = exists && vf_model_store_holds_image(name, &b);
 
 		vf_model_options_check_kind(name, options, b.kind, b.image, b.size);
 		if (b.kind == VF_KIND_ENSEMBLE)

@@ -253,6 +253,44 @@ find_slot(const char *name)
 	return NULL;
 }
 
+/*
+ * Under ctl->lock: does slot s hold exactly b's image? Equal sha256 of the files is not
+ * enough: a PredictDB image also depends on its options (variant_key, palindromic,
+ * min_variant_fraction, low_coverage), and a name loaded again with other options must get
+ * the image those options build, not keep the old one.
+ */
+static bool
+slot_holds_image(VfModelSlot *s, const VfModelBuild *b)
+{
+	dsm_segment *seg;
+	bool		mapped_here,
+				same;
+
+	if (s == NULL || memcmp(s->sha256, b->sha256, VF_SHA256_LEN) != 0 || s->size != b->size)
+		return false;
+	seg = dsm_find_mapping(s->handle);
+	mapped_here = seg != NULL;
+	if (seg == NULL && (seg = dsm_attach(s->handle)) == NULL)
+		return false;
+	same = memcmp(dsm_segment_address(seg), b->seg ? dsm_segment_address(b->seg) : b->image, b->size) == 0;
+	if (!mapped_here)
+		dsm_detach(seg);
+	return same;
+}
+
+/* Does the model loaded under name hold exactly b's image (model_sql.c, before replacing)? */
+bool
+vf_model_store_holds_image(const char *name, const VfModelBuild *b)
+{
+	bool		same;
+
+	vf_model_store_require();
+	LWLockAcquire(ctl->lock, LW_SHARED);
+	same = slot_holds_image(find_slot(name), b);
+	LWLockRelease(ctl->lock);
+	return same;
+}
+
 static VfModelSlot *
 find_generation(uint64 generation)
 {
@@ -802,7 +840,7 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 	/* Cheap refusals first, before a large allocation. */
 	LWLockAcquire(ctl->lock, LW_SHARED);
 	s = find_slot(name);
-	if (s && memcmp(s->sha256, b->sha256, VF_SHA256_LEN) == 0)
+	if (slot_holds_image(s, b))
 	{
 		LWLockRelease(ctl->lock);
 		(void) vf_model_store_attach(name);
@@ -830,7 +868,7 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 
 	LWLockAcquire(ctl->lock, LW_EXCLUSIVE);
 	s = find_slot(name);
-	if (s && memcmp(s->sha256, b->sha256, VF_SHA256_LEN) == 0)
+	if (slot_holds_image(s, b))
 	{
 		/* someone loaded the same bytes meanwhile; ours goes with the transaction */
 		LWLockRelease(ctl->lock);
