@@ -173,6 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				VfPdbGeneInfo gi;
 				VfPdbResult r;
 				double		grex;
+				uint32_t	n_used;
 				int			rc1,
 							rc2;
 
@@ -183,8 +184,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (!set)
 					continue;
 				rc1 = vf_pdb_score_gene(image, s, g, &r, &err);
-				rc2 = vf_pdb_score_grex(image, s, g, &grex, &err);
-				if (rc1 != rc2 || (rc1 == 0 && memcmp(&grex, &r.grex, sizeof(grex)) != 0))
+				rc2 = vf_pdb_score_grex(image, s, g, &grex, &n_used, &err);
+				if (rc1 != rc2 || (rc1 == 0 && (memcmp(&grex, &r.grex, sizeof(grex)) != 0 ||
+												n_used != r.n_used)))
 					abort();	/* the two scoring paths disagree */
 			}
 		}
