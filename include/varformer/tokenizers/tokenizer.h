@@ -8,6 +8,7 @@
  *   tokenizer.json, model "WordLevel" of single chars -> character level
  *   vocab.txt with a complete k-mer set and <cls>      -> NT k-mer (Nucleotide Transformer)
  *   vocab.txt of single characters (+ [..]/<..>)       -> character level
+ *   neither, config.json naming HyenaDNA               -> HyenaDNA's built-in characters
  * Anything else is an error naming what was found.
  *
  * A VfTokenizer is immutable after creation: vf_tokenize may run concurrently on one.

@@ -91,6 +91,10 @@ int			vf_tokenizer_kmer_load(VfTokenizer *tok, const char *vocab_txt, size_t len
 int			vf_tokenizer_char_load_txt(VfTokenizer *tok, const char *vocab_txt, size_t len, VfError *err);
 int			vf_tokenizer_json_load(VfTokenizer *tok, const char *json, size_t len, VfError *err);
 
+/* HyenaDNA's built-in vocabulary (tokenizer_hyena.c), for a config.json naming HyenaDNA. */
+bool		vf_tokenizer_is_hyena(const VfJson *config);
+int			vf_tokenizer_hyena_load(VfTokenizer *tok, VfError *err);
+
 /* The tokenizer.json models, called per pre-token word by tokenizer_json.c. */
 typedef struct VfBpeModel VfBpeModel;
 VfBpeModel *vf_bpe_model_load(const VfJson *model, VfVocab *vocab, VfError *err);
