@@ -74,6 +74,6 @@ void		vf_hyena_release(void *config, void *weights, void *state);
  * Bytes of activations a pass over n tokens holds at its peak beside the output (n x d
  * floats, which doubles as the residual stream): README states it per model shape.
  */
-size_t		vf_hyena_work_bytes(const VfHyenaConfig *c, int n);
+size_t		vf_hyena_work_bytes(int d_model, int d_inner, int filter_order, int n);
 
 #endif

@@ -87,13 +87,13 @@ spec_floats(int n)
 }
 
 size_t
-vf_hyena_work_bytes(const VfHyenaConfig *c, int n)
+vf_hyena_work_bytes(int d_model, int d_inner, int filter_order, int n)
 {
 	size_t		N = n,
-				rows_w = (size_t) (c->d > c->filter_order ? c->d : c->filter_order);
+				rows_w = (size_t) (d_model > filter_order ? d_model : filter_order);
 
-	return sizeof(float) * (N * 3 * c->d + N * c->filter_order + 2 * BLOCK * N + spec_floats(n) +
-							CHUNK * rows_w + CHUNK * (size_t) c->d_inner);
+	return sizeof(float) * (N * 3 * d_model + N * filter_order + 2 * BLOCK * N + spec_floats(n) +
+							CHUNK * rows_w + CHUNK * (size_t) d_inner);
 }
 
 static int
