@@ -28,11 +28,12 @@ MODELS = {
     "hyena_tiny": (hyena.HyenaDNAForCausalLM, dict(d_model=16, n_layer=2, d_inner=64, filter_order=16,
                                                     emb_dim=5, max_seq_len=66, activation_freq=10), 1),
     # the bare HyenaDNAModel ("backbone."), a d_model that is not a multiple of 16, one inner
-    # MLP, three positional features, a length whose FFT is not a power of two; the
-    # safetensors file keeps the shared frequency under a later name
+    # MLP, three positional features, a max_seq_len that is no power of two and spans several of
+    # the engine's 512-row chunks; the safetensors file keeps the shared frequency under a
+    # later name
     "hyena_bare": (hyena.HyenaDNAModel, dict(architectures=["HyenaDNAModel"], d_model=24, n_layer=3,
                                              d_inner=48, filter_order=8, emb_dim=3, num_inner_mlps=1,
-                                             max_seq_len=301, activation_freq=1, vocab_size=12), 3),
+                                             max_seq_len=1301, activation_freq=1, vocab_size=12), 3),
 }
 
 

@@ -2,8 +2,9 @@
  * hyena.c: one HyenaDNA forward pass (plain C; see hyena.h for the model).
  *
  * Memory is linear in the input length n and independent of max_seq_len: the caller's
- * output (n x d) is the residual stream; the per-process workspace holds u (n x 3d: x0,
- * x1 and v side by side), the implicit filter's last hidden layer (n x filter_order), and a
+ * output (n x d) is the residual stream; the per-process workspace holds u (n x 2d: x0 and
+ * the gated v x1 side by side; in_proj's three parts go through in row chunks, x1 dies in
+ * the gate), the implicit filter's last hidden layer (n x filter_order), and a
  * block of BLOCK channels' signals and filters in channel-major order (2 x BLOCK x n) with
  * the transform's spectra. Everything else (LayerNorm rows, the MLP's inner activations)
  * goes through in row chunks. The long convolution of each channel is three real FFTs of
@@ -28,7 +29,7 @@
 
 enum
 {
-	WS_U, WS_S, WS_VT, WS_KT, WS_SPEC, WS_ROWS, WS_MID
+	WS_U, WS_S, WS_VT, WS_KT, WS_SPEC, WS_ROWS, WS_MID, WS_PROJ
 };
 
 typedef struct HyenaState
@@ -36,7 +37,7 @@ typedef struct HyenaState
 	VfFft	   *fft;
 	float	   *p1,
 			   *p2;				/* the short filter's two previous inputs, 3d each */
-	float	   *u, *s, *vt, *kt, *spec, *rows, *mid;
+	float	   *u, *s, *vt, *kt, *spec, *rows, *mid, *proj;
 } HyenaState;
 
 void *
@@ -92,8 +93,8 @@ vf_hyena_work_bytes(int d_model, int d_inner, int filter_order, int n)
 	size_t		N = n,
 				rows_w = (size_t) (d_model > filter_order ? d_model : filter_order);
 
-	return sizeof(float) * (N * 3 * d_model + N * filter_order + 2 * BLOCK * N + spec_floats(n) +
-							CHUNK * rows_w + CHUNK * (size_t) d_inner);
+	return sizeof(float) * (N * 2 * d_model + N * filter_order + 2 * BLOCK * N + spec_floats(n) +
+							CHUNK * rows_w + CHUNK * (size_t) d_inner + CHUNK * 3 * (size_t) d_model);
 }
 
 static int
@@ -103,14 +104,15 @@ ensure_scratch(const VfHyenaConfig *c, HyenaState *s, int n, VfError *err)
 				nfft = vf_fft_size_for(2 * N - 1),
 				rows_w = (size_t) (c->d > c->filter_order ? c->d : c->filter_order);
 
-	s->u = vf_workspace_get(WS_U, N * 3 * c->d);
+	s->u = vf_workspace_get(WS_U, N * 2 * c->d);
 	s->s = vf_workspace_get(WS_S, N * c->filter_order);
 	s->vt = vf_workspace_get(WS_VT, BLOCK * N);
 	s->kt = vf_workspace_get(WS_KT, BLOCK * N);
 	s->spec = vf_workspace_get(WS_SPEC, spec_floats(n));
 	s->rows = vf_workspace_get(WS_ROWS, CHUNK * rows_w);
 	s->mid = vf_workspace_get(WS_MID, CHUNK * (size_t) c->d_inner);
-	if (!s->u || !s->s || !s->vt || !s->kt || !s->spec || !s->rows || !s->mid)
+	s->proj = vf_workspace_get(WS_PROJ, CHUNK * 3 * (size_t) c->d);
+	if (!s->u || !s->s || !s->vt || !s->kt || !s->spec || !s->rows || !s->mid || !s->proj)
 		return vf_error(err, VF_ERR_NOMEM, "out of memory for HyenaDNA activations (%d tokens)", n);
 	if (s->fft == NULL || vf_fft_size(s->fft) != nfft)
 	{
@@ -156,7 +158,7 @@ filter_hidden(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, int 
 
 /*
  * The Hyena operator on norm1(x): leaves y = (causal_conv(v x1, k) + bias v x1) x0 in the
- * v columns of s->u.
+ * second half of each row of s->u (n x 2d).
  */
 static void
 hyena_mixer(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, const float *x,
@@ -165,7 +167,7 @@ hyena_mixer(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, const 
 	int			d = c->d,
 				fo = c->filter_order;
 	size_t		N = n,
-				ld = 3 * (size_t) d,
+				ld = 2 * (size_t) d,
 				half = vf_fft_size(s->fft) / 2 + 1;
 	float	   *vre = s->spec,
 			   *vim = s->spec + half,
@@ -173,16 +175,21 @@ hyena_mixer(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, const 
 			   *kim = s->spec + 3 * half;
 
 	/* in_proj and the short filter, chunk by chunk (the filter carries two rows over) */
-	memset(s->p1, 0, sizeof(float) * ld);
-	memset(s->p2, 0, sizeof(float) * ld);
+	memset(s->p1, 0, sizeof(float) * 3 * d);
+	memset(s->p2, 0, sizeof(float) * 3 * d);
 	for (int r0 = 0; r0 < n; r0 += CHUNK)
 	{
 		int			rows = n - r0 < CHUNK ? n - r0 : CHUNK;
 		float	   *u = s->u + (size_t) r0 * ld;
 
 		vf_layernorm(s->rows, x + (size_t) r0 * d, Y->norm1_w, Y->norm1_b, rows, d, 1e-5f);
-		linear(u, (int) ld, s->rows, d, rows, d, Y->in_w, Y->in_b, (int) ld, 0.0f);
-		vf_short_conv3_gate(u, rows, d, s->p1, s->p2, Y->sf_w0, Y->sf_w1, Y->sf_w2, Y->sf_b);
+		linear(s->proj, 3 * d, s->rows, d, rows, d, Y->in_w, Y->in_b, 3 * d, 0.0f);
+		vf_short_conv3_gate(s->proj, rows, d, s->p1, s->p2, Y->sf_w0, Y->sf_w1, Y->sf_w2, Y->sf_b);
+		for (int r = 0; r < rows; r++)
+		{
+			memcpy(u + r * ld, s->proj + (size_t) r * 3 * d, sizeof(float) * d);
+			memcpy(u + r * ld + d, s->proj + (size_t) r * 3 * d + 2 * d, sizeof(float) * d);
+		}
 	}
 
 	filter_hidden(c, Y, s, n);
@@ -196,7 +203,7 @@ hyena_mixer(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, const 
 		vf_sgemm(CblasNoTrans, CblasTrans, cols, n, fo, 1.0f, Y->f_out + (size_t) c0 * fo, fo,
 				 s->s, fo, 0.0f, s->kt, n);
 		vf_decay_window(s->kt, N, cols, N, Y->t, Y->deltas + c0, SHIFT);
-		vf_gather_cols(s->vt, N, s->u + 2 * d + c0, ld, cols, N);
+		vf_gather_cols(s->vt, N, s->u + d + c0, ld, cols, N);
 		for (int j = 0; j < cols; j++)
 		{
 			vf_fft_forward(s->fft, s->vt + j * N, N, vre, vim);
@@ -204,7 +211,7 @@ hyena_mixer(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, const 
 			vf_fft_mul(vre, vim, kre, kim, half);
 			vf_fft_inverse(s->fft, vre, vim, s->kt + j * N, N);
 		}
-		vf_scatter_gate(s->u + c0, ld, 2 * (size_t) d, s->kt, s->vt, N, cols, N, Y->skip + c0);
+		vf_scatter_gate(s->u + c0, ld, (size_t) d, s->kt, s->vt, N, cols, N, Y->skip + c0);
 	}
 }
 
@@ -244,8 +251,8 @@ vf_hyena_forward(const void *config, const void *weights, void *state, void (*ho
 		if (hook)
 			hook();
 		hyena_mixer(c, Y, s, x, n, hook);
-		/* x += out_proj(y), y in the v columns of u */
-		linear(x, d, s->u + 2 * d, 3 * d, n, d, Y->out_w, NULL, d, 1.0f);
+		/* x += out_proj(y), y in the second half of u's rows */
+		linear(x, d, s->u + d, 2 * d, n, d, Y->out_w, NULL, d, 1.0f);
 		vf_add_bias(x, Y->out_b, n, d, d);
 
 		/* x += fc2(gelu_tanh(fc1(norm2(x)))), chunk by chunk */
