@@ -72,3 +72,14 @@ print(f"pytorch: torch_seconds {dt:.3f} tokens {ids.shape[1]} peak_rss_mb {int(p
 print(f"relative difference of the last hidden states: {rel:.2e}")
 print(f"TORCH_SECONDS {dt:.3f}")
 PY
+
+# varformer's FFT against FFTW 3 (single precision, FFTW_MEASURE) where libfftw3-dev is
+# installed; FFTW is no dependency of varformer itself, only of this comparison.
+if [ -f /usr/include/fftw3.h ]; then
+  ${CC:-cc} -std=gnu11 -O2 -ftree-vectorize -Wall -Wextra -Iinclude -o build/bench/fft_vs_fftw \
+    test/bench/fft_vs_fftw.c build/libvarformer.a -lfftw3f -lm
+  echo "real FFT, forward + inverse per transform (n = 2^19 is the 160k model's, 2^21 the 1 Mb model's):"
+  build/bench/fft_vs_fftw 12 21
+else
+  echo "fftw3.h not found (apt-get install libfftw3-dev): FFT comparison skipped"
+fi

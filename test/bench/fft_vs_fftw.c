@@ -58,7 +58,13 @@ main(int argc, char **argv)
 		fftwf_execute(fw);
 		for (size_t k = 0; k <= m; k++)
 		{
-			diff = fmax(diff, fmax(fabs(re[k] - spec[k][0]), fabs(im[k] - spec[k][1])));
+			/* varformer keeps bins in bit-reversed order (fft.h), X[m] last */
+			size_t		pos = k == m ? m : 0;
+
+			for (size_t bit = 1, r = m >> 1; k < m && bit < m; bit <<= 1, r >>= 1)
+				if (k & bit)
+					pos |= r;
+			diff = fmax(diff, fmax(fabs(re[pos] - spec[k][0]), fabs(im[pos] - spec[k][1])));
 			ref = fmax(ref, hypot(spec[k][0], spec[k][1]));
 		}
 

@@ -67,7 +67,13 @@ main(void)
 					sr += x[t] * cos(a);
 					si += x[t] * sin(a);
 				}
-				maxerr = fmax(maxerr, fmax(fabs(sr - re[f]), fabs(si - im[f])));
+				/* bin f is at the bit reversal of f (log2(m) bits); X[m] last */
+				size_t		pos = f == m ? m : 0;
+
+				for (size_t b = 1, r = m >> 1; f < m && b < m; b <<= 1, r >>= 1)
+					if (f & b)
+						pos |= r;
+				maxerr = fmax(maxerr, fmax(fabs(sr - re[pos]), fabs(si - im[pos])));
 				maxref = fmax(maxref, hypot(sr, si));
 			}
 			expect(maxerr / maxref < 1e-5, "forward vs direct DFT", n, maxerr / maxref);
