@@ -8,7 +8,7 @@
 # everything is made world-readable (a+rX) and build/generated/writable world-writable.
 # The path from / to the checkout must be searchable by the server's user as well.
 VF_GEN = build/generated
-VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models predictor dnabert
+VF_FIXTURE_SETS = embedding genotype haplotype models encoder torch_models predictor dnabert hyena
 
 .PHONY: fixtures fixtures-writable $(addprefix fixtures-,$(VF_FIXTURE_SETS))
 fixtures: $(addprefix fixtures-,$(VF_FIXTURE_SETS)) fixtures-writable
@@ -93,6 +93,15 @@ $(VF_GEN)/torch_models/.done: test/reference/make_torch_models.py $(wildcard tes
 	  ( cd $(@D)/$${m}_torch && sha256sum config.json pytorch_model.bin $$(ls tokenizer.json vocab.txt 2>/dev/null) | sha256sum | cut -d' ' -f1 ) \
 	    > $(@D)/$${m}_torch.sha256; \
 	done
+	chmod -R a+rX $(@D)
+	touch $@
+
+# Random-weight HyenaDNA checkpoints (the -hf config.json keys and tensor names), each saved
+# as safetensors and with torch.save, and their PyTorch goldens (test/reference/hyena.py);
+# test/checks/51_hyena_parity.sh runs the plain-C model and tokenizer on them.
+$(VF_GEN)/hyena/.done: test/reference/make_hyena_fixtures.py test/reference/hyena.py | $(VF_GEN)
+	rm -rf $(@D)
+	$(PYTHON) $< $(@D)/models $(@D)/goldens
 	chmod -R a+rX $(@D)
 	touch $@
 

@@ -11,6 +11,7 @@ PKGS=(
   bcftools tabix samtools plink2 sqlite3    # independent tools the parity tests run live
   python3 python3-torch python3-numpy       # PyTorch reference implementations
   gnuplot-nox bc                            # make demo: the picture, timings
+  libfftw3-dev                              # make bench only: varformer's own FFT measured against FFTW
 )
 
 missing=()

@@ -111,15 +111,17 @@ for r in $(seq 1 "$rounds"); do
   t1=$(now)
   echo "B $r $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}') $blog" | tee -a "$results"
   # C: default settings, 2 workers; a poller records each participant's calls and cache hits
-  # (the workers' progress slots vanish when they exit, so they are sampled while running)
-  poll=$out/run/poll_$r.txt; : >"$poll"; touch "$out/polling"
-  ( while [ -e "$out/polling" ]; do
-      psqlc -d fz_cohort -At -F' ' -c "SELECT pid, coalesce(leader_pid, 0), calls, cache_hits FROM varformer_progress WHERE model = 'fzc'" >>"$poll" 2>/dev/null || true
-      sleep 0.3
-    done ) &
+  # (the workers' progress slots vanish when they exit, so they are sampled while running),
+  # from one session (\watch), so that it costs the query's processes next to nothing
+  poll=$out/run/poll_$r.txt; : >"$poll"
+  psqlc -d "dbname=fz_cohort application_name=bench57_poller" -At -F' ' >>"$poll" 2>/dev/null <<'SQL' &
+SELECT pid, coalesce(leader_pid, 0), calls, cache_hits FROM varformer_progress WHERE model = 'fzc' \watch 0.5
+SQL
   poller=$!
   read -r s h m c ch cpu < <(query "$out/run/parallel_$r.csv" "")
-  rm -f "$out/polling"; wait "$poller"
+  # ends the poller's \watch from the server side (its psql runs as the instance's user)
+  psqlc -d postgres -At -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'bench57_poller'" >/dev/null
+  wait "$poller" 2>/dev/null || true
   echo "C $r $s $h $m $c $ch $cpu" | tee -a "$results"
   echo "  C participants (pid leader_pid calls cache_hits, last sample while running):"
   sort -k1,1n -k3,3n "$poll" | awk '{last[$1]=$0} END{for (p in last) print "   ", last[p]}'

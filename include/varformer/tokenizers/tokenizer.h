@@ -10,6 +10,7 @@
  *   vocab.txt with a complete k-mer set (k = 3..6), [CLS]-style specials only and nothing
  *     else                                             -> overlapping k-mers (DNABERT v1)
  *   vocab.txt of single characters (+ [..]/<..>)       -> character level
+ *   neither, config.json naming HyenaDNA               -> HyenaDNA's built-in characters
  * Anything else is an error naming what was found.
  *
  * A VfTokenizer is immutable after creation: vf_tokenize may run concurrently on one.

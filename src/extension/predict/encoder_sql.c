@@ -127,10 +127,15 @@ static float *io_hidden;
 static size_t io_tokens,
 			io_floats;
 
+/*
+ * Room for n token ids and states, and for the last hidden state of hidden_rows tokens: the
+ * ids are sized by the model's maximum before tokenizing, the hidden state (hidden size
+ * times as large: 1 GB for HyenaDNA's 1,000,002 tokens) by the input actually encoded.
+ */
 static void
-encoder_model_reserve(EncoderModel *em, int n)
+encoder_model_reserve(EncoderModel *em, int n, int hidden_rows)
 {
-	size_t		floats = (size_t) n * vf_model_info(em->model)->out_cols;
+	size_t		floats = (size_t) hidden_rows * vf_model_info(em->model)->out_cols;
 
 	if ((size_t) n > io_tokens)
 	{
@@ -154,7 +159,7 @@ encoder_model_reserve(EncoderModel *em, int n)
 		float	   *hidden = malloc(sizeof(float) * floats);
 
 		if (!hidden)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory for %d tokens", n)));
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory for %d tokens", hidden_rows)));
 		free(io_hidden);
 		io_hidden = hidden;
 		io_floats = floats;
@@ -205,8 +210,10 @@ encode_ids(EncoderModel *em, const char *model, int n, bool with_states)
 	int			H = vf_model_info(em->model)->out_cols;
 	Embedding  *result;
 	double	   *acc;
-	VfModelInput in = {.ids = em->ids, .states = with_states ? em->states : NULL, .n_tokens = n};
+	VfModelInput in;
 
+	encoder_model_reserve(em, em->cap, n);
+	in = (VfModelInput) {.ids = em->ids, .states = with_states ? em->states : NULL, .n_tokens = n};
 	if (vf_blas_init(vf_blas_threads, &err) < 0 ||
 		vf_model_forward(em->model, &in, em->hidden, &err) < 0)
 		vf_forward_ereport(&err, model, n, "tokens");
@@ -252,7 +259,7 @@ encode_tokens(ArrayType *ids, text *model_name, ArrayType *states)
 				n;
 
 	vf_progress_call("encode_tokens", model, false);
-	encoder_model_reserve(em, max);
+	encoder_model_reserve(em, max, 0);
 	n = read_int_array(ids, "token ids", em->ids, max);
 	if (n > max)
 		ereport(ERROR,
@@ -299,7 +306,7 @@ tokenize(EncoderModel *em, text *seq, const char *model)
 			vf_ereport(&err);
 		}
 	}
-	encoder_model_reserve(em, max);
+	encoder_model_reserve(em, max, 0);
 	n = vf_tokenize(em->tok, VARDATA_ANY(seq), VARSIZE_ANY_EXHDR(seq), em->ids, max, &err);
 	if (n < 0)
 		vf_ereport(&err);

@@ -9,12 +9,15 @@
 #include "varformer/models/model_arch.h"
 #include "varformer/models/embedding_mlp.h"
 #include "varformer/models/enformer.h"
+#include "varformer/models/hyena.h"
 #include "varformer/models/transformer.h"
 #include "varformer/models/ukbioformer.h"
 
 static const char *const esm_keys[] = {"esm", "EsmForMaskedLM", "EsmModel", NULL};
 static const char *const bert_keys[] = {"bert", "BertForMaskedLM", "BertModel", NULL};
 static const char *const enformer_keys[] = {"enformer", "Enformer", "EnformerModel", NULL};
+static const char *const hyena_keys[] = {"hyenadna", "HyenaDNAForCausalLM", "HyenaDNAModel",
+"HyenaDNAForSequenceClassification", NULL};
 static const char *const ukbio_keys[] = {"ukbioformer", "UKBioBERT_EnformerPretrainedModel", NULL};
 static const char *const emb_mlp_keys[] = {"embedding_mlp", NULL};
 
@@ -30,6 +33,9 @@ static const VfArch arch_table[] = {
 		vf_enformer_check, vf_enformer_read_config, vf_enformer_bind, vf_enformer_new_state,
 	vf_enformer_forward, vf_enformer_info, vf_enformer_output_rows, vf_enformer_flops,
 	vf_enformer_release},
+	{"hyenadna", "hyenadna (HyenaDNA)", VF_KIND_ENCODER, hyena_keys,
+		vf_hyena_check, vf_hyena_read_config, vf_hyena_bind, vf_hyena_new_state,
+	vf_hyena_forward, vf_hyena_info, vf_hyena_output_rows, vf_hyena_flops, vf_hyena_release},
 	/* two checkpoints (the directory's and encoder/): built by vf_fused_create, not vf_model_create */
 	{"ukbioformer", "ukbioformer (UKBioLM fused trunk + encoder)", VF_KIND_FUSED, ukbio_keys,
 	vf_ukbioformer_check, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},

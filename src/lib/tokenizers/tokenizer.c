@@ -209,10 +209,12 @@ vf_tokenizer_create(const VfCheckpoint *ckpt, const VfJson *config, VfError *err
 		rc = vf_tokenizer_json_load(tok, ckpt->tokenizer_json, ckpt->tokenizer_len, err);
 	else if (ckpt->vocab_txt != NULL)
 		rc = load_vocab_txt(tok, ckpt->vocab_txt, ckpt->vocab_len, err);
+	else if (vf_tokenizer_is_hyena(config))
+		rc = vf_tokenizer_hyena_load(tok, err);
 	else
 	{
 		rc = vf_error(err, VF_ERR_NOT_FOUND, "the checkpoint has no tokenizer: neither tokenizer.json nor vocab.txt");
-		vf_error_hint(err, "Put the model's tokenizer.json or vocab.txt next to its weights.");
+		vf_error_hint(err, "Put the model's tokenizer.json or vocab.txt next to its weights (HyenaDNA's is built in).");
 	}
 	if (rc < 0)
 	{

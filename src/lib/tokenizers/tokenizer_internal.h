@@ -94,6 +94,10 @@ int			vf_tokenizer_json_load(VfTokenizer *tok, const char *json, size_t len, VfE
 int			vf_tokenizer_dnabert_load(VfTokenizer *tok, const char *vocab_txt, size_t len, int k,
 									  VfError *err);
 
+/* HyenaDNA's built-in vocabulary (tokenizer_hyena.c), for a config.json naming HyenaDNA. */
+bool		vf_tokenizer_is_hyena(const VfJson *config);
+int			vf_tokenizer_hyena_load(VfTokenizer *tok, VfError *err);
+
 /* The tokenizer.json models, called per pre-token word by tokenizer_json.c. */
 typedef struct VfBpeModel VfBpeModel;
 VfBpeModel *vf_bpe_model_load(const VfJson *model, VfVocab *vocab, VfError *err);
