@@ -726,6 +726,28 @@ fill_slot(VfModelSlot *s, const char *name, const VfModelBuild *b, dsm_handle ha
 }
 
 /*
+ * Under ctl->lock (exclusive): the slot a load of name fills: its current one (s, whose image
+ * is released) or a free one.
+ */
+static VfModelSlot *
+take_slot(const char *name, VfModelSlot *s)
+{
+	if (s != NULL)
+	{
+		release_image(s);
+		return s;
+	}
+	for (int i = 0; i < ctl->max_models; i++)
+		if (!ctl->slot[i].in_use)
+			return &ctl->slot[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("cannot load model \"%s\": %d models are loaded already", name, ctl->max_models),
+			 errhint("Unload a model or raise varformer.max_models (needs a restart).")));
+	return NULL;				/* not reached */
+}
+
+/*
  * Registers name on the segment of another slot whose image is b's, byte for byte (same
  * kind, architecture, size and content sha256 first, then the bytes compared); false when
  * there is none, and nothing changed. The new build is then dropped by the caller.
@@ -784,19 +806,7 @@ share_image(const char *name, VfModelBuild *b, bool replace, bool undo_on_abort,
 	if (s && !replace)
 		refuse_different_bytes(name, s, b);
 	*replaced = (s != NULL);
-	if (s == NULL)
-	{
-		for (int i = 0; i < ctl->max_models && s == NULL; i++)
-			if (!ctl->slot[i].in_use)
-				s = &ctl->slot[i];
-		if (s == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("cannot load model \"%s\": %d models are loaded already", name, ctl->max_models),
-					 errhint("Unload a model or raise varformer.max_models (needs a restart).")));
-	}
-	else
-		release_image(s);
+	s = take_slot(name, s);
 	generation = fill_slot(s, name, b, handle, undo_on_abort);
 	LWLockRelease(ctl->lock);
 
@@ -887,19 +897,7 @@ vf_model_store_register(const char *name, VfModelBuild *b, bool replace,
 				 errdetail("Models already use %lld bytes.", (long long) used),
 				 errhint("Raise varformer.max_model_memory or unload other models.")));
 	replaced = (s != NULL);
-	if (s == NULL)
-	{
-		for (int i = 0; i < ctl->max_models && s == NULL; i++)
-			if (!ctl->slot[i].in_use)
-				s = &ctl->slot[i];
-		if (s == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("cannot load model \"%s\": %d models are loaded already", name, ctl->max_models),
-					 errhint("Unload a model or raise varformer.max_models (needs a restart).")));
-	}
-	else
-		release_image(s);
+	s = take_slot(name, s);
 	dsm_pin_segment(seg);
 	generation = fill_slot(s, name, b, dsm_segment_handle(seg), undo_on_abort);
 	ctl->total_bytes += b->size;
