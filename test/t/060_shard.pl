@@ -211,21 +211,22 @@ like(coord_error(q{SELECT * FROM cohort_prediction_mean(ARRAY['GENEP'], 'blend')
 	qr/ERROR:  model "enet" on shard "s2" differs/, 'an ensemble whose member differs on a shard: refused');
 is($coord->safe_psql('postgres', q{SELECT shard || ' ' || model || ' ' || field || ' ' || (coordinator <> on_shard)
 	FROM shard_model_differences()}), 's2 enet sha256 true', 'shard_model_differences lists it');
-# (unload first: a replace with the coordinator's bytes but other options would keep the image)
-$s2->safe_psql('postgres', qq{SELECT unload_model('enet'); SELECT load_model('enet', '$dir/enet.db', '{"palindromic": "skip"}')});
+# (an ensemble on the shard uses enet: replaced in place, other options build another image)
+$s2->safe_psql('postgres', qq{SELECT load_model('enet', '$dir/enet.db', '{"palindromic": "skip", "replace": true}')});
 like(coord_error(q{SELECT * FROM cohort_predict('ENSG00000900001', 'enet')}),
 	qr/ERROR:  model "enet" on shard "s2" differs from the coordinator's \(options\)/, 'other options on a shard: refused');
-$s1->safe_psql('postgres', q{SELECT unload_model('s2f')});
+$s1->safe_psql('postgres', q{SELECT unload_model('blend'); SELECT unload_model('s2f')});
 like(coord_error(q{SELECT * FROM cohort_predict('GENEP', 's2f')}),
 	qr/ERROR:  model "s2f" on shard "s1" differs from the coordinator's \(loaded\)/, 'a model missing on a shard: refused');
 is($coord->safe_psql('postgres', q{SELECT string_agg(shard || ' ' || model || ' ' || field || ' ' || coordinator || ' ' || on_shard, ', '
-	ORDER BY shard, model, field) FROM shard_model_differences()}), 's1 s2f loaded yes no, s2 enet options {} {"palindromic": "skip"}',
+	ORDER BY shard, model, field) FROM shard_model_differences()}), 's1 blend loaded yes no, s1 s2f loaded yes no, s2 enet options {} {"palindromic": "skip"}',
 	'every difference, each shard');
 
 # Put right, the queries run again.
-$s2->safe_psql('postgres', qq{SELECT unload_model('enet'); SELECT load_model('enet', '$dir/enet.db')});
+$s2->safe_psql('postgres', qq{SELECT load_model('enet', '$dir/enet.db', '{"replace": true}')});
 $s1->safe_psql('postgres', qq{SET varformer.file_root = '$root';
-SELECT load_model('s2f', 'build/generated/predictor/models/enformer_pt', '{"window": 1280, "allow_unphased": true}')});
+SELECT load_model('s2f', 'build/generated/predictor/models/enformer_pt', '{"window": 1280, "allow_unphased": true}');
+SELECT load_model('blend', NULL, '{"ensemble": {"enet": 0.5, "s2f": 2.0}, "intercept": 1.0}')});
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM shard_model_differences()}), '0', 'the models agree again');
 is($coord->safe_psql('postgres', q{SELECT count(*) FROM cohort_predict('ENSG00000900002', 'blend') r FULL JOIN r_blend b USING (sample)
 	WHERE r.grex IS DISTINCT FROM b.grex}), '0', 'and the ensemble predicts as before');

@@ -194,7 +194,7 @@ BEGIN
         RAISE EXCEPTION 'model "%" on shard "%" differs from the coordinator''s (%)', first.model, first.shard, first.field
             USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = details,
                   HINT = 'Load the same file with the same options, reference and annotation on every server '
-                         '(where it differs: unload_model(name), then load_model(name, path, options)); '
+                         '(where it differs: load_model(name, path, options) with "replace": true); '
                          'SELECT * FROM shard_model_differences() lists every difference.';
     END IF;
 END
