@@ -9,7 +9,8 @@
 #            vf   embedding(768)               (the type's storage, main: inline)
 #            pv   vector(768)                  (pgvector's default storage, external: TOAST)
 #            pvp  vector(768), STORAGE PLAIN   (pgvector's advice for fast exact scans)
-#          each VACUUM ANALYZEd, then a CHECKPOINT, then the instance restarted.
+#          each VACUUM ANALYZEd, then a CHECKPOINT, then the instance restarted and every
+#          table file dropped from the OS page cache and read back the same way (below).
 #   query: SELECT id FROM t ORDER BY v <=> q LIMIT 10, serial (max_parallel_workers_per_gather
 #          = 0) and as PostgreSQL plans it by default (2 workers allowed; for pgvector's
 #          default storage with the two settings its README gives for a parallel scan of
@@ -90,6 +91,63 @@ P -A -t -F ' ' -c "SELECT c.relname, pg_relation_size(c.oid), coalesce(pg_relati
 # a fresh instance, as a client would meet it after a restart
 source "$VF_ROOT/test/instance.sh"     # as_test_user, VF_BIN, VF_DATA, VF_RUN (definitions only)
 as_test_user "$VF_BIN/pg_ctl" -D "$VF_DATA" -l "$VF_RUN/server.log" -w restart >/dev/null
+
+# The same page cache for every table. A scan of a table larger than shared_buffers copies
+# each page from the kernel's page cache (about half of the query's CPU time), and that copy
+# costs up to 15-20% more when the file's cached pages are scattered in physical memory: the
+# pages a file got when COPY wrote it 8 kB at a time depend on what the machine's other
+# processes had freed at that moment, so whichever table was unlucky looked slower, whatever
+# its type (measured: 75% vs 89% of pages physically adjacent, 123 vs 105 ms of kernel time
+# to pread the same 410 MB). Every table file (heap, TOAST, TOAST index) is therefore
+# written back, dropped from the page cache and read again sequentially, the same way for
+# all, so the kernel's readahead caches each in large folios before anything is timed.
+P -A -t -F ' ' -c "SELECT c.relname, pg_relation_filepath(c.oid) FROM pg_class c
+             WHERE c.relname IN ('vf', 'pv', 'pvp')
+                OR c.oid IN (SELECT reltoastrelid FROM pg_class WHERE relname IN ('vf', 'pv', 'pvp'))
+                OR c.oid IN (SELECT i.indexrelid FROM pg_index i JOIN pg_class t ON t.reltoastrelid = i.indrelid
+                              WHERE t.relname IN ('vf', 'pv', 'pvp'))" > "$bin/files.txt"
+echo "-- page cache: every table file written back, dropped and read back sequentially, the same way for all"
+"$PYTHON" - "$VF_DATA" "$bin/files.txt" <<'PY'
+import ctypes, glob, mmap, os, struct, sys
+datadir, listing = sys.argv[1], sys.argv[2]
+
+def adjacent(path):
+    """Share of the file's cached pages whose successor is the next physical page, or None
+    (PFNs need root: /proc/self/pagemap shows them as 0 to others)."""
+    size = os.path.getsize(path)
+    n = size // 4096
+    if n < 2:
+        return None
+    fd = os.open(path, os.O_RDONLY)
+    m = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    for i in range(n):
+        m[i * 4096]                       # map each page (already cached: no I/O)
+    view = (ctypes.c_char * size).from_buffer(m)
+    with open("/proc/self/pagemap", "rb") as pm:
+        pm.seek(ctypes.addressof(view) // 4096 * 8)
+        e = struct.unpack("%dQ" % n, pm.read(8 * n))
+    del view
+    m.close(); os.close(fd)
+    pfn = [x & ((1 << 55) - 1) for x in e]
+    if not any(pfn):
+        return None
+    return sum(1 for i in range(1, n) if pfn[i] == pfn[i - 1] + 1) / (n - 1)
+
+for line in open(listing):
+    name, rel = line.split()
+    for f in [os.path.join(datadir, rel)] + sorted(glob.glob(os.path.join(datadir, rel) + ".*")):
+        fd = os.open(f, os.O_RDONLY)
+        os.fsync(fd)                      # fsync = off in test instances: pages may be dirty
+        before = adjacent(f)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        while os.read(fd, 1 << 20):
+            pass
+        os.close(fd)
+        after = adjacent(f)
+        if before is not None and os.path.getsize(f) > (1 << 24):
+            print("   %-16s %4.0f MB: pages physically adjacent %5.1f%% as loaded, %5.1f%% re-read"
+                  % (name, os.path.getsize(f) / 1e6, 100 * before, 100 * after))
+PY
 
 q=$(cat "$bin/query.txt")
 want=$(cat "$bin/numpy_top10.txt")
