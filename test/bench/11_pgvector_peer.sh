@@ -177,6 +177,13 @@ for c in $configs; do
 done
 
 echo "-- timed: $RUNS rounds (+1 warm-up), a fresh connection per query; load before: $(uptime | sed 's/.*load/load/')"
+# Parallel workers' CPU: the postmaster's children's time (cutime + cstime, in clock ticks),
+# which grows when it reaps them; the Gather has waited for that before the query returns.
+# The previous query's backend is waited for first (reaped, gone from /proc), so its own
+# exit is not counted.
+pm=$(head -1 "$VF_DATA/postmaster.pid")
+echo 0 > "$bin/prev"
+hz=$(getconf CLK_TCK)
 : > "$bin/timings.txt"
 set -- $configs
 n=$#
@@ -189,15 +196,18 @@ for r in $(seq 0 "$RUNS"); do
 SELECT pg_backend_pid() AS bpid \gset
 \setenv BPID :bpid
 $(sql_of "$c");
-\! cut -d' ' -f1 /proc/\$BPID/schedstat > $bin/cpu0
+\! for w in \$(seq 200); do [ -e /proc/\$(cat $bin/prev) ] || break; sleep 0.01; done
+\! cut -d' ' -f1 /proc/\$BPID/schedstat > $bin/cpu0; awk '{ print \$16 + \$17 }' /proc/$pm/stat > $bin/kids0
 \timing on
 $(nn "${c%_*}");
 \timing off
-\! cut -d' ' -f1 /proc/\$BPID/schedstat > $bin/cpu1
+\! cut -d' ' -f1 /proc/\$BPID/schedstat > $bin/cpu1; awk '{ print \$16 + \$17 }' /proc/$pm/stat > $bin/kids1
+\! echo \$BPID > $bin/prev
 SQL
     ms=$(awk '/^Time:/ { print $2 }' "$bin/one.out")
     cpu=$(( $(cat "$bin/cpu1") - $(cat "$bin/cpu0") ))
-    [ "$r" -gt 0 ] && echo "$c $ms $cpu" >> "$bin/timings.txt"
+    kids=$(( ($(cat "$bin/kids1") - $(cat "$bin/kids0")) * 1000000000 / hz ))
+    [ "$r" -gt 0 ] && echo "$c $ms $cpu $kids" >> "$bin/timings.txt"
   done
 done
 echo "   load after: $(uptime | sed 's/.*load/load/')"
@@ -205,10 +215,12 @@ echo "   load after: $(uptime | sed 's/.*load/load/')"
 "$PYTHON" - "$bin/timings.txt" <<'PY'
 import statistics, sys
 runs, cpu = {}, {}
+kids = {}
 for line in open(sys.argv[1]):
-    c, ms, ns = line.split()
+    c, ms, ns, kns = line.split()
     runs.setdefault(c, []).append(float(ms))
     cpu.setdefault(c, []).append(int(ns) / 1e6)
+    kids.setdefault(c, []).append((int(ns) + int(kns)) / 1e6)
 med = {c: statistics.median(v) for c, v in runs.items()}
 print("-- results, ms: median [min-max] of %d runs" % len(runs["vf_ser"]))
 names = {"vf": "varformer embedding(768), storage main",
@@ -233,5 +245,11 @@ for t in ("vf", "pvp", "pv"):
     print("    %-50s %7.1f [%.1f-%.1f]" % (names[t], statistics.median(v), min(v), max(v)))
 for t in ("pvp", "pv"):
     print("cpu_ratio_%s_ser=%.2f  (pgvector %s CPU / varformer CPU)" % (t, statistics.median(cpu[t + "_ser"]) / statistics.median(cpu["vf_ser"]), t))
+print("-- 2 workers allowed: CPU time of the leader and its workers per query, ms (workers in clock ticks)")
+for t in ("vf", "pvp", "pv"):
+    v = kids[t + "_par"]
+    print("    %-50s %7.1f [%.1f-%.1f]" % (names[t], statistics.median(v), min(v), max(v)))
+for t in ("pvp", "pv"):
+    print("cpu_ratio_%s_par=%.2f  (pgvector %s CPU / varformer CPU, all participants)" % (t, statistics.median(kids[t + "_par"]) / statistics.median(kids["vf_par"]), t))
 print("goal (varformer at least as fast as pgvector everywhere): %s" % ("met" if ok else "NOT met"))
 PY
