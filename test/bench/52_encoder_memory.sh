@@ -31,22 +31,31 @@ shmem_kb() { awk '/^Shmem:/ { print $2 }' /proc/meminfo; }
 P -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS varformer" \
   -c "SELECT unload_model('bench_mem') FROM models WHERE name = 'bench_mem'" > /dev/null
 
+# CPU time besides wall time: on a busy machine the load waits for a core, so its wall rate
+# says more about the neighbours than about load_model. The backend's main thread from
+# /proc/PID/schedstat (ns); the whole process, hashing thread included, from /proc/PID/stat
+# (clock ticks: the thread's share is +-1 tick). Both grow on a contended machine too
+# (page faults of the new segment and memory copies slow down), so neither replaces a quiet run.
+hz=$(getconf CLK_TCK)
 echo "-- load_model: time and bytes read by the backend (rchar) / file size ($file_bytes bytes); load: $(uptime | sed 's/.*load/load/')"
 load_step() { # load_step LABEL SQL
   P -A -t > "$work/load.out" <<SQL
 SELECT pg_backend_pid() AS bpid \gset
 \setenv BPID :bpid
-\! awk '/^rchar/ { print \$2 }' /proc/\$BPID/io > $work/rchar0
+\! awk '/^rchar/ { print \$2 }' /proc/\$BPID/io > $work/rchar0; cut -d' ' -f1 /proc/\$BPID/schedstat > $work/main0; awk '{ print \$14 + \$15 }' /proc/\$BPID/stat > $work/all0
 \timing on
 $2;
 \timing off
-\! awk '/^rchar/ { print \$2 }' /proc/\$BPID/io > $work/rchar1
+\! awk '/^rchar/ { print \$2 }' /proc/\$BPID/io > $work/rchar1; cut -d' ' -f1 /proc/\$BPID/schedstat > $work/main1; awk '{ print \$14 + \$15 }' /proc/\$BPID/stat > $work/all1
 SQL
-  local ms r0 r1
+  local ms r0 r1 main all
   ms=$(awk '/^Time:/ { print $2 }' "$work/load.out")
   r0=$(cat "$work/rchar0"); r1=$(cat "$work/rchar1")
-  awk -v l="$1" -v ms="$ms" -v r="$((r1 - r0))" -v b="$file_bytes" 'BEGIN {
-    printf "   %-36s %8.1f ms  %5.2f GB/s  read %.2f x the file\n", l, ms, b / (ms / 1000) / 1e9, r / b }'
+  main=$(( $(cat "$work/main1") - $(cat "$work/main0") ))
+  all=$(( ($(cat "$work/all1") - $(cat "$work/all0")) * 1000 / hz ))
+  awk -v l="$1" -v ms="$ms" -v r="$((r1 - r0))" -v b="$file_bytes" -v main="$main" -v all="$all" 'BEGIN {
+    m = main / 1e6; h = all - m; if (h < 0) h = 0
+    printf "   %-36s %8.1f ms  %5.2f GB/s  read %.2f x the file  CPU: backend %4.0f ms, hash thread %4.0f ms\n", l, ms, b / (ms / 1000) / 1e9, r / b, m, h }'
 }
 shm0=$(shmem_kb)
 for i in 1 2 3; do
