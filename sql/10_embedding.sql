@@ -98,6 +98,11 @@ SELECT '{-Infinity}'::float8[]::embedding;
 SELECT '{1,1e39}'::float8[]::embedding;
 \echo :LAST_ERROR_SQLSTATE
 
+-- Error messages quote at most 60 bytes of the input, cut at a character boundary (the 'é'
+-- straddling byte 60 is left out whole, never halved into invalid UTF-8).
+SELECT ('[' || repeat('1,', 29) || repeat('é', 10) || ']')::embedding;
+SELECT ('[1,' || repeat('é', 30) || ']')::embedding;
+
 -- Binary: send's bytes; recv through COPY (FORMAT binary) from files that `make fixtures`
 -- writes (test/fixtures/embedding/make_binary.sh) into build/generated/embedding; sending
 -- what was received gives the file's bytes back.

@@ -20,7 +20,9 @@ typedef enum VfErrCode
 	VF_ERR_IO,			/* read failure: 58030 io_error */
 	VF_ERR_NOFILE,		/* 58P01 undefined_file */
 	VF_ERR_UNSUPPORTED, /* 0A000 feature_not_supported */
-	VF_ERR_NOT_FOUND	/* a named object (model, contig, sample) is absent: 42704 undefined_object */
+	VF_ERR_NOT_FOUND,	/* a named object (model, contig, sample) is absent: 42704 undefined_object */
+	VF_ERR_RANGE,		/* a number beyond its type's range: 22003 numeric_value_out_of_range */
+	VF_ERR_BINARY		/* malformed binary value (recv): 22P03 invalid_binary_representation */
 } VfErrCode;
 
 typedef struct VfError

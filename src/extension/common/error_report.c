@@ -29,6 +29,10 @@ vf_sqlstate(VfErrCode code)
 			return ERRCODE_FEATURE_NOT_SUPPORTED;
 		case VF_ERR_NOT_FOUND:
 			return ERRCODE_UNDEFINED_OBJECT;
+		case VF_ERR_RANGE:
+			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+		case VF_ERR_BINARY:
+			return ERRCODE_INVALID_BINARY_REPRESENTATION;
 		case VF_OK:
 			break;
 	}

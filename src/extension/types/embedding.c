@@ -14,15 +14,14 @@
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
-#include "parser/scansup.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "common/error_report.h"
 #include "types/embedding.h"
-
-/* How much of an offending token to quote back in an error message. */
-#define TOKEN_QUOTE_MAX 40
+#include "types/genotype.h"		/* vf_palloc_realloc */
+#include "varformer/types/embedding_text.h"
 
 Embedding *
 vf_embedding_new(int dim)
@@ -60,7 +59,6 @@ vf_embedding_check_typmod(int dim, int32 typmod)
 }
 
 static void report_nonfinite(float v, int index, const char *what) pg_attribute_noreturn();
-static void syntax_error(const char *input, const char *detail_fmt, const char *at) pg_attribute_noreturn();
 
 static void
 report_nonfinite(float v, int index, const char *what)
@@ -80,46 +78,16 @@ vf_embedding_check_finite(const Embedding *e, const char *what)
 		report_nonfinite(e->x[i], i, what);
 }
 
-/* Quote at most TOKEN_QUOTE_MAX characters of s (the rest of the input) for an error. */
-static char *
-quote_token(const char *s)
+/* A value from floats the library parsed; the typmod is checked first. */
+static Embedding *
+embedding_from_floats(const VfBuf *floats, int dim, int32 typmod)
 {
-	int			len = 0;
+	Embedding  *result;
 
-	while (s[len] && s[len] != ',' && s[len] != ']' && len < TOKEN_QUOTE_MAX)
-		len++;
-	if (len == 0)
-		return s[0] ? psprintf("\"%c\"", s[0]) : pstrdup("end of input");
-	return psprintf("\"%s%s\"", pnstrdup(s, len), s[len] && s[len] != ',' && s[len] != ']' ? "..." : "");
-}
-
-static inline const char *
-skip_space(const char *p)
-{
-	while (scanner_isspace(*p))
-		p++;
-	return p;
-}
-
-/* The whole input, or its start when long (a 16000-element literal is ~200 kB). */
-static char *
-abbreviate(const char *input)
-{
-	const int	keep = 60;
-
-	if (strlen(input) <= keep + 3)
-		return pstrdup(input);
-	return psprintf("%s...", pnstrdup(input, keep));
-}
-
-static void
-syntax_error(const char *input, const char *detail_fmt, const char *at)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type embedding: \"%s\"", abbreviate(input)),
-			 errdetail(detail_fmt, at),
-			 errhint("An embedding is written like [1,2.5,-3e-2].")));
+	vf_embedding_check_typmod(dim, typmod);
+	result = vf_embedding_new(dim);
+	memcpy(result->x, floats->data, sizeof(float) * dim);
+	return result;
 }
 
 PG_FUNCTION_INFO_V1(vf_embedding_in);
@@ -128,81 +96,17 @@ vf_embedding_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	const char *p = skip_space(input);
-	float	   *x;
-	int			cap = 16,
-				dim = 0;
+	VfBuf		floats;
+	VfError		err;
+	int			dim;
 	Embedding  *result;
 
-	if (*p != '[')
-		syntax_error(input, "Expected \"[\" at %s.", quote_token(p));
-	p = skip_space(p + 1);
-	if (*p == ']')
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("embedding must have at least 1 dimension"),
-				 errdetail("The input \"%s\" has no elements.", abbreviate(input))));
-
-	x = palloc(sizeof(float) * cap);
-	for (;;)
-	{
-		char	   *end;
-		float		v;
-
-		if (dim == VF_EMBEDDING_MAX_DIM)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("embedding cannot have more than %d dimensions",
-							VF_EMBEDDING_MAX_DIM)));
-		/* strtof would skip leading space itself; we already did, and "" must not parse. */
-		if (*p == '\0' || *p == ',' || *p == ']')
-			syntax_error(input, "Expected a number at %s.", quote_token(p));
-		errno = 0;
-		v = strtof(p, &end);
-		if (end == p)
-			syntax_error(input, "Expected a number at %s.", quote_token(p));
-		if (isnan(v) || isinf(v))
-		{
-			/* strtof returns +-HUGE_VALF with ERANGE for literals like 1e39. */
-			if (errno == ERANGE)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("\"%s\" is out of range for an embedding element",
-								pnstrdup(p, Min(end - p, TOKEN_QUOTE_MAX))),
-						 errdetail("Elements are real (float4): magnitude at most %g.", (double) FLT_MAX)));
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("%s not allowed in embedding (element %d of the input)",
-							isnan(v) ? "NaN" : "infinity", dim + 1)));
-		}
-		/* Underflow (ERANGE with a tiny result) rounds to the nearest float, as pgvector does. */
-		if (dim == cap)
-		{
-			cap *= 2;
-			x = repalloc(x, sizeof(float) * cap);
-		}
-		x[dim++] = v;
-
-		p = skip_space(end);
-		if (*p == ',')
-		{
-			p = skip_space(p + 1);
-			continue;
-		}
-		if (*p == ']')
-			break;
-		if (*p == '\0')
-			syntax_error(input, "Unterminated embedding: expected \",\" or \"]\" at %s.", "end of input");
-		syntax_error(input, "Expected \",\" or \"]\" at %s.", quote_token(p));
-	}
-	p = skip_space(p + 1);
-	if (*p != '\0')
-		syntax_error(input, "Unexpected characters after \"]\": %s.", quote_token(p));
-
-	vf_embedding_check_typmod(dim, typmod);
-	result = vf_embedding_new(dim);
-	memcpy(result->x, x, sizeof(float) * dim);
-	pfree(x);
+	vf_buf_init(&floats, vf_palloc_realloc);
+	dim = vf_embedding_parse_text(input, &floats, &err);
+	if (dim < 0)
+		vf_ereport(&err);
+	result = embedding_from_floats(&floats, dim, typmod);
+	pfree(floats.data);
 	PG_RETURN_EMBEDDING_P(result);
 }
 
@@ -269,37 +173,19 @@ vf_embedding_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int32		typmod = PG_GETARG_INT32(2);
-	int			remaining = buf->len - buf->cursor;
-	int			dim,
-				unused;
+	VfBuf		floats;
+	VfError		err;
+	int			dim;
 	Embedding  *result;
 
-	if (remaining < 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary embedding: %d bytes, need at least 4 for the header", remaining)));
-	dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	unused = (int16) pq_getmsgint(buf, sizeof(int16));
-	if (dim < 1 || dim > VF_EMBEDDING_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary embedding: dimension %d is outside 1..%d",
-						dim, VF_EMBEDDING_MAX_DIM)));
-	if (unused != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary embedding: reserved header field is %d, must be 0", unused)));
-	if (remaining - 4 != (int) sizeof(float) * dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary embedding: %d dimensions need %d data bytes, got %d",
-						dim, (int) sizeof(float) * dim, remaining - 4)));
-	vf_embedding_check_typmod(dim, typmod);
-
-	result = vf_embedding_new(dim);
-	for (int i = 0; i < dim; i++)
-		result->x[i] = pq_getmsgfloat4(buf);
-	vf_embedding_check_finite(result, "the binary input");
+	vf_buf_init(&floats, vf_palloc_realloc);
+	dim = vf_embedding_parse_binary((const uint8_t *) buf->data + buf->cursor,
+									buf->len - buf->cursor, &floats, &err);
+	if (dim < 0)
+		vf_ereport(&err);
+	buf->cursor = buf->len;
+	result = embedding_from_floats(&floats, dim, typmod);
+	pfree(floats.data);
 	PG_RETURN_EMBEDDING_P(result);
 }
 
