@@ -157,8 +157,8 @@ static int
 check_record_size(VfVcfReader *r, BGZF *fp)
 {
 	uint8_t		head[16];
-	int64_t		at = bgzf_tell(fp);
 	int			rc = peek_bcf_head(fp, head);
+	int64_t		at = bgzf_tell(fp);	/* after the peek, which may have loaded the next block */
 
 	if (rc < 0)
 		return -1;
