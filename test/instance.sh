@@ -33,11 +33,11 @@ if [ "${VF_ASAN:-0}" = 1 ]; then
   vf_asan_rt=$(gcc -print-file-name=libasan.so)
   gcc -shared -fPIC -Wl,-z,initfirst -o "$VF_BUILD/asan_init_first.so" "$VF_ROOT/test/asan/init_first.c" \
       -L"$(dirname "$vf_asan_rt")" -lasan || { echo "building test/asan/init_first.c failed"; exit 1; }
-  VF_SANITIZER_ENV=(LD_PRELOAD="$vf_asan_rt:$VF_BUILD/asan_init_first.so"
+  VF_SANITIZER_ENV=(VF_ASAN=1 LD_PRELOAD="$vf_asan_rt:$VF_BUILD/asan_init_first.so"
     ASAN_OPTIONS="detect_leaks=0:log_path=$VF_ASAN_LOGS/asan"
     UBSAN_OPTIONS="print_stacktrace=1:log_path=$VF_ASAN_LOGS/ubsan")
   if ! timeout 30 env "${VF_SANITIZER_ENV[@]}" "$PG_SYS_BIN/postgres" -V >/dev/null 2>&1; then
-    echo "SKIP postgres with the ASan runtime preloaded (${VF_SANITIZER_ENV[0]}) does not start on this machine"
+    echo "SKIP postgres with the ASan runtime preloaded (${VF_SANITIZER_ENV[1]}) does not start on this machine"
     exit 77
   fi
 fi
