@@ -10,7 +10,7 @@
 #   src/extension/**  the SQL layer (fmgr functions, shared memory, catalogs): varformer.so.
 # Rules for tests, fuzzers and benchmarks are in mk/*.mk.
 
-EXTVERSION   = 0.1
+EXTVERSION   = 0.2
 MODULE_big   = varformer
 VF_LIB_SRCS := $(sort $(shell find src/lib -name '*.c'))
 VF_EXT_SRCS := $(sort $(shell find src/extension -name '*.c'))
@@ -18,7 +18,9 @@ VF_LIB_OBJS  = $(VF_LIB_SRCS:.c=.o)
 OBJS         = $(VF_EXT_SRCS:.c=.o)
 VF_LIB       = build/libvarformer.a
 MODULEDIR    = extension
-DATA         = extension/varformer.control
+# extension/upgrade/: the frozen install scripts of released versions and the upgrade
+# scripts between them (README "Upgrading"); the current version's script is built.
+DATA         = extension/varformer.control $(sort $(wildcard extension/upgrade/*.sql))
 DATA_built   = extension/varformer--$(EXTVERSION).sql
 EXTRA_CLEAN  = build .deps $(VF_LIB_OBJS) $(VF_LIB_OBJS:.o=.d) tmp_check
 

@@ -31,6 +31,9 @@ SELECT * FROM read_vcf('build/generated/hostile/bad_utf8_id.vcf');
 SELECT register_reference('bad_utf8', 'build/generated/hostile/bad_utf8.fa');
 SELECT count(*) AS registered FROM reference_contigs('bad_utf8');
 
+-- a BCF record claiming 1 GiB: refused at the 256 MiB record cap before htslib allocates it
+SELECT * FROM read_vcf('build/generated/hostile/huge_record.bcf');
+
 -- positions above 2^31 (int4 would wrap them negative)
 SELECT sample, pos, pg_typeof(pos) AS type, id, gt FROM read_vcf('build/generated/hostile/bigpos.vcf');
 SELECT v.pos, v.id, v.gt

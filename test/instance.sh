@@ -20,16 +20,26 @@ PYTHON=/usr/bin/python3      # Debian's python3-torch lives in the system interp
 export VF_ROOT VF_BUILD VF_BIN VF_DATA VF_GENERATED PYTHON
 
 # VF_ASAN=1 (make check-asan): the extension is instrumented, the server binary is not, so
-# every server (this instance's and the TAP tests' clusters) starts with the ASan runtime
-# preloaded. Leak detection is off for them (a backend's memory contexts are freed at exit,
-# not piecewise); reports go to files under $VF_ASAN_LOGS, which the run counts.
+# every server (this instance's and the TAP tests' clusters) and every client the tests run
+# start with the ASan runtime preloaded, followed by test/asan/init_first.c (built here), which
+# makes the runtime initialise before any other library constructor: without it Debian 12's
+# postgres hangs before main() (the file says why). Leak detection is off (a backend's memory
+# contexts are freed at exit, not piecewise); reports go to files under $VF_ASAN_LOGS, which
+# the run counts. A machine where even this does not start postgres skips the run, saying so.
 VF_SANITIZER_ENV=()
 if [ "${VF_ASAN:-0}" = 1 ]; then
   VF_ASAN_LOGS=$VF_BUILD/asan-reports
   mkdir -p "$VF_ASAN_LOGS"; chmod 1777 "$VF_ASAN_LOGS"
-  VF_SANITIZER_ENV=(LD_PRELOAD="$(gcc -print-file-name=libasan.so)"
+  vf_asan_rt=$(gcc -print-file-name=libasan.so)
+  gcc -shared -fPIC -Wl,-z,initfirst -o "$VF_BUILD/asan_init_first.so" "$VF_ROOT/test/asan/init_first.c" \
+      -L"$(dirname "$vf_asan_rt")" -lasan || { echo "building test/asan/init_first.c failed"; exit 1; }
+  VF_SANITIZER_ENV=(VF_ASAN=1 LD_PRELOAD="$vf_asan_rt:$VF_BUILD/asan_init_first.so"
     ASAN_OPTIONS="detect_leaks=0:log_path=$VF_ASAN_LOGS/asan"
     UBSAN_OPTIONS="print_stacktrace=1:log_path=$VF_ASAN_LOGS/ubsan")
+  if ! timeout 30 env "${VF_SANITIZER_ENV[@]}" "$PG_SYS_BIN/postgres" -V >/dev/null 2>&1; then
+    echo "SKIP postgres with the ASan runtime preloaded (${VF_SANITIZER_ENV[1]}) does not start on this machine"
+    exit 77
+  fi
 fi
 
 # as_test_user CMD...: run CMD as the unprivileged owner of the instance.

@@ -12,6 +12,8 @@ PKGS=(
   python3 python3-torch python3-numpy       # PyTorch reference implementations
   gnuplot-nox bc                            # make demo: the picture, timings
   libfftw3-dev                              # make bench only: varformer's own FFT measured against FFTW
+  clang libclang-rt-14-dev                  # libFuzzer harnesses (test/checks/70_fuzz_replay.sh): clang and its
+                                            # fuzzer/ASan/UBSan runtimes, only Recommended by clang on Debian 12
 )
 
 missing=()

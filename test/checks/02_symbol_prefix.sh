@@ -17,6 +17,7 @@ while IFS= read -r src; do
     n=$((n+1))
     case "$sym" in
       vf_*|pg_finfo_vf_*|_PG_init|Pg_magic_func) ;;
+      __odr_asan.vf_*) ;;   # AddressSanitizer's one-definition-rule marker of a vf_ global (make check-asan)
       *) echo "$src: global symbol $sym does not start with vf_"; bad=1;;
     esac
   done < <(nm -g --defined-only "$o" | awk 'NF == 3 { print $3 }')

@@ -10,6 +10,6 @@ $node->append_conf('postgresql.conf', "shared_preload_libraries = 'varformer'");
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION varformer');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'varformer'"),
-   '0.1', 'extension created');
+   '0.2', 'extension created');
 $node->stop;
 done_testing();

@@ -102,9 +102,13 @@ for my $pid (@pids)
 	$min_shared = $shmem if !defined $min_shared || $shmem < $min_shared;
 }
 cmp_ok($min_shared, '>=', 0.95 * $bytes, 'every backend maps the whole shared image');
-my $ratio = ($bytes + $private) / $bytes;
-diag sprintf("8 backends: one shared copy %.1f MB + private growth %.1f MB in total = %.3f x the weights",
-	$bytes / 1048576, $private / 1048576, $ratio);
+# Under make check-asan (VF_ASAN=1) each backend also keeps AddressSanitizer's shadow of what
+# it read, one private byte per 8 bytes of the shared image: that is the sanitizer's, not ours.
+my $shadow = ($ENV{VF_ASAN} // '') eq '1' ? scalar(@pids) * $bytes / 8 : 0;
+my $ratio = ($bytes + $private - $shadow) / $bytes;
+diag sprintf("8 backends: one shared copy %.1f MB + private growth %.1f MB in total%s = %.3f x the weights",
+	$bytes / 1048576, $private / 1048576,
+	$shadow ? sprintf(" (less ASan's shadow, %.1f MB)", $shadow / 1048576) : '', $ratio);
 cmp_ok($ratio, '<=', 1.10, 'eight backends use at most 10% over one copy of the weights');
 
 is($node->safe_psql('postgres', "SELECT backends >= $n FROM models WHERE name = 'share'"), 't',

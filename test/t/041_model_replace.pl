@@ -28,9 +28,12 @@ like($err, qr/model "m" is already loaded with different content/, 'different by
 is($node->safe_psql('postgres', "SELECT load_model('m', '$dir/esm_f32')"), 'unchanged', 'same bytes accepted');
 is($node->safe_psql('postgres', "SELECT model_checksum('m')") + 0, $sum_a, 'still A');
 
-# one checksum per row, 40 rows, 50 ms apart: a query of about two seconds
+# one checksum per row, 40 rows; row 20 waits for advisory lock 41, which $other holds while
+# the model is replaced or unloaded: the query is provably mid-way (19 rows done on the model
+# it started with) however slow the machine, and never depends on a sleep
 my $rows = 40;
-my $slow = "SELECT sum(model_checksum('m')) FROM generate_series(1, $rows) g WHERE pg_sleep(0.05)::text = ''";
+my $slow = "SELECT sum(model_checksum('m')) FROM generate_series(1, $rows) g "
+  . "WHERE CASE WHEN g = $rows / 2 THEN pg_advisory_xact_lock_shared(41)::text ELSE '' END = ''";
 
 my $runner = $node->background_psql('postgres', on_error_stop => 0);
 my $runner_pid = $runner->query_safe('SELECT pg_backend_pid()');
@@ -40,17 +43,19 @@ is($other->query_safe("SELECT model_checksum('m')") + 0, $sum_a, 'another backen
 
 sub start_slow
 {
+	$other->query_safe('SELECT pg_advisory_lock(41)');
 	$runner->{stdout} = '';
 	$runner->{stdin} .= "$slow;\n\\echo SLOWDONE\n";
 	$runner->{run}->pump_nb;
-	# wait until the query has run a few rows (it has acquired the model by then)
+	# wait until the query waits at row 20 (it has acquired the model by then)
 	$node->poll_query_until('postgres',
-		"SELECT now() - query_start > interval '300 ms' FROM pg_stat_activity WHERE pid = $runner_pid AND state = 'active'")
-	  or die 'slow query did not start';
+		"SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = $runner_pid")
+	  or die 'slow query did not reach its lock';
 }
 
 sub finish_slow
 {
+	$other->query_safe('SELECT pg_advisory_unlock(41)');
 	$runner->{run}->pump until $runner->{stdout} =~ /SLOWDONE/;
 	my ($v) = split /\n/, $runner->{stdout};
 	$runner->{stdout} = '';

@@ -121,7 +121,15 @@ FROM m a JOIN m b USING (pid) WHERE a.q = 2 AND b.q = 4});
 my ($backends, $max_growth, $max_kb) = split / /, $growth;
 note "backends $backends, largest RssAnon $max_kb kB, largest growth from the 2nd to the 4th quarter $max_growth kB";
 is($backends, $clients, 'every client backend sampled its memory');
-cmp_ok($max_growth, '<', 1024, 'no backend grew its private memory by 1 MB or more in the second half');
+SKIP:
+{
+	# Under make check-asan private memory grows by design: freed blocks wait in ASan's
+	# quarantine (up to 256 MB) and every model segment the churn maps gets new shadow pages
+	# (45 MB in 20 s). make check measures the shipped build.
+	skip 'AddressSanitizer build: its quarantine and shadow memory grow RssAnon', 1
+	  if ($ENV{VF_ASAN} // '') eq '1';
+	cmp_ok($max_growth, '<', 1024, 'no backend grew its private memory by 1 MB or more in the second half');
+}
 
 ok(!$node->log_contains(qr/TRAP|PANIC|server process .* was terminated|leaked/),
 	'no crash, assertion failure or leak warning in the log');

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include <htslib/bgzf.h>
 #include <htslib/hts_log.h>
 #include <htslib/kstring.h>
 #include <htslib/vcf.h>
@@ -301,6 +303,203 @@ test_crafted_bcf(void)
 	bcf_hdr_destroy(crafted_hdr);
 }
 
+/*
+ * The BCF record size cap (vf_vcf_set_max_record_bytes): a record above it is refused with
+ * VF_ERR_LIMIT naming the file and the record's CHROM:POS, read whole and through the index,
+ * before htslib allocates it. The cap reads each record's head before bcf_read; where that
+ * head is split between two BGZF blocks (bgzip cuts blocks every 0xff00 bytes whatever the
+ * records) or two 64 KB buffers of an uncompressed BCF, it is read and sought back. So a file
+ * of equal "filler" records with one bigger record whose head straddles such a boundary at
+ * each of the 15 possible split points, uncompressed and bgzip-compressed, must: read whole
+ * with the default cap; and, with the cap at the filler size, refuse exactly the big one
+ * after reading every filler before it (a head misread at a split shows as a wrong refusal,
+ * a wrong position, or a record lost).
+ */
+static const char cap_header[] =
+	"##fileformat=VCFv4.2\n##contig=<ID=chr1,length=100000000>\n"
+	"##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n"
+	"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n";
+
+/* the bytes a record takes in a BCF (its two length fields' sum, as check_record_size adds them) */
+static size_t
+bcf_record_bytes(bcf_hdr_t *hdr, const char *line)
+{
+	bcf1_t	   *v = bcf_init();
+	kstring_t	s = {0};
+	size_t		n = 0;
+
+	kputs(line, &s);
+	if (vcf_parse(&s, hdr, v) == 0)
+		n = v->shared.l + 24 + v->indiv.l;
+	bcf_destroy(v);
+	free(s.s);
+	return n;
+}
+
+static void
+cap_line(kstring_t *s, int64_t pos, const char *id)
+{
+	s->l = 0;
+	ksprintf(s, "chr1\t%lld\t%s\tA\tG\t.\tPASS\t.\tGT\t0|1\t1/1", (long long) pos, id);
+}
+
+/* Writes n records (record 0 with ID id0, record big with ID bigid, the rest ID "f"). */
+static void
+write_cap_file(const char *path, bcf_hdr_t *hdr, int n, const char *id0, int big, const char *bigid)
+{
+	htsFile    *f = hts_open(path, "wbu");
+	bcf1_t	   *v = bcf_init();
+	kstring_t	s = {0};
+
+	if (f == NULL || bcf_hdr_write(f, hdr) != 0)
+		CHECK(0, "writing %s", path);
+	for (int i = 0; f && i < n; i++)
+	{
+		cap_line(&s, i + 1, i == 0 ? id0 : i == big ? bigid : "f");
+		bcf_clear(v);
+		if (vcf_parse(&s, hdr, v) != 0 || bcf_write(f, hdr, v) != 0)
+			CHECK(0, "record %d of %s", i, path);
+	}
+	if (f)
+		hts_close(f);
+	bcf_destroy(v);
+	free(s.s);
+}
+
+/* path's bytes bgzip-compressed into out, blocks cut where bgzf_write cuts them */
+static void
+bgzip_file(const char *path, const char *out)
+{
+	FILE	   *in = fopen(path, "rb");
+	BGZF	   *z = bgzf_open(out, "w");
+	char		buf[8192];
+	size_t		n;
+
+	while (in && z && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (bgzf_write(z, buf, n) != (ssize_t) n)
+			CHECK(0, "compressing %s", out);
+	if (in)
+		fclose(in);
+	if (z == NULL || bgzf_close(z) != 0)
+		CHECK(0, "compressing %s", out);
+}
+
+/* Reads path under cap: the record count, or -1 with err; *last is the last POS read. */
+static int
+read_capped(const char *path, const char *region, uint64_t cap, VfError *err, int64_t *last)
+{
+	VfVcfReader *r = vf_vcf_open(path, region, NULL, -1, err);
+	VfVcfRecord rec;
+	int			n = 0,
+				rc;
+
+	*last = 0;
+	if (r == NULL)
+		return -1;
+	vf_vcf_set_max_record_bytes(r, cap);
+	while ((rc = vf_vcf_next(r, &rec, err)) > 0)
+	{
+		n++;
+		*last = rec.pos;
+	}
+	vf_vcf_close(r);
+	return rc < 0 ? -1 : n;
+}
+
+static void
+test_record_cap(void)
+{
+	VfError		err;
+	int64_t		last;
+	char		want[64],
+				path[1024],
+				gz[1024],
+				id0[128];
+	bcf_hdr_t  *hdr = bcf_hdr_init("w");
+	kstring_t	s = {0};
+	size_t		filler,
+				header;
+	struct stat st;
+	const int64_t boundaries[] = {0xff00, 0x10000};
+	char		bigid[201];
+	int			cases = 0;
+
+	/* sample.bcf's first records, whole and in a region, are over a 16-byte cap */
+	CHECK(read_capped(fx("sample.bcf"), NULL, 16, &err, &last) == -1 && err.code == VF_ERR_LIMIT &&
+		  strstr(err.msg, "sample.bcf\" has a BCF record of ") && strstr(err.msg, "more than the 16 bytes"),
+		  "cap 16, whole file: %s", err.msg);
+	CHECK(read_capped(fx("sample.bcf"), "chr22:1100-1500", UINT64_MAX, &err, &last) > 0, "region: %s", err.msg);
+	/* the iterator reads (and the cap refuses) the first record of the region's index chunk,
+	 * which may start before the region */
+	snprintf(want, sizeof(want), " at chr22:");
+	CHECK(read_capped(fx("sample.bcf"), "chr22:1100-1500", 16, &err, &last) == -1 && err.code == VF_ERR_LIMIT &&
+		  strstr(err.msg, want), "cap 16 through the index names%s: %s", want, err.msg);
+
+	memset(bigid, 'b', sizeof(bigid) - 1);
+	bigid[sizeof(bigid) - 1] = '\0';
+	if (bcf_hdr_parse(hdr, (char *) cap_header) != 0)
+	{
+		CHECK(0, "cap header");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/cap.bcf", scratch);
+	snprintf(gz, sizeof(gz), "%s/cap_gz.bcf", scratch);
+	write_cap_file(path, hdr, 0, "f", -1, "f");
+	CHECK(stat(path, &st) == 0, "stat %s", path);
+	header = (size_t) st.st_size;
+	cap_line(&s, 1, "f");
+	filler = bcf_record_bytes(hdr, s.s);
+	cap_line(&s, 1, bigid);
+	CHECK(filler > 0 && bcf_record_bytes(hdr, s.s) > filler, "record sizes");
+
+	for (int b = 0; b < 2; b++)
+		for (int64_t d = 1; d < 16; d++)
+		{
+			/* record 0 padded (its ID) so that record `big` starts d bytes before the boundary */
+			int			big = -1;
+			size_t		cap = filler;
+
+			for (int pad = 0; pad < 80 && big < 0; pad++)
+			{
+				size_t		s0;
+				int64_t		rest;
+
+				snprintf(id0, sizeof(id0), "p%.*s", pad, "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp");
+				cap_line(&s, 1, id0);
+				s0 = bcf_record_bytes(hdr, s.s);
+				rest = boundaries[b] - d - (int64_t) header - (int64_t) s0;
+				if (rest >= 0 && rest % (int64_t) filler == 0)
+				{
+					big = 1 + (int) (rest / (int64_t) filler);
+					cap = s0 > filler ? s0 : filler;	/* record 0 and the fillers pass */
+				}
+			}
+			CHECK(big > 0, "no padding places a record at %lld - %lld", (long long) boundaries[b], (long long) d);
+			if (big <= 0)
+				continue;
+			write_cap_file(path, hdr, big + 40, id0, big, bigid);
+			bgzip_file(path, gz);
+			for (int z = 0; z < 2; z++)
+			{
+				const char *f = z ? gz : path;
+
+				CHECK(read_capped(f, NULL, VF_VCF_MAX_BCF_RECORD_BYTES, &err, &last) == big + 40 && last == big + 40,
+					  "%s (big record %d at %lld - %lld) read whole: %s", f, big, (long long) boundaries[b], (long long) d, err.msg);
+				snprintf(want, sizeof(want), " at chr1:%d, ", big + 1);
+				CHECK(read_capped(f, NULL, cap, &err, &last) == -1 && err.code == VF_ERR_LIMIT && strstr(err.msg, want) &&
+					  last == big,
+					  "%s (big record at %lld - %lld) under the filler cap names%s after %lld records: %s", f,
+					  (long long) boundaries[b], (long long) d, want, (long long) last, err.msg);
+				cases++;
+			}
+		}
+	printf("record size cap: %d files with a record head split at a block boundary\n", cases);
+	remove(path);
+	remove(gz);
+	free(s.s);
+	bcf_hdr_destroy(hdr);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -315,6 +514,7 @@ main(int argc, char **argv)
 	test_fixtures();
 	fuzz_files();
 	test_crafted_bcf();
+	test_record_cap();
 	if (failures)
 	{
 		printf("%d failures\n", failures);

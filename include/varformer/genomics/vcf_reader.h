@@ -58,6 +58,17 @@ const VfRegion *vf_vcf_region(const VfVcfReader *r);
 /* Length of a contig from the header's ##contig line, or -1 when not declared. */
 int64_t		vf_vcf_contig_length(const VfVcfReader *r, const char *chrom);
 
+/*
+ * The largest BCF record read (its shared plus per-sample bytes, as its length fields say):
+ * a larger one is refused before htslib allocates memory for it, with VF_ERR_LIMIT naming
+ * the file, the record's CHROM:POS and its offset. 256 MiB: a record of a million samples
+ * with GT, DS and a few more FORMAT fields takes tens of MB.
+ */
+#define VF_VCF_MAX_BCF_RECORD_BYTES ((uint64_t) 256 << 20)
+
+/* Another cap for this reader (tests use small ones to exercise the check on small files). */
+void		vf_vcf_set_max_record_bytes(VfVcfReader *r, uint64_t bytes);
+
 /* Next record: 1, 0 at the end, -1 with err. The record is valid until the next call. */
 int			vf_vcf_next(VfVcfReader *r, VfVcfRecord *rec, VfError *err);
 

@@ -54,6 +54,11 @@ struct VfVcfReader
 	int			n_sample;		/* samples returned */
 	int			n_cols;			/* samples in each record as htslib unpacks it */
 	int		   *order;			/* output sample o is the record's column order[o] */
+
+	uint64_t	max_record;		/* BCF record size cap (vf_vcf_set_max_record_bytes) */
+	bool		too_big;		/* the next record's head, refused by the cap: */
+	uint8_t		big_head[16];	/* its lengths, CHROM and POS as in the file */
+	int64_t		big_at;			/* its BGZF virtual offset */
 };
 
 static const char *
@@ -102,6 +107,100 @@ known_contigs(VfVcfReader *r, int *n)
 	free(h);
 	free(ix);
 	return all;
+}
+
+/*
+ * BCF record size cap. A BCF record starts with two uint32 lengths (its shared and its
+ * per-sample bytes), then CHROM and POS. htslib's bcf_read allocates both lengths before it
+ * reads a byte of the record and then fills them: a damaged or hostile file can claim up to
+ * 8 GB per record, and a few MB of bgzip-compressed zeros can really hold that much. So the
+ * lengths are read first, without consuming them, and a record larger than the cap
+ * (VF_VCF_MAX_BCF_RECORD_BYTES unless vf_vcf_set_max_record_bytes says otherwise) is refused
+ * before htslib allocates anything for it.
+ */
+
+/*
+ * The next record's first 16 bytes, left unread: 1; 0 when fewer than 16 remain (the end of
+ * the file, or a truncation that bcf_read then reports); -1 when the stream cannot be put
+ * back. Usually they are in BGZF's current block; htslib never splits a record's head across
+ * blocks when it writes, but bgzip, other writers and uncompressed BCF (read in 64 KB pieces)
+ * can, and then the bytes are read and the stream is sought back to them.
+ */
+static int
+peek_bcf_head(BGZF *fp, uint8_t head[16])
+{
+	int64_t		at;
+	ssize_t		n;
+
+	if (fp->block_offset >= fp->block_length && bgzf_peek(fp) < 0)
+		return 0;
+	if (fp->block_length - fp->block_offset >= 16)
+	{
+		memcpy(head, (const uint8_t *) fp->uncompressed_block + fp->block_offset, 16);
+		return 1;
+	}
+	at = bgzf_tell(fp);
+	n = bgzf_read(fp, head, 16);
+	if (bgzf_seek(fp, at, SEEK_SET) < 0)
+		return -1;
+	return n == 16 ? 1 : 0;
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* 0 when the next record may be read, -1 when it is too large (r->too_big) or unreadable. */
+static int
+check_record_size(VfVcfReader *r, BGZF *fp)
+{
+	uint8_t		head[16];
+	int			rc = peek_bcf_head(fp, head);
+	int64_t		at = bgzf_tell(fp);	/* after the peek, which may have loaded the next block */
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || (uint64_t) le32(head) + le32(head + 4) <= r->max_record)
+		return 0;
+	r->too_big = true;
+	memcpy(r->big_head, head, sizeof(head));
+	r->big_at = at;
+	return -1;
+}
+
+static int
+record_too_big(VfVcfReader *r, VfError *err)
+{
+	uint64_t	bytes = (uint64_t) le32(r->big_head) + le32(r->big_head + 4);
+	int32_t		rid = (int32_t) le32(r->big_head + 8);
+	int64_t		pos = (int64_t) (int32_t) le32(r->big_head + 12) + 1;
+	const char *chrom = rid >= 0 && rid < r->hdr->n[BCF_DT_CTG] ? r->hdr->id[BCF_DT_CTG][rid].key : "?";
+
+	r->too_big = false;
+	vf_error(err, VF_ERR_LIMIT, "\"%s\" has a BCF record of %" PRIu64 " bytes at %s:%" PRId64 ", more than the %" PRIu64 " bytes a record may have",
+			 r->path, bytes, chrom, pos, r->max_record);
+	vf_error_detail(err, "The record starts %d bytes into the block at byte %" PRId64 " of the file; its length fields say %u shared and %u per-sample bytes.",
+					(int) (r->big_at & 0xffff), r->big_at >> 16, le32(r->big_head), le32(r->big_head + 4));
+	vf_error_hint(err, "A record this large is damaged or hostile (one with a million samples takes tens of MB). Check the file with: bcftools view \"%s\" > /dev/null",
+				  r->path);
+	return -1;
+}
+
+/* bcf_readrec (what bcf_itr_next calls) behind the cap; data is the reader (read_raw). */
+static int
+capped_bcf_readrec(BGZF *fp, void *data, void *rec, int *tid, hts_pos_t *beg, hts_pos_t *end)
+{
+	if (check_record_size((VfVcfReader *) data, fp) != 0)
+		return -2;
+	return bcf_readrec(fp, NULL, rec, tid, beg, end);
+}
+
+void
+vf_vcf_set_max_record_bytes(VfVcfReader *r, uint64_t bytes)
+{
+	r->max_record = bytes;
 }
 
 static int
@@ -162,7 +261,9 @@ open_region(VfVcfReader *r, const char *region, const htsFormat *fmt, VfError *e
 	}
 	beg = (hts_pos_t) (r->region.start - 1);
 	end = vf_region_bounded(&r->region) ? (hts_pos_t) r->region.end : HTS_POS_MAX;
-	r->itr = r->is_bcf ? bcf_itr_queryi(r->idx, tid, beg, end) : tbx_itr_queryi(r->tbx, tid, beg, end);
+	/* bcf_itr_queryi with the record size cap in front of htslib's record reader */
+	r->itr = r->is_bcf ? hts_itr_query(r->idx, tid, beg, end, capped_bcf_readrec)
+		: tbx_itr_queryi(r->tbx, tid, beg, end);
 	if (r->itr == NULL)
 		return vf_error(err, VF_ERR_CORRUPT, "could not query region \"%s\" in the index of \"%s\"", region, r->path);
 	return 0;
@@ -271,6 +372,16 @@ vf_vcf_open(const char *path, const char *region,
 		goto fail;
 	}
 	r->is_bcf = (fmt->format == bcf);
+	r->max_record = VF_VCF_MAX_BCF_RECORD_BYTES;
+	if (r->is_bcf && fmt->compression == gzip)
+	{
+		/* plain gzip cannot be repositioned, so a record's head split across two of its
+		 * buffers could not be checked against the record size cap (check_record_size) */
+		vf_error(err, VF_ERR_UNSUPPORTED, "\"%s\" is a BCF compressed with gzip, not bgzip", path);
+		vf_error_detail(err, "BCF files are read block by block; bcftools and htslib always write them bgzip-compressed (or uncompressed).");
+		vf_error_hint(err, "Rewrite it: bcftools view -Ob -o file.bcf \"%s\"", path);
+		goto fail;
+	}
 	if (fmt->compression == bgzf && bgzf_check_EOF(hts_get_bgzfp(r->fp)) == 0)
 	{
 		/* htslib only warns and then reads what is there; a silent partial read is worse */
@@ -558,7 +669,10 @@ read_raw(VfVcfReader *r, VfError *err)
 	}
 	else if (r->itr)
 	{
-		ret = bcf_itr_next(r->fp, r->itr, r->rec);
+		/* bcf_itr_next, with the reader handed to capped_bcf_readrec */
+		ret = hts_itr_next(hts_get_bgzfp(r->fp), r->itr, r->rec, r);
+		if (r->too_big)
+			return record_too_big(r, err);
 		if (ret == -1)
 			return 0;
 		if (ret < -1)
@@ -571,6 +685,8 @@ read_raw(VfVcfReader *r, VfError *err)
 	}
 	else
 	{
+		if (r->is_bcf && check_record_size(r, hts_get_bgzfp(r->fp)) != 0)
+			return r->too_big ? record_too_big(r, err) : read_error(r, -2, err);
 		ret = bcf_read(r->fp, r->hdr, r->rec);
 		if (ret == -1)
 			return 0;
