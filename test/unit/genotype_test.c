@@ -17,6 +17,22 @@ static int	failures = 0;
 #define CHECK(cond, ...) \
 	do { if (!(cond)) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
+/* Two decoded calls are the same (ids compared when `ids`, else y's must be NULL). */
+static int
+same_call(const VfCall *x, const VfCall *y, int ids)
+{
+	int			same = (ids ? (x->id == NULL) == (y->id == NULL) && (!x->id || strcmp(x->id, y->id) == 0)
+						: y->id == NULL) &&
+		x->pos == y->pos && x->n_allele == y->n_allele &&
+		x->gt[0] == y->gt[0] && x->gt[1] == y->gt[1] && x->phased == y->phased &&
+		x->rlen == y->rlen && (x->ds == NULL) == (y->ds == NULL);
+
+	for (int k = 0; same && k < x->n_allele; k++)
+		same = strcmp(x->allele[k], y->allele[k]) == 0 &&
+			(k == 0 || !x->ds || memcmp(&x->ds[k - 1], &y->ds[k - 1], sizeof(float)) == 0);
+	return same;
+}
+
 /* vf_calls_decode_no_ids: the same calls as vf_calls_decode, ids NULL (or both refuse). */
 static int
 same_without_ids(const uint8_t *p, size_t len)
@@ -31,21 +47,25 @@ same_without_ids(const uint8_t *p, size_t len)
 		same = strcmp(a->chrom, b->chrom) == 0 && a->start == b->start && a->end == b->end &&
 			a->n_call == b->n_call;
 		for (int i = 0; same && i < a->n_call; i++)
-		{
-			const VfCall *x = &a->call[i],
-					   *y = &b->call[i];
-
-			same = y->id == NULL && x->pos == y->pos && x->n_allele == y->n_allele &&
-				x->gt[0] == y->gt[0] && x->gt[1] == y->gt[1] && x->phased == y->phased &&
-				x->rlen == y->rlen && (x->ds == NULL) == (y->ds == NULL);
-			for (int k = 0; same && k < x->n_allele; k++)
-				same = strcmp(x->allele[k], y->allele[k]) == 0 &&
-					(k == 0 || !x->ds || memcmp(&x->ds[k - 1], &y->ds[k - 1], sizeof(float)) == 0);
-		}
+			same = same_call(&a->call[i], &b->call[i], 0);
 	}
 	free(a);
 	free(b);
 	return same;
+}
+
+/*
+ * The decoder reads a DS stored in thousandths m as (float) (m * 0.001), the encoder checks
+ * (float) (m / 1000.0): the same float for every m the decoder accepts, 0 to 10^9.
+ */
+static void
+test_milli_dosages(void)
+{
+	uint64_t	bad = 0;
+
+	for (uint64_t m = 0; m <= 1000000000; m++)
+		bad += (float) ((double) m * 0.001) != (float) ((double) m / 1000.0);
+	CHECK(bad == 0, "%llu thousandths read as another float than the encoder checked", (unsigned long long) bad);
 }
 
 /* text -> bytes -> text must give back the canonical text. */
@@ -507,6 +527,7 @@ int
 main(void)
 {
 	test_coverage();
+	test_milli_dosages();
 	test_hostile_binary();
 	test_from_text();
 	test_text();

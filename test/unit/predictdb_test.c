@@ -3,6 +3,7 @@
  * Run from the repository root (fixtures by relative path), by test/checks/60_predictdb_unit.sh.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,37 @@ test_rules(void)
 	CHECK(vf_pdb_match_alleles("C", "CT", "G", "GA") == VF_PDB_MATCH_COMP);
 	CHECK(vf_pdb_match_alleles("C", "CT", "GA", "G") == VF_PDB_MATCH_NONE);
 	CHECK(vf_pdb_match_alleles("C", "*", "C", "T") == VF_PDB_MATCH_NONE);
+
+	/*
+	 * Every pair of single bases against every model pair (the scorer decides these without
+	 * branching on the bases): README's table, rule by rule, first match wins.
+	 */
+	{
+		static const char bases[] = "ACGTN";
+		static const char comp[] = "TGCA?";
+		int			wrong = 0;
+
+		for (int i = 0; i < 625; i++)
+		{
+			int			r = i % 5,
+						a = i / 5 % 5,
+						m0 = i / 25 % 5,
+						m1 = i / 125;
+			char		gr[2] = {bases[r], 0},
+						ga[2] = {bases[a], 0},
+						mr[2] = {bases[m0], 0},
+						me[2] = {bases[m1], 0};
+			bool		comps = m0 < 4 && m1 < 4;
+			VfPdbMatch	want = r == m0 && a == m1 ? VF_PDB_MATCH_EXACT
+				: r == m1 && a == m0 ? VF_PDB_MATCH_SWAP
+				: comps && bases[r] == comp[m0] && bases[a] == comp[m1] ? VF_PDB_MATCH_COMP
+				: comps && bases[r] == comp[m1] && bases[a] == comp[m0] ? VF_PDB_MATCH_COMP_SWAP
+				: VF_PDB_MATCH_NONE;
+
+			wrong += vf_pdb_match_alleles(gr, ga, mr, me) != want;
+		}
+		CHECK(wrong == 0);
+	}
 
 	char		b[16];
 

@@ -259,8 +259,13 @@ set_matched(VfPdbScratch *s, uint32_t v, VfPdbMatch m, double d)
 		s->used[v] = 0;
 		return;
 	}
-	s->var[v].status = (uint8_t) m;
-	s->var[v].dosage = (m == VF_PDB_MATCH_SWAP || m == VF_PDB_MATCH_COMP_SWAP) ? 2.0 - d : d;
+	{
+		/* picked by index, not by a branch: swapped or not is random (vf_pdb_match_snv) */
+		const double both[2] = {d, 2.0 - d};
+
+		s->var[v].status = (uint8_t) m;
+		s->var[v].dosage = both[(m == VF_PDB_MATCH_SWAP) | (m == VF_PDB_MATCH_COMP_SWAP)];
+	}
 	s->dose[v] = s->var[v].dosage;
 	s->used[v] = 1;
 }
