@@ -125,6 +125,14 @@ like($remote[0] // '', qr/FROM public\.cohort_predictions WHERE .*model = 'enet'
 my $shard_plan = $s1->safe_psql('postgres', "EXPLAIN (VERBOSE, COSTS OFF) $remote[0]");
 like($shard_plan, qr/Output: predict_expression\(c\.gt, k\.gene, m\.name\)/,
 	'the shard computes predict_expression for the shipped query');
+# Many genes: the shard's plan keeps its people outside the gene list (each genotype decoded
+# once, then reused for every gene), the list computed once (Memoize).
+$plan = $coord->safe_psql('postgres', q{EXPLAIN (VERBOSE, COSTS OFF) SELECT p.sample, p.gene, p.grex FROM shards.cohort_predictions p
+WHERE p.model = 'enet' AND p.gene = ANY ('{ENSG00000900001,ENSG00000900002,GENEP,GENEM,ENSG00000900001.1,ENSG00000900002.1}')});
+($remote[0]) = $plan =~ /Remote SQL: (.*)/;
+$shard_plan = $s1->safe_psql('postgres', "EXPLAIN (VERBOSE, COSTS OFF) $remote[0]");
+like($shard_plan, qr/->  Seq Scan on public\.cohort c\n(?:.*\n)*?\s*->  Memoize\n(?:.*\n)*?\s*Cache Key: m\.name, c\.tableoid\n(?:.*\n)*?\s*->  Function Scan on public\.shard_gene_ids k/,
+	'many genes: people outside, the gene list inside and computed once');
 $plan = $coord->safe_psql('postgres', q{SET enable_partitionwise_aggregate = on;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT p.shard, p.gene, count(p.grex), sum(p.grex)
 FROM shards.cohort_predictions p WHERE p.model = 'enet' AND p.gene = ANY ('{ENSG00000900001}') GROUP BY p.shard, p.gene});

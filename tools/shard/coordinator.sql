@@ -78,13 +78,14 @@ BEGIN
         -- extensions: varformer's IMMUTABLE functions and aggregates may be shipped;
         -- async_capable: the shards' scans of one query run at the same time;
         -- cursor_tuple_fraction = 1: postgres_fdw reads through a cursor, which the shard
-        -- otherwise plans for its first 10% of rows; that plan put the gene list outside the
-        -- people (every call on another genotype, which predict_expression then decodes
-        -- again): 15x slower, measured (README "A cohort on several servers").
+        -- otherwise plans for its first 10% of rows (a plan for the whole result is what
+        -- the query needs); enable_memoize = on: the shard's views compute their gene list
+        -- once per query through Memoize (tools/shard/shard.sql, shard_gene_ids), whatever
+        -- the shard's own setting.
         EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %L, port %L, '
                        'dbname %L, async_capable %L, fetch_size %L, extensions %L, options %L)',
                        s, hosts[i], ports[i]::text, dbname, 'true', fetch_size::text, 'varformer',
-                       '-c cursor_tuple_fraction=1');
+                       '-c cursor_tuple_fraction=1 -c enable_memoize=on');
         EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L)', s, current_user);
         FOR t IN SELECT * FROM (VALUES ('public', 'cohort'), ('public', 'phenotype')) v(sch, tab) LOOP
             EXECUTE format('CREATE FOREIGN TABLE %I.%I PARTITION OF %I.%I FOR VALUES WITH (MODULUS %s, REMAINDER %s) '
