@@ -12,6 +12,7 @@ PKGS=(
   python3 python3-torch python3-numpy       # PyTorch reference implementations
   gnuplot-nox bc                            # make demo: the picture, timings
   libfftw3-dev                              # make bench only: varformer's own FFT measured against FFTW
+  postgresql-15-plproxy                     # make bench only: PL/Proxy measured against postgres_fdw (test/bench/90_shard.sh)
 )
 
 missing=()

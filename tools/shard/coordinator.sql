@@ -264,6 +264,8 @@ COMMENT ON FUNCTION shard_check_request(text[], text, text) IS
 -- Each gives what one server gives for its gene ids (NULLs and errors included): the ids
 -- model_gene_ids lists are computed on the shards, any other (shard_check_request) on the
 -- coordinator by the same function; each distinct id once.
+-- There the id list is a LATERAL reference to the person (the tableoid: one value per shard),
+-- so people stay outside it and each genotype is decoded once (tools/shard/shard.sql).
 
 CREATE OR REPLACE FUNCTION cohort_predict(gene text, model text)
 RETURNS TABLE (sample text, grex double precision)
@@ -292,7 +294,7 @@ BEGIN
                  WHERE p.model = cohort_predict.model AND p.gene = ANY (genes);
     IF cardinality(here) > 0 THEN
         RETURN QUERY SELECT c.sample, x.id, predict_expression(c.gt, x.id, cohort_predict.model)
-                     FROM cohort c CROSS JOIN unnest(here) x(id);
+                     FROM cohort c CROSS JOIN LATERAL (SELECT i FROM unnest(here) i WHERE c.tableoid IS NOT NULL OFFSET 0) x(id);
     END IF;
 END
 $$;
@@ -352,7 +354,7 @@ BEGIN
           UNION ALL
           SELECT NULL, y.id, count(y.v), sum(y.v)
           FROM (SELECT x.id, predict_expression(c.gt, x.id, cohort_prediction_mean.model) AS v
-                FROM cohort c CROSS JOIN unnest(here) x(id)
+                FROM cohort c CROSS JOIN LATERAL (SELECT i FROM unnest(here) i WHERE c.tableoid IS NOT NULL OFFSET 0) x(id)
                 WHERE cardinality(here) > 0) y     -- a one-time filter: no scan without such ids
           GROUP BY y.id) a
     GROUP BY a.gene ORDER BY a.gene;
@@ -388,7 +390,7 @@ BEGIN
                regr_avgy(y.value, y.v), regr_sxx(y.value, y.v), regr_syy(y.value, y.v), regr_sxy(y.value, y.v)
         FROM (SELECT x.id, f.value, predict_expression(c.gt, x.id, cohort_prediction_corr.model) AS v
               FROM cohort c JOIN phenotype f ON f.sample = c.sample AND f.trait = cohort_prediction_corr.trait
-              CROSS JOIN unnest(here) x(id)
+              CROSS JOIN LATERAL (SELECT i FROM unnest(here) i WHERE c.tableoid IS NOT NULL OFFSET 0) x(id)
               WHERE cardinality(here) > 0) y
         GROUP BY y.id),
     pooled AS (
