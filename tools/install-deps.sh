@@ -14,6 +14,7 @@ PKGS=(
   libfftw3-dev                              # make bench only: varformer's own FFT measured against FFTW
   clang libclang-rt-14-dev                  # libFuzzer harnesses (test/checks/70_fuzz_replay.sh): clang and its
                                             # fuzzer/ASan/UBSan runtimes, only Recommended by clang on Debian 12
+  postgresql-15-plproxy                     # make bench only: PL/Proxy measured against postgres_fdw (test/bench/90_shard.sh)
 )
 
 missing=()

@@ -31,10 +31,13 @@ COMMENT ON FUNCTION model_dependencies(text) IS
     'the model and every model it is made of (ensemble members, recursively): what a model name''s predictions depend on';
 
 -- Every identifier under which predict_expression(gt, id, model) finds a gene of the model:
--- for a PredictDB model its gene ids with and without version; for a model reading haplotypes
+-- for a PredictDB model its gene ids with and without version and its gene names
+-- (extra.genename, as the file spells them); for a model reading haplotypes
 -- the annotation bound at load (gene_id, unversioned id, gene_name); for an ensemble its
 -- members' (a member lacking the gene then gives NULL or its error, as on one server).
 -- An id shared by several genes is listed: predicting with it is the same error everywhere.
+-- A coordinator passes a listed id to a shard's predict_expression as it is, so listing one
+-- more id never changes a result: it only lets the shards compute it (tools/shard/).
 CREATE FUNCTION model_gene_ids(model text) RETURNS SETOF text
     LANGUAGE sql STABLE STRICT PARALLEL SAFE COST 1000 ROWS 1000
     SET search_path FROM CURRENT
@@ -44,7 +47,7 @@ AS $$
         FROM model_dependencies(model) d(name)
         JOIN model_gene g ON g.model = d.name
         UNION ALL
-        SELECT unnest(ARRAY[p.gene, unversioned_gene_id(p.gene)])
+        SELECT unnest(ARRAY[p.gene, unversioned_gene_id(p.gene), nullif(p.genename, '')])
         FROM model_dependencies(model) d(name)
         JOIN model_catalog c ON c.name = d.name AND c.kind = 'predictdb'
         CROSS JOIN LATERAL predictdb_genes(c.name) p
@@ -52,4 +55,4 @@ AS $$
     WHERE id IS NOT NULL
 $$;
 COMMENT ON FUNCTION model_gene_ids(text) IS
-    'every gene identifier predict_expression accepts for the model (versioned and unversioned ids, names of the bound annotation; ensemble members'')';
+    'every gene identifier predict_expression accepts for the model (versioned and unversioned ids, PredictDB gene names, names of the bound annotation; ensemble members'')';

@@ -17,6 +17,14 @@
 #   one server: the 1-shard cluster's shard alone is one server, serial; the same cohort with
 #          the row-parallel scan (2 workers + leader): what one server of this machine does
 #          with its cores.
+#   join order on a shard: the shipped query over 100 of the shard's people x all genes, with
+#          the views as shipped (people outside the gene list: shard_gene_ids) and with the
+#          gene list joined as before (model_gene_ids; the planner then put genes outside);
+#   PL/Proxy (postgresql-15-plproxy, when installed): the same cohort, a RUN ON ALL function
+#          calling a function on every shard (predict_expression over its cohort x the genes:
+#          per-gene count and sum, or every row), 1 and 2 shards, same data. No model check
+#          (PL/Proxy has none), so its per-query time is compared with the postgres_fdw
+#          query's minus shard_assert_models.
 # Best of 3 (each a warm session); throughput in predictions (sample x gene) per second.
 set -euo pipefail
 N_SAMPLES=${VF_BENCH_SHARD_SAMPLES:-4000}
@@ -90,6 +98,43 @@ coord_mean="SELECT count(*), sum(n), sum(mean) FROM cohort_prediction_mean($gene
 coord_rows="SELECT count(*), sum(grex) FROM cohort_predict($genes, 'bm')"
 coord_one="SELECT * FROM cohort_prediction_mean('{$one_gene}', 'bm')"
 declare -A result
+# PL/Proxy, if its package is installed (make bench installs it with tools/install-deps.sh;
+# the private installation copies the system's PostgreSQL 15 with it)
+plproxy=0
+[ -f "$VF_BIN/../lib/plproxy.so" ] && plproxy=1
+# (the gene list a LATERAL reference to the person, as in tools/shard/shard.sql: with a plain
+# CROSS JOIN unnest(genes) the planner put the genes outside and every call decoded again)
+plproxy_shard_sql="
+CREATE OR REPLACE FUNCTION plx_cohort_mean(genes text[], model text)
+RETURNS TABLE (gene text, n bigint, s double precision)
+LANGUAGE sql STABLE STRICT SET max_parallel_workers_per_gather = 0 AS \$\$
+    SELECT y.gene, count(y.x), sum(y.x)
+    FROM (SELECT g.gene, predict_expression(c.gt, g.gene, model) AS x
+          FROM cohort c CROSS JOIN LATERAL (SELECT x FROM unnest(genes) x WHERE c.tableoid IS NOT NULL OFFSET 0) g(gene)) y
+    GROUP BY y.gene
+\$\$;
+CREATE OR REPLACE FUNCTION plx_cohort_predict(genes text[], model text)
+RETURNS TABLE (sample text, gene text, grex double precision)
+LANGUAGE sql STABLE STRICT SET max_parallel_workers_per_gather = 0 AS \$\$
+    SELECT c.sample, g.gene, predict_expression(c.gt, g.gene, model)
+    FROM cohort c CROSS JOIN LATERAL (SELECT x FROM unnest(genes) x WHERE c.tableoid IS NOT NULL OFFSET 0) g(gene)
+\$\$;"
+plproxy_coord_sql() { # plproxy_coord_sql BASE N: the cluster and the RUN ON ALL functions
+  local base=$1 n=$2 parts="" k
+  for k in $(seq 1 "$n"); do parts+="${parts:+, }p$((k - 1)) 'host=127.0.0.1 port=$((base + k)) dbname=postgres'"; done
+  cat <<SQL
+CREATE EXTENSION IF NOT EXISTS plproxy;
+CREATE SERVER plx FOREIGN DATA WRAPPER plproxy OPTIONS (connection_lifetime '1800', $parts);
+CREATE USER MAPPING FOR PUBLIC SERVER plx;
+CREATE FUNCTION plx_cohort_mean(genes text[], model text) RETURNS TABLE (gene text, n bigint, s double precision)
+LANGUAGE plproxy AS \$\$ CLUSTER 'plx'; RUN ON ALL; \$\$;
+CREATE FUNCTION plx_cohort_predict(genes text[], model text) RETURNS TABLE (sample text, gene text, grex double precision)
+LANGUAGE plproxy AS \$\$ CLUSTER 'plx'; RUN ON ALL; \$\$;
+SQL
+}
+plx_mean="SELECT count(*), sum(n), sum(mean) FROM (SELECT gene, sum(n) AS n, sum(s) / sum(n) AS mean FROM plx_cohort_mean($genes, 'bm') GROUP BY gene) a"
+plx_rows="SELECT count(*), sum(grex) FROM plx_cohort_predict($genes, 'bm')"
+plx_one="SELECT gene, sum(n), sum(s) / sum(n) FROM plx_cohort_mean('{$one_gene}', 'bm') GROUP BY gene"
 for n in 1 2; do
   base=$((PORT0 + 10 * (n - 1)))
   cdir="$dir/cluster$n"
@@ -115,11 +160,34 @@ for n in 1 2; do
   result[$n,one]=$(median "$base" "$coord_one" 9)
   result[$n,check]=$(median "$base" "SELECT shard_assert_models('{bm}')" 9)
   echo "$n shard(s) through the coordinator: genes|sum(n)|sum of means = $check"
+  if [ "$plproxy" -eq 1 ]; then
+    for k in $(seq 1 "$n"); do echo "$plproxy_shard_sql" | psql_at $((base + k)); done
+    plproxy_coord_sql "$base" "$n" | psql_at "$base"
+    echo "$n shard(s) through PL/Proxy: genes|sum(n)|sum of means = $(echo "$plx_mean" | psql_at "$base")"
+    result[$n,plx_mean]=$(best "$base" "$plx_mean")
+    result[$n,plx_rows]=$(best "$base" "$plx_rows")
+    result[$n,plx_one]=$(median "$base" "$plx_one" 9)
+  fi
   if [ "$n" -eq 1 ]; then
     # one server: the cohort on the shard itself, the row-parallel scan over it
     one="SELECT count(*), sum(predict_expression(c.gt, g.gene, 'bm')) FROM cohort c CROSS JOIN predictdb_genes('bm') g"
     result[one,parallel]=$(best $((base + 1)) "$one" "SET max_parallel_workers_per_gather = 2; SET parallel_setup_cost = 0;")
     echo "one server: $(echo "$one" | psql_at $((base + 1)))"
+    # join order: 100 people (in a transaction rolled back), every gene; the views as shipped
+    # and the gene list joined as before shard_gene_ids (the planner's choice by cost)
+    echo "CREATE OR REPLACE VIEW cohort_predictions_by_cost AS
+      SELECT 's1'::text AS shard, c.sample, m.name AS model, k.gene, p.grex
+      FROM model_catalog m CROSS JOIN LATERAL model_gene_ids(m.name) k(gene) CROSS JOIN cohort c
+      CROSS JOIN LATERAL (SELECT predict_expression(c.gt, k.gene, m.name) AS grex OFFSET 0) p" | psql_at $((base + 1))
+    few="BEGIN; DELETE FROM cohort WHERE sample NOT IN (SELECT sample FROM cohort ORDER BY sample LIMIT 100); ANALYZE cohort;
+         SET max_parallel_workers_per_gather = 0; SET cursor_tuple_fraction = 1;"
+    # the gene ids as a constant, as postgres_fdw ships a custom plan's array
+    lit=$(echo "SELECT array_agg(gene ORDER BY gene)::text FROM predictdb_genes('bm')" | psql_at $((base + 1)))
+    shipped_lit="SELECT shard, gene, count(grex), sum(grex) FROM public.cohort_predictions WHERE model = 'bm' AND gene = ANY ('$lit'::text[]) GROUP BY 1, 2"
+    result[order,people]=$(best $((base + 1)) "$shipped_lit" "$few")
+    result[order,cost]=$(best $((base + 1)) "${shipped_lit/public.cohort_predictions/public.cohort_predictions_by_cost}" "$few")
+    result[order,plan]=$(printf '%s\nEXPLAIN %s;\n' "$few" "${shipped_lit/public.cohort_predictions/public.cohort_predictions_by_cost}" | psql_at $((base + 1)) \
+      | grep -oE '(Seq Scan on cohort|Function Scan on model_gene_ids)' | head -n 1)
   fi
   bash "$VF_ROOT/tools/shard/setup.sh" stop "$cdir"
   trap - EXIT
@@ -130,7 +198,10 @@ awk -v p="$preds" -v g="$N_GENES" -v s="$N_SAMPLES" \
     -v op="${result[one,parallel]}" \
     -v m1="${result[1,mean]}" -v m2="${result[2,mean]}" -v y2="${result[2,sync]}" -v r1="${result[1,rows]}" -v r2="${result[2,rows]}" \
     -v h1="${result[1,rows100]}" -v h2="${result[2,rows100]}" -v q1="${result[1,one]}" -v q2="${result[2,one]}" \
-    -v w1="${result[1,slowest_one]}" -v w2="${result[2,slowest_one]}" -v c1="${result[1,check]}" -v c2="${result[2,check]}" 'BEGIN {
+    -v w1="${result[1,slowest_one]}" -v w2="${result[2,slowest_one]}" -v c1="${result[1,check]}" -v c2="${result[2,check]}" \
+    -v op1="${result[order,people]}" -v oc1="${result[order,cost]}" -v opl="${result[order,plan]}" -v plx="$plproxy" \
+    -v xm1="${result[1,plx_mean]:-0}" -v xm2="${result[2,plx_mean]:-0}" -v xr1="${result[1,plx_rows]:-0}" -v xr2="${result[2,plx_rows]:-0}" \
+    -v xo1="${result[1,plx_one]:-0}" -v xo2="${result[2,plx_one]:-0}" 'BEGIN {
   printf "one server, 2 workers + leader              : %.3f s  %.0f predictions/s\n", op, p / op
   printf "per-gene means through the coordinator, 1 shard : %.3f s  %.0f predictions/s\n", m1, p / m1
   printf "per-gene means through the coordinator, 2 shards: %.3f s  %.0f predictions/s (%.2fx 1 shard)\n", m2, p / m2, m1 / m2
@@ -139,4 +210,12 @@ awk -v p="$preds" -v g="$N_GENES" -v s="$N_SAMPLES" \
   printf "every prediction as a row, 2 shards: %.3f s (fetch_size 100: %.3f s): coordinator +%.2f us a row (%.2f us)\n", r2, h2, (r2 - m2) / p * 1e6, (h2 - m2) / p * 1e6
   printf "per query (one gene, median of 9), 1 shard: %.1f ms, the shard itself %.1f ms: +%.1f ms (model check alone %.1f ms)\n", q1 * 1e3, w1 * 1e3, (q1 - w1) * 1e3, c1 * 1e3
   printf "per query (one gene, median of 9), 2 shards: %.1f ms, the slower shard itself %.1f ms: +%.1f ms (model check alone %.1f ms)\n", q2 * 1e3, w2 * 1e3, (q2 - w2) * 1e3, c2 * 1e3
+  printf "join order on a shard, 100 people x %d genes: people outside (shard_gene_ids) %.3f s; by cost (planner put %s outside) %.3f s (%.1fx)\n", g, op1, (opl ~ /cohort/ ? "people" : "genes"), oc1, oc1 / op1
+  if (plx == 1) {
+    printf "PL/Proxy RUN ON ALL, per-gene count+sum, 1 shard : %.3f s  %.0f predictions/s\n", xm1, p / xm1
+    printf "PL/Proxy RUN ON ALL, per-gene count+sum, 2 shards: %.3f s  %.0f predictions/s (%.2fx 1 shard)\n", xm2, p / xm2, xm1 / xm2
+    printf "PL/Proxy every prediction as a row, 1 / 2 shards: %.3f / %.3f s: +%.2f / %.2f us a row over its aggregate\n", xr1, xr2, (xr1 - xm1) / p * 1e6, (xr2 - xm2) / p * 1e6
+    printf "PL/Proxy per query (one gene, median of 9), 1 / 2 shards: %.1f / %.1f ms; postgres_fdw minus its model check: %.1f / %.1f ms\n", xo1 * 1e3, xo2 * 1e3, (q1 - c1) * 1e3, (q2 - c2) * 1e3
+  } else
+    printf "PL/Proxy: not measured (postgresql-15-plproxy is not installed: tools/install-deps.sh installs it)\n"
 }'

@@ -9,6 +9,9 @@
 #     pg_stat_user_functions count every prediction while the coordinator's count none;
 #   - the results equal those of one server (the coordinator itself over a local copy of the
 #     same cohort): predictions and embeddings exactly, means and correlations to 1e-12;
+#   - gene ids the shards' views do not offer (other spellings, genes without weights, NULL)
+#     give one server's rows, NULLs included, and ids one server refuses give its error (same
+#     SQLSTATE and message naming the gene) through the coordinator;
 #   - a shard that is down, and a shard whose model differs (other file, other options,
 #     missing, or an ensemble's member differs), are refused with an error naming the shard
 #     and the model, and shard_model_differences() lists what differs.
@@ -122,6 +125,14 @@ like($remote[0] // '', qr/FROM public\.cohort_predictions WHERE .*model = 'enet'
 my $shard_plan = $s1->safe_psql('postgres', "EXPLAIN (VERBOSE, COSTS OFF) $remote[0]");
 like($shard_plan, qr/Output: predict_expression\(c\.gt, k\.gene, m\.name\)/,
 	'the shard computes predict_expression for the shipped query');
+# Many genes: the shard's plan keeps its people outside the gene list (each genotype decoded
+# once, then reused for every gene), the list computed once (Memoize).
+$plan = $coord->safe_psql('postgres', q{EXPLAIN (VERBOSE, COSTS OFF) SELECT p.sample, p.gene, p.grex FROM shards.cohort_predictions p
+WHERE p.model = 'enet' AND p.gene = ANY ('{ENSG00000900001,ENSG00000900002,GENEP,GENEM,ENSG00000900001.1,ENSG00000900002.1}')});
+($remote[0]) = $plan =~ /Remote SQL: (.*)/;
+$shard_plan = $s1->safe_psql('postgres', "EXPLAIN (VERBOSE, COSTS OFF) $remote[0]");
+like($shard_plan, qr/->  Seq Scan on public\.cohort c\n(?:.*\n)*?\s*->  Memoize\n(?:.*\n)*?\s*Cache Key: m\.name, c\.tableoid\n(?:.*\n)*?\s*->  Function Scan on public\.shard_gene_ids k/,
+	'many genes: people outside, the gene list inside and computed once');
 $plan = $coord->safe_psql('postgres', q{SET enable_partitionwise_aggregate = on;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT p.shard, p.gene, count(p.grex), sum(p.grex)
 FROM shards.cohort_predictions p WHERE p.model = 'enet' AND p.gene = ANY ('{ENSG00000900001}') GROUP BY p.shard, p.gene});
@@ -188,6 +199,81 @@ my $r = $coord->safe_psql('postgres', q{SELECT count(DISTINCT grex) > 1 AND bool
 is($r, 't', 'the compared predictions are neither constant nor NULL');
 $r = $coord->safe_psql('postgres', q{SELECT bool_and(abs(r) > 0 AND abs(r) < 1) FROM r_corr});
 is($r, 't', 'the compared correlations are not degenerate');
+
+# Gene ids beyond model_gene_ids (another case, another version, a gene the model has no
+# weights for, NULL) give what one server gives: computed on the coordinator, as it says.
+# GENEX: a gene the gene table knows (imported on every server after the models were
+# loaded) and no model has: predict_expression gives NULL with enet, errors with s2f.
+my $genex = q{INSERT INTO gene (gene_id, gene_name, chrom, start, "end", strand, tss, gene_type)
+VALUES ('ENSG00000900003.1', 'GENEX', 'chr5', 6000, 6500, '+', 6000, 'protein_coding')};
+$_->safe_psql('postgres', $genex) for ($coord, $s1, $s2);
+my ($ret, $out, $err) = $coord->psql('postgres', q{CREATE TABLE r_odd AS
+	SELECT * FROM cohort_predict(ARRAY['genep', 'ENSG00000900002.9', 'GENEX', NULL, 'GENEM', 'genep'], 'enet')});
+like($err, qr/NOTICE:  computing predict_expression on the coordinator for gene ids model_gene_ids\('enet'\) does not list: 'genep', 'ENSG00000900002\.9', 'GENEX', NULL\n/,
+	'ids the shards do not offer: the coordinator says it computes them');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM
+	(one_cohort o CROSS JOIN (SELECT DISTINCT g FROM unnest(ARRAY['genep', 'ENSG00000900002.9', 'GENEX', NULL, 'GENEM']) g) g(gene))
+	FULL JOIN r_odd r ON r.sample = o.sample AND r.gene IS NOT DISTINCT FROM g.gene
+	WHERE r.sample IS NULL OR o.sample IS NULL OR r.grex IS DISTINCT FROM predict_expression(o.gt, g.gene, 'enet')}), '0',
+	'other spellings, a gene without weights and NULL: as on one server');
+is($coord->safe_psql('postgres', q{SELECT string_agg(coalesce(gene, 'NULL') || ' ' || n, ', ' ORDER BY gene COLLATE "C")
+	FROM (SELECT gene, count(grex) AS n FROM r_odd GROUP BY gene) c}),
+	'ENSG00000900002.9 28, GENEM 28, GENEX 0, genep 28, NULL 0', 'predictions for the spellings, NULLs for the others');
+($ret, $out, $err) = $coord->psql('postgres', q{SELECT count(*) FROM cohort_predict('GENEM', 'enet')});
+is("$out $err", '28 ', 'a PredictDB gene name is computed on the shards (no notice)');
+$coord->safe_psql('postgres', q{
+CREATE TABLE r_odd_mean AS SELECT * FROM cohort_prediction_mean(ARRAY['GENEX', 'genem', 'ENSG00000900001'], 'enet');
+CREATE TABLE r_odd_corr AS SELECT * FROM cohort_prediction_corr(ARRAY['ENSG00000900002.9', 'ENSG00000900001'], 'blend', 'ldl');
+CREATE TABLE r_odd_enc AS SELECT * FROM cohort_encode('genep', 'enc');
+CREATE TABLE r_odd_detail AS SELECT * FROM cohort_predict_detail('GENEX', 'enet');
+});
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM (SELECT gene, count(x) AS n, avg(x) AS mean
+	FROM (SELECT g.gene, predict_expression(o.gt, g.gene, 'enet') AS x
+	      FROM one_cohort o CROSS JOIN unnest(ARRAY['GENEX', 'genem', 'ENSG00000900001']) g(gene)) y GROUP BY gene) w
+	FULL JOIN r_odd_mean r USING (gene)
+	WHERE r.n IS DISTINCT FROM w.n OR (w.mean IS NULL) <> (r.mean IS NULL) OR NOT abs(r.mean - w.mean) <= 1e-12 * abs(w.mean)}), '0',
+	'per-gene mean over such ids: as on one server');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM (SELECT gene, regr_count(value, x) AS n, corr(value, x) AS r
+	FROM (SELECT g.gene, p.value, predict_expression(o.gt, g.gene, 'blend') AS x
+	      FROM one_cohort o JOIN one_phenotype p USING (sample)
+	      CROSS JOIN unnest(ARRAY['ENSG00000900002.9', 'ENSG00000900001']) g(gene)) y GROUP BY gene) w
+	FULL JOIN r_odd_corr r USING (gene)
+	WHERE r.n IS DISTINCT FROM w.n OR NOT abs(r.r - w.r) <= 1e-12 * abs(w.r)}), '0',
+	'correlation over such ids: as on one server');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM (one_cohort o CROSS JOIN (VALUES (1), (2)) h(hap))
+	FULL JOIN r_odd_enc r USING (sample, hap) WHERE r.embedding IS DISTINCT FROM encode_haplotype(o.gt, hap, 'genep', 'enc')}), '0',
+	'encode_haplotype with a name in another case: as on one server');
+is($coord->safe_psql('postgres', q{SELECT count(*) FROM one_cohort o FULL JOIN r_odd_detail r USING (sample)
+	CROSS JOIN LATERAL predict_expression_detail(o.gt, 'GENEX', 'enet') d
+	WHERE (r.grex, r.n_snps_used, r.missing) IS DISTINCT FROM (d.grex, d.n_snps_used, d.missing)}), '0',
+	'predict_expression_detail for a gene without weights: as on one server');
+
+# An id one server refuses is refused through the coordinator with one server's error (same
+# SQLSTATE and message naming the gene), before any prediction is computed.
+sub first_error
+{
+	my ($sql) = @_;
+	my ($ret, $out, $err) = $coord->psql('postgres', "\\set VERBOSITY verbose\n$sql");
+	return $ret == 0 ? "(no error: $out)" : ($err =~ /ERROR:  ([0-9A-Z]{5}: [^\n]*)/ ? $1 : $err);
+}
+for my $case (
+	[ q{cohort_predict('NOPE', 'enet')}, q{predict_expression(gt, 'NOPE', 'enet') FROM one_cohort}, 'an unknown gene, PredictDB' ],
+	[ q{cohort_predict(ARRAY['GENEP', 'GENEX'], 's2f')}, q{predict_expression(gt, g, 's2f') FROM one_cohort, unnest(ARRAY['GENEP', 'GENEX']) g},
+	  'a gene outside the annotation bound to a seq2func model' ],
+	[ q{cohort_prediction_mean(ARRAY['ENSG00000900001', 'nope'], 'blend')}, q{predict_expression(gt, 'nope', 'blend') FROM one_cohort},
+	  'an unknown gene, an ensemble, per-gene mean' ],
+	[ q{cohort_encode('NOPE', 'enc')}, q{encode_haplotype(gt, 1, 'NOPE', 'enc') FROM one_cohort}, 'an unknown gene, encode_haplotype' ],
+	[ q{cohort_predict('GENEP', 'enc')}, q{predict_expression(gt, 'GENEP', 'enc') FROM one_cohort},
+	  'an encoder given to predict_expression (raised on the shards)' ])
+{
+	my ($through, $one, $what) = @$case;
+	my $want = first_error("SELECT $one");
+	like($want, qr/^[0-9A-Z]{5}: /, "$what: one server errors ($want)");
+	is(first_error("SELECT * FROM $through"), $want, "$what: the same error through the coordinator");
+}
+
+# (a model loaded again below would bind GENEX: the servers would differ)
+$_->safe_psql('postgres', q{DELETE FROM gene WHERE gene_id = 'ENSG00000900003.1'}) for ($coord, $s1, $s2);
 
 # A shard that is down: the error names it.
 sub coord_error

@@ -78,13 +78,14 @@ BEGIN
         -- extensions: varformer's IMMUTABLE functions and aggregates may be shipped;
         -- async_capable: the shards' scans of one query run at the same time;
         -- cursor_tuple_fraction = 1: postgres_fdw reads through a cursor, which the shard
-        -- otherwise plans for its first 10% of rows; that plan put the gene list outside the
-        -- people (every call on another genotype, which predict_expression then decodes
-        -- again): 15x slower, measured (README "A cohort on several servers").
+        -- otherwise plans for its first 10% of rows (a plan for the whole result is what
+        -- the query needs); enable_memoize = on: the shard's views compute their gene list
+        -- once per query through Memoize (tools/shard/shard.sql, shard_gene_ids), whatever
+        -- the shard's own setting.
         EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host %L, port %L, '
                        'dbname %L, async_capable %L, fetch_size %L, extensions %L, options %L)',
                        s, hosts[i], ports[i]::text, dbname, 'true', fetch_size::text, 'varformer',
-                       '-c cursor_tuple_fraction=1');
+                       '-c cursor_tuple_fraction=1 -c enable_memoize=on');
         EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L)', s, current_user);
         FOR t IN SELECT * FROM (VALUES ('public', 'cohort'), ('public', 'phenotype')) v(sch, tab) LOOP
             EXECUTE format('CREATE FOREIGN TABLE %I.%I PARTITION OF %I.%I FOR VALUES WITH (MODULUS %s, REMAINDER %s) '
@@ -202,37 +203,81 @@ $$;
 COMMENT ON FUNCTION shard_assert_models(text[]) IS
     'errors naming the shard and the model when a shard cannot be reached or its model (or an ensemble member) differs from the coordinator''s';
 
--- The gene ids must be ones the model answers to (model_gene_ids): the shards' views offer
--- only those, so an unknown id would silently give no rows where one server gives NULLs.
-CREATE OR REPLACE FUNCTION shard_check_request(genes text[], model text) RETURNS void
+-- Which of the gene ids asked for the shards cannot compute, and so the coordinator must,
+-- to give what one server gives. The shards' views offer every (model, gene id) pair for the
+-- ids model_gene_ids lists; predict_expression also accepts other spellings (a gene name in
+-- another case, a gene id with another version), gives NULL for a gene the gene table or
+-- another PredictDB model knows but the model does not, and errors for an id nobody knows.
+-- Those ids, and NULLs, are returned, in the order asked, each once: the caller computes them
+-- here, on genotypes fetched from the shards, by the same function as one server. So that an
+-- unknown id fails before any genotype is fetched, each is first tried on one person's
+-- genotype (the first shard that has one): the error raised is one server's own (same
+-- SQLSTATE, message naming the gene, hint). fn: which function the caller computes
+-- ('predict_expression', 'predict_expression_detail' or 'encode_haplotype').
+DROP FUNCTION IF EXISTS shard_check_request(text[], text);   -- before it said which ids to compute here
+CREATE OR REPLACE FUNCTION shard_check_request(genes text[], model text,
+                                               fn text DEFAULT 'predict_expression')
+RETURNS text[]
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
 SET jit = off AS $$
 DECLARE
-    unknown text;
+    here text[];
+    g text;
+    s text;
+    gt0 genotype;
 BEGIN
     PERFORM shard_assert_models(ARRAY[model]);
-    SELECT string_agg(format('"%s"', g), ', ') INTO unknown
-    FROM unnest(genes) g WHERE g IS NULL OR g NOT IN (SELECT k FROM model_gene_ids(model) k);
-    IF unknown IS NOT NULL THEN
-        RAISE EXCEPTION 'model "%" predicts no gene %', model, unknown
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'SELECT * FROM model_gene_ids(model) lists the gene ids it answers to.';
+    SELECT coalesce(array_agg(x ORDER BY i), '{}') INTO here FROM (
+        SELECT DISTINCT ON (a.g) a.g AS x, a.i
+        FROM unnest(genes) WITH ORDINALITY a(g, i)
+        WHERE a.g IS NULL OR a.g NOT IN (SELECT k FROM model_gene_ids(model) k)
+        ORDER BY a.g, a.i) d;
+    IF cardinality(here) = 0 THEN
+        RETURN here;
     END IF;
+    -- LIMIT reaches one foreign table's remote query, not a partitioned table's partitions
+    FOR s IN SELECT x.name FROM shards.shard x ORDER BY x.position LOOP
+        EXECUTE format('SELECT gt FROM shards.%I LIMIT 1', 'cohort_' || s) INTO gt0;
+        EXIT WHEN gt0 IS NOT NULL;
+    END LOOP;
+    IF gt0 IS NULL THEN
+        RETURN here;            -- nobody to predict for: one server gives no rows, no error
+    END IF;
+    FOREACH g IN ARRAY here LOOP
+        CONTINUE WHEN g IS NULL;
+        CASE fn
+            WHEN 'predict_expression' THEN PERFORM predict_expression(gt0, g, model);
+            WHEN 'predict_expression_detail' THEN PERFORM predict_expression_detail(gt0, g, model);
+            WHEN 'encode_haplotype' THEN PERFORM encode_haplotype(gt0, 1, g, model);
+        END CASE;
+    END LOOP;
+    RAISE NOTICE 'computing % on the coordinator for gene ids model_gene_ids(%) does not list: %',
+        fn, quote_literal(model), (SELECT string_agg(coalesce(quote_literal(x), 'NULL'), ', ') FROM unnest(here) x)
+        USING HINT = 'Use the ids model_gene_ids lists (the model''s own, with or without version, or the names of its annotation) to compute them on the shards.';
+    RETURN here;
 END
 $$;
-COMMENT ON FUNCTION shard_check_request(text[], text) IS
-    'checks the shards'' models (shard_assert_models) and that the model predicts every gene id asked for';
+COMMENT ON FUNCTION shard_check_request(text[], text, text) IS
+    'checks the shards'' models (shard_assert_models) and returns the gene ids the coordinator computes itself (not in model_gene_ids), after raising one server''s error for an unknown one';
 
 -- The analyst's functions. Rows come in the shards' order; ORDER BY sample when it matters.
+-- Each gives what one server gives for its gene ids (NULLs and errors included): the ids
+-- model_gene_ids lists are computed on the shards, any other (shard_check_request) on the
+-- coordinator by the same function; each distinct id once.
+-- There the id list is a LATERAL reference to the person (the tableoid: one value per shard),
+-- so people stay outside it and each genotype is decoded once (tools/shard/shard.sql).
 
 CREATE OR REPLACE FUNCTION cohort_predict(gene text, model text)
 RETURNS TABLE (sample text, grex double precision)
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE ROWS 100000
 SET jit = off AS $$
 BEGIN
-    PERFORM shard_check_request(ARRAY[gene], model);
-    RETURN QUERY SELECT p.sample, p.grex FROM shards.cohort_predictions p
-                 WHERE p.model = cohort_predict.model AND p.gene = cohort_predict.gene;
+    IF cardinality(shard_check_request(ARRAY[gene], model)) > 0 THEN
+        RETURN QUERY SELECT c.sample, predict_expression(c.gt, cohort_predict.gene, cohort_predict.model) FROM cohort c;
+    ELSE
+        RETURN QUERY SELECT p.sample, p.grex FROM shards.cohort_predictions p
+                     WHERE p.model = cohort_predict.model AND p.gene = cohort_predict.gene;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION cohort_predict(text, text) IS
@@ -242,23 +287,32 @@ CREATE OR REPLACE FUNCTION cohort_predict(genes text[], model text)
 RETURNS TABLE (sample text, gene text, grex double precision)
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE ROWS 1000000
 SET jit = off AS $$
+DECLARE
+    here text[] := shard_check_request(genes, model);
 BEGIN
-    PERFORM shard_check_request(genes, model);
     RETURN QUERY SELECT p.sample, p.gene, p.grex FROM shards.cohort_predictions p
                  WHERE p.model = cohort_predict.model AND p.gene = ANY (genes);
+    IF cardinality(here) > 0 THEN
+        RETURN QUERY SELECT c.sample, x.id, predict_expression(c.gt, x.id, cohort_predict.model)
+                     FROM cohort c CROSS JOIN LATERAL (SELECT i FROM unnest(here) i WHERE c.tableoid IS NOT NULL OFFSET 0) x(id);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION cohort_predict(text[], text) IS
-    'predict_expression(gt, gene, model) for every person of the cohort and every gene, computed on the shards';
+    'predict_expression(gt, gene, model) for every person of the cohort and every distinct gene id, computed on the shards';
 
 CREATE OR REPLACE FUNCTION cohort_predict_detail(gene text, model text)
 RETURNS TABLE (sample text, grex double precision, n_snps_used integer, missing integer)
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE ROWS 100000
 SET jit = off AS $$
 BEGIN
-    PERFORM shard_check_request(ARRAY[gene], model);
-    RETURN QUERY SELECT p.sample, p.grex, p.n_snps_used, p.missing FROM shards.cohort_predictions p
-                 WHERE p.model = cohort_predict_detail.model AND p.gene = cohort_predict_detail.gene;
+    IF cardinality(shard_check_request(ARRAY[gene], model, 'predict_expression_detail')) > 0 THEN
+        RETURN QUERY SELECT c.sample, d.grex, d.n_snps_used, d.missing FROM cohort c
+                     CROSS JOIN LATERAL predict_expression_detail(c.gt, cohort_predict_detail.gene, cohort_predict_detail.model) d;
+    ELSE
+        RETURN QUERY SELECT p.sample, p.grex, p.n_snps_used, p.missing FROM shards.cohort_predictions p
+                     WHERE p.model = cohort_predict_detail.model AND p.gene = cohort_predict_detail.gene;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION cohort_predict_detail(text, text) IS
@@ -269,9 +323,13 @@ RETURNS TABLE (sample text, hap integer, embedding embedding)
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE ROWS 100000
 SET jit = off AS $$
 BEGIN
-    PERFORM shard_check_request(ARRAY[gene], model);
-    RETURN QUERY SELECT p.sample, p.hap, p.embedding FROM shards.cohort_embeddings p
-                 WHERE p.model = cohort_encode.model AND p.gene = cohort_encode.gene;
+    IF cardinality(shard_check_request(ARRAY[gene], model, 'encode_haplotype')) > 0 THEN
+        RETURN QUERY SELECT c.sample, h.h, encode_haplotype(c.gt, h.h, cohort_encode.gene, cohort_encode.model)
+                     FROM cohort c CROSS JOIN (VALUES (1), (2)) h(h);
+    ELSE
+        RETURN QUERY SELECT p.sample, p.hap, p.embedding FROM shards.cohort_embeddings p
+                     WHERE p.model = cohort_encode.model AND p.gene = cohort_encode.gene;
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION cohort_encode(text, text) IS
@@ -284,14 +342,21 @@ CREATE OR REPLACE FUNCTION cohort_prediction_mean(genes text[], model text)
 RETURNS TABLE (gene text, n bigint, mean double precision)
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE ROWS 100
 SET enable_partitionwise_aggregate = on SET jit = off AS $$
+DECLARE
+    here text[] := shard_check_request(genes, model);
 BEGIN
-    PERFORM shard_check_request(genes, model);
     RETURN QUERY
     SELECT a.gene, sum(a.n)::bigint, sum(a.s) / nullif(sum(a.n), 0)
     FROM (SELECT p.shard, p.gene, count(p.grex) AS n, sum(p.grex) AS s
           FROM shards.cohort_predictions p
           WHERE p.model = cohort_prediction_mean.model AND p.gene = ANY (genes)
-          GROUP BY p.shard, p.gene) a
+          GROUP BY p.shard, p.gene
+          UNION ALL
+          SELECT NULL, y.id, count(y.v), sum(y.v)
+          FROM (SELECT x.id, predict_expression(c.gt, x.id, cohort_prediction_mean.model) AS v
+                FROM cohort c CROSS JOIN LATERAL (SELECT i FROM unnest(here) i WHERE c.tableoid IS NOT NULL OFFSET 0) x(id)
+                WHERE cardinality(here) > 0) y     -- a one-time filter: no scan without such ids
+          GROUP BY y.id) a
     GROUP BY a.gene ORDER BY a.gene;
 END
 $$;
@@ -307,8 +372,9 @@ CREATE OR REPLACE FUNCTION cohort_prediction_corr(genes text[], model text, trai
 RETURNS TABLE (gene text, n bigint, r double precision)
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE ROWS 100
 SET enable_partitionwise_aggregate = on SET jit = off AS $$
+DECLARE
+    here text[] := shard_check_request(genes, model);
 BEGIN
-    PERFORM shard_check_request(genes, model);
     RETURN QUERY
     WITH part AS (
         SELECT p.shard, p.gene, regr_count(p.value, p.grex)::double precision AS k,
@@ -318,7 +384,15 @@ BEGIN
         FROM shards.cohort_trait_predictions p
         WHERE p.model = cohort_prediction_corr.model AND p.gene = ANY (genes)
           AND p.trait = cohort_prediction_corr.trait
-        GROUP BY p.shard, p.gene),
+        GROUP BY p.shard, p.gene
+        UNION ALL
+        SELECT NULL, y.id, regr_count(y.value, y.v)::double precision, regr_avgx(y.value, y.v),
+               regr_avgy(y.value, y.v), regr_sxx(y.value, y.v), regr_syy(y.value, y.v), regr_sxy(y.value, y.v)
+        FROM (SELECT x.id, f.value, predict_expression(c.gt, x.id, cohort_prediction_corr.model) AS v
+              FROM cohort c JOIN phenotype f ON f.sample = c.sample AND f.trait = cohort_prediction_corr.trait
+              CROSS JOIN LATERAL (SELECT i FROM unnest(here) i WHERE c.tableoid IS NOT NULL OFFSET 0) x(id)
+              WHERE cardinality(here) > 0) y
+        GROUP BY y.id),
     pooled AS (
         SELECT x.*, sum(x.k * x.mx) OVER w / sum(x.k) OVER w AS gx,
                     sum(x.k * x.my) OVER w / sum(x.k) OVER w AS gy
