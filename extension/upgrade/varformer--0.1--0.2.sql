@@ -16,4 +16,23 @@
 
 \echo Use "ALTER EXTENSION varformer UPDATE TO '0.2'" to load this file. \quit
 
--- (no object has changed since 0.1 yet: 0.2 is 0.1 with its version bumped)
+-- model_gene_ids also lists PredictDB gene names, so a coordinator lets the shards compute
+-- predictions asked for by name (issue 16; extension/sql/90_shard.sql)
+CREATE OR REPLACE FUNCTION model_gene_ids(model text) RETURNS SETOF text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE COST 1000 ROWS 1000
+    SET search_path FROM CURRENT
+AS $$
+    SELECT DISTINCT id FROM (
+        SELECT unnest(ARRAY[g.gene_id, g.gene_id_unversioned, g.gene_name])
+        FROM model_dependencies(model) d(name)
+        JOIN model_gene g ON g.model = d.name
+        UNION ALL
+        SELECT unnest(ARRAY[p.gene, unversioned_gene_id(p.gene), nullif(p.genename, '')])
+        FROM model_dependencies(model) d(name)
+        JOIN model_catalog c ON c.name = d.name AND c.kind = 'predictdb'
+        CROSS JOIN LATERAL predictdb_genes(c.name) p
+    ) ids(id)
+    WHERE id IS NOT NULL
+$$;
+COMMENT ON FUNCTION model_gene_ids(text) IS
+    'every gene identifier predict_expression accepts for the model (versioned and unversioned ids, PredictDB gene names, names of the bound annotation; ensemble members'')';
