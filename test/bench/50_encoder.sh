@@ -3,7 +3,7 @@
 #   - an NT-v2-50M-shaped encoder (hidden 512, 12 layers, 16 heads, SwiGLU 2048, rotary, random
 #     weights, real tensor names) on a 1,000-token input (<cls> + 999 6-mers), one thread;
 #   - varformer through SQL (load_model + encode_sequence of 5,994 bases) against PyTorch eval/no_grad with
-#     torch.set_num_threads(1) on the same safetensors bytes;
+#     torch.set_num_threads(1) and OPENBLAS_NUM_THREADS=1 on the same safetensors bytes;
 #   - achieved GFLOP/s (matrix-product FLOPs of the forward pass / time) against the
 #     single-thread cblas_sgemm peak: the best of the encoder's own product shapes and 512^3
 #     (short calls; on a busy host also see the replay of the forward's products, same length);
@@ -84,7 +84,9 @@ echo "$sql_out"
 times=($(echo "$sql_out" | awk '/^Time:/ {print $2}'))
 sql_ms=$(printf '%s\n' "${times[@]:3}" | sort -g | head -1)
 
-torch_out=$("$PYTHON" test/reference/bench_encoder_torch.py time "$model" "$dir/seq1000.txt")
+# OPENBLAS_NUM_THREADS=1: torch.set_num_threads(1) does not reach Debian's OpenBLAS, whose
+# pool otherwise runs PyTorch's products on a thread per core
+torch_out=$(OPENBLAS_NUM_THREADS=1 "$PYTHON" test/reference/bench_encoder_torch.py time "$model" "$dir/seq1000.txt")
 torch_s=$(echo "$torch_out" | awk '/torch_seconds/ {print $2}')
 
 flops=$(echo "$c_out" | awk '/c_forward_seconds/ {print $8}')

@@ -41,6 +41,15 @@ void		vf_glu(float *out, const float *in, int rows, int cols, VfActivation act);
 /* Softmax of one row in place (max-subtracted). */
 void		vf_softmax_row(float *x, int n);
 
+/*
+ * The softmax's numerators in place, x[i] = exp(x[i] - max x), returning 1 / their sum: the
+ * caller normalizes later (attention scales the n x D context rows, not the n x n scores).
+ */
+float		vf_softmax_exp_row(float *x, int n);
+
+/* x[r][c] *= s[r] for r < rows, c < cols, row stride ldx. */
+void		vf_scale_rows(float *x, int ldx, const float *s, int rows, int cols);
+
 /* ALiBi: row[j] -= slope * |i - j| for j in [0, n). */
 void		vf_alibi_row(float *row, int n, int i, float slope);
 

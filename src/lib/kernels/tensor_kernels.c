@@ -69,18 +69,15 @@ vf_scale_inplace(float *y, float s, size_t n)
 		y[i] *= s;
 }
 
-VF_TARGET_CLONES void
-vf_softmax_row(float *x, int n)
+/* Max of a row in 16 independent lanes (a single running max is a serial chain). */
+static inline float
+row_max(const float *x, int n)
 {
 	float		lane[16],
-				mx = -INFINITY,
-				sum = 0.0f;
+				mx = -INFINITY;
 	int			i = 0;
 
-	/*
-	 * Max in 16 independent lanes: a single running max is a serial dependency chain that
-	 * GCC will not vectorize without -ffinite-math-only.
-	 */
+	/* GCC will not vectorize one running max without -ffinite-math-only */
 	for (int l = 0; l < 16; l++)
 		lane[l] = -INFINITY;
 	for (; i + 16 <= n; i += 16)
@@ -90,15 +87,42 @@ vf_softmax_row(float *x, int n)
 		mx = x[i] > mx ? x[i] : mx;
 	for (int l = 0; l < 16; l++)
 		mx = lane[l] > mx ? lane[l] : mx;
-	for (i = 0; i < n; i++)
+	return mx;
+}
+
+VF_TARGET_CLONES void
+vf_softmax_row(float *x, int n)
+{
+	float		inv = vf_softmax_exp_row(x, n);
+
+	for (int i = 0; i < n; i++)
+		x[i] *= inv;
+}
+
+VF_TARGET_CLONES float
+vf_softmax_exp_row(float *x, int n)
+{
+	float		mx = row_max(x, n),
+				sum = 0.0f;
+
+	for (int i = 0; i < n; i++)
 	{
 		x[i] = exp_vec(x[i] - mx);
 		sum += x[i];
 	}
-	float		inv = 1.0f / sum;
+	return 1.0f / sum;
+}
 
-	for (i = 0; i < n; i++)
-		x[i] *= inv;
+VF_TARGET_CLONES void
+vf_scale_rows(float *x, int ldx, const float *s, int rows, int cols)
+{
+	for (int r = 0; r < rows; r++)
+	{
+		float	   *xr = x + (size_t) r * ldx;
+
+		for (int c = 0; c < cols; c++)
+			xr[c] *= s[r];
+	}
 }
 
 VF_TARGET_CLONES void
