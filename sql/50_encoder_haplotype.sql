@@ -109,7 +109,7 @@ SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"windo
 SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": 7}');
 SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "no-such-ref"}');
 BEGIN;
-DELETE FROM gene;
+DELETE FROM gene_annotation;
 SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}');
 ROLLBACK;
 \set VERBOSITY default
@@ -119,4 +119,4 @@ SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'enc50h
 SELECT count(*) AS copies_left FROM model_gene WHERE model LIKE 'enc50h\_%';
 SELECT unregister_reference('enc50_ref');
 DROP TABLE enc50h_people, enc50h_before;
-DELETE FROM gene;
+DELETE FROM gene_annotation;

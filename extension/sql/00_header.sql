@@ -4,7 +4,7 @@
 \echo Use "CREATE EXTENSION varformer" to load this file. \quit
 
 -- The extension claims a few names in the schema it is installed into (tables gene,
--- model_catalog, model_gene, reference_genome, views models, varformer_progress, types
+-- gene_annotation, model_catalog, model_gene, reference_genome, views models, varformer_progress, types
 -- embedding, genotype). A schema that already has one would fail half-way with a bare
 -- "already exists"; say which name clashes and how to install beside it instead.
 DO $$
@@ -16,7 +16,8 @@ BEGIN
                  c.relname::text AS name
           FROM pg_catalog.pg_class c
           WHERE c.relnamespace = pg_catalog.to_regnamespace(pg_catalog.current_schema())
-            AND c.relname IN ('gene', 'model_catalog', 'model_gene', 'reference_genome', 'models',
+            AND c.relname IN ('gene', 'gene_annotation', 'gene_annotation_pkey', 'gene_annotation_one_default',
+                              'model_catalog', 'model_gene', 'reference_genome', 'models',
                               'varformer_progress', 'gene_pkey', 'gene_unversioned_idx', 'gene_name_idx',
                               'model_catalog_pkey', 'model_gene_pkey', 'model_gene_unversioned_idx',
                               'model_gene_name_idx', 'reference_genome_pkey', 'reference_genome_one_default')

@@ -55,6 +55,7 @@ static const OptSpec specs[] = {
 	{"replace", OPT_BOOL, K_ALL, false, NULL},
 	{"window", OPT_INT, K_HAP, false, NULL},
 	{"reference", OPT_STRING, K_HAP, true, NULL},
+	{"annotation", OPT_STRING, K_HAP, true, NULL},
 	{"reverse_complement", OPT_BOOL, K_HAP, true, NULL},
 	{"allow_unphased", OPT_BOOL, K_HAP, true, NULL},
 	{"track", OPT_INT, K_S2F, true, NULL},
