@@ -26,6 +26,11 @@ BEGIN
           FROM pg_catalog.pg_type t
           WHERE t.typnamespace = pg_catalog.to_regnamespace(pg_catalog.current_schema())
             AND t.typname IN ('embedding', 'genotype') AND t.typrelid = 0) n;
+    IF pg_catalog.to_regnamespace('varformer_internal') IS NOT NULL THEN
+        RAISE EXCEPTION 'schema "varformer_internal" already exists, and varformer would create it for its support functions'
+            USING ERRCODE = 'duplicate_schema',
+                  HINT = 'It is not varformer''s (a database holds one varformer, and DROP EXTENSION drops that schema): rename or drop it first.';
+    END IF;
     IF clash IS NOT NULL THEN
         RAISE EXCEPTION 'schema "%" already has %, which varformer would create', pg_catalog.current_schema(), clash
             USING ERRCODE = 'duplicate_object',
@@ -33,3 +38,16 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Support functions (type input/output, operator and cast functions, aggregate steps, planner
+-- support, the registries behind views) live in a schema of their own, so that \df in the
+-- user's schema lists what users call. PostgreSQL calls them by OID, wherever they live; the
+-- schema belongs to the extension (DROP EXTENSION drops it, pg_dump recreates it with
+-- CREATE EXTENSION). Its name is fixed: there is one varformer per database.
+CREATE SCHEMA varformer_internal;
+COMMENT ON SCHEMA varformer_internal IS 'varformer''s support functions (type I/O, operators, casts, aggregates, planner support): called by PostgreSQL, not by users';
+GRANT USAGE ON SCHEMA varformer_internal TO PUBLIC;
+-- The rest of the script finds them unqualified (CREATE TYPE, CREATE OPERATOR, SUPPORT,
+-- COMMENT ON), and functions with SET search_path FROM CURRENT see both schemas. Local to the
+-- script: CREATE EXTENSION restores the search_path afterwards.
+SELECT pg_catalog.set_config('search_path', '@extschema@, varformer_internal, pg_temp', true);

@@ -169,7 +169,7 @@ $$;
 -- unique gene_name, compared case-insensitively. NULL when none matches; an error naming
 -- the candidates when ambiguous. One rule for find_gene, the annotations bound to models
 -- (model_find_gene) and PredictDB models (vf_pdb_find_gene in C, names from extra.genename).
-CREATE FUNCTION gene_choose(id text, candidates gene[]) RETURNS gene
+CREATE FUNCTION varformer_internal.gene_choose(id text, candidates gene[]) RETURNS gene
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 10
     SET search_path FROM CURRENT
 AS $$

@@ -96,7 +96,7 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE COST 1000;
 REVOKE ALL ON FUNCTION load_model(text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION unload_model(text) FROM PUBLIC;
 
-CREATE FUNCTION model_store_status(
+CREATE FUNCTION varformer_internal.model_store_status(
     OUT name text, OUT kind text, OUT generation bigint, OUT bytes bigint,
     OUT backends integer, OUT transactions bigint, OUT sha256 text, OUT image bigint)
 RETURNS SETOF record

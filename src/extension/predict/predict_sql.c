@@ -208,7 +208,7 @@ gene_elsewhere(const char *gene, const char *model)
 	if (SPI_execute_with_args(psprintf("SELECT (%s($1, ARRAY(SELECT DISTINCT ON (g.gene_id) g FROM %s g "
 									   "WHERE g.gene_id = $1 OR lower(g.gene_name) = lower($1) "
 									   "OR g.gene_id_unversioned = %s($1) ORDER BY g.gene_id, g.annotation))).gene_id",
-									   vf_extension_relation("gene_choose"), vf_extension_relation("gene"),
+									   VF_INTERNAL_SCHEMA ".gene_choose", vf_extension_relation("gene"),
 									   vf_extension_relation("unversioned_gene_id")),
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not look up gene \"%s\"", gene);
