@@ -50,6 +50,33 @@ SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict, p
 FROM pg_proc p WHERE proname IN ('encode_haplotype', 'model_find_gene', 'gene_choose', 'find_gene')
 ORDER BY p.oid;  -- creation order
 
+-- per-call options: how this call reads the window (window, reverse_complement,
+-- allow_unphased), over the model's; the result depends on the arguments only
+SELECT sample,
+       encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"window": 40}')
+       = encode_sequence(haplotype_window(gt, 1, 'chr22', 101, 40, 'enc50_ref'), 'enc50h_fwd') AS window_40,
+       encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{}') = encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd') AS empty_is_model,
+       encode_haplotype(gt, 1, 'LINC-TEST', 'enc50h_fwd', '{"reverse_complement": true}')
+       = encode_sequence(translate(reverse(haplotype_window(gt, 1, 'chr22', 1100, 60, 'enc50_ref')),
+                                   'ACGTNacgtn', 'TGCANtgcan'), 'enc50h_fwd') AS rc_on,
+       encode_haplotype(gt, 1, 'LINC-TEST', 'enc50h_rc', '{"reverse_complement": false, "window": 50}')
+       = encode_sequence(haplotype_window(gt, 1, 'chr22', 1100, 50, 'enc50_ref'), 'enc50h_rc') AS rc_off
+FROM enc50h_people WHERE sample IN ('S1', 'S2') ORDER BY sample;
+-- S3 has unphased heterozygous calls near MAPK1: refused, unless the call allows them
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_rc', '{"allow_unphased": true}')
+       = encode_sequence(haplotype_window(gt, 1, 'chr22', 101, 60, 'enc50_ref'), 'enc50h_rc') AS unphased_allowed
+FROM enc50h_people WHERE sample = 'S3';
+-- checked as load_model checks its options; what the model is bound to cannot change per call
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"windows": 40}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"reference": "hap_plain"}') FROM enc50h_people WHERE sample = 'S1';
+\set VERBOSITY terse
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"window": "40"}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"window": 0}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"allow_unphased": "yes"}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '[40]') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_nowin', '{"window": 40}') FROM enc50h_people WHERE sample = 'S1';
+\set VERBOSITY default
+
 -- IMMUTABLE is honest: the model keeps the gene table as it was at load. Moving MAPK1's TSS
 -- in the gene table changes find_gene, not the model ...
 CREATE TABLE enc50h_before AS
