@@ -38,7 +38,12 @@ RESET client_min_messages;
 -- the one-argument form names the annotation after the file
 SELECT import_gtf('test/fixtures/haplotype/genes.gtf.gz') AS genes;
 SELECT name FROM gene_annotation ORDER BY name;
+-- renaming an annotation takes its genes along
+UPDATE gene_annotation SET name = 'gencode_gz' WHERE name = 'genes';
+SELECT annotation, count(*) FROM gene WHERE annotation LIKE 'gen%' GROUP BY 1 ORDER BY 1;
+UPDATE gene_annotation SET name = 'genes' WHERE name = 'gencode_gz';
 SELECT drop_annotation('genes'), drop_annotation('genes');
+SELECT count(*) AS genes_of_dropped FROM gene WHERE annotation = 'genes';
 SELECT import_gtf('test/fixtures/haplotype/genes.gtf', '');
 
 -- a default makes the one-argument lookups work again

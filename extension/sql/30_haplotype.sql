@@ -71,6 +71,8 @@ CREATE FUNCTION unversioned_gene_id(id text) RETURNS text
 -- re-pointing the first one's genes. At most one is the default, used when neither the call
 -- nor the model names one; with a single annotation that one is the default even when not
 -- marked. Deleting a row here deletes its genes (models keep the copy they bound at load).
+-- That is a trigger, not a foreign key: pg_restore --jobs loads the extension's configuration
+-- tables in parallel, and a foreign key between them would fail the restore of gene.
 CREATE TABLE gene_annotation (
     name        text PRIMARY KEY,
     gtf_path    text NOT NULL,          -- absolute, resolved at import
@@ -97,7 +99,7 @@ CREATE TABLE gene (
     tss         bigint NOT NULL,
     gene_type   text,
     gene_id_unversioned text GENERATED ALWAYS AS (unversioned_gene_id(gene_id)) STORED,
-    annotation  text NOT NULL REFERENCES gene_annotation (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    annotation  text NOT NULL,          -- gene_annotation.name
     CHECK (start >= 1 AND "end" >= start),
     CHECK (tss = CASE strand WHEN '+' THEN start ELSE "end" END),
     CONSTRAINT gene_pkey PRIMARY KEY (annotation, gene_id)
@@ -107,6 +109,23 @@ CREATE INDEX gene_name_idx ON gene (annotation, lower(gene_name));
 SELECT pg_catalog.pg_extension_config_dump('gene', '');
 GRANT SELECT ON gene TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON gene TO pg_read_server_files;
+
+-- An annotation's genes follow its row: deleted with it, renamed with it.
+CREATE FUNCTION varformer_internal.gene_annotation_cascade() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM gene g WHERE g.annotation = OLD.name;
+        RETURN OLD;
+    END IF;
+    UPDATE gene g SET annotation = NEW.name WHERE g.annotation = OLD.name;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER gene_annotation_cascade AFTER DELETE OR UPDATE OF name ON gene_annotation
+    FOR EACH ROW EXECUTE FUNCTION varformer_internal.gene_annotation_cascade();
 
 -- Reads gene records (feature "gene") of a GTF, plain or gzipped, into the annotation named
 -- after the file (its name without directory, .gz and .gtf: gencode.v44.annotation.gtf.gz ->

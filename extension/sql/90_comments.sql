@@ -78,6 +78,7 @@ COMMENT ON FUNCTION haplotype_window(genotype, integer, text, bigint, integer, t
 COMMENT ON FUNCTION unversioned_gene_id(text) IS 'an Ensembl gene id without its version (ENSG00000100030.15 -> ENSG00000100030); other text unchanged';
 COMMENT ON FUNCTION import_gtf(text) IS 'reads the gene lines of a GTF (plain or gzipped) into the annotation named after the file (replacing its genes); returns the number of genes read';
 COMMENT ON FUNCTION import_gtf(text, text, boolean) IS 'reads the gene lines of a GTF into the named annotation (replacing its genes, no other annotation''s), optionally the default one; returns the number of genes read';
+COMMENT ON FUNCTION gene_annotation_cascade() IS 'internal: trigger deleting or renaming an annotation''s genes with its gene_annotation row';
 COMMENT ON FUNCTION drop_annotation(text) IS 'removes a gene annotation and its genes; true when it existed (models keep the genes they bound at load)';
 COMMENT ON FUNCTION annotation_resolve(text) IS 'the gene annotation a call or model means: the named one, else the default (marked, or the only one); errors name those imported';
 COMMENT ON FUNCTION find_gene(text, text) IS 'the row of a gene annotation (NULL: the default one) for a gene_id (with or without version) or a unique gene_name';
