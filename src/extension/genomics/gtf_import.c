@@ -111,7 +111,7 @@ annotation_reset(const char *annotation, const char *path, const char *abs, bool
 	char	   *table = vf_extension_relation("gene_annotation");
 	char	   *before = NULL;
 
-	if (SPI_execute_with_args(psprintf("SELECT gtf_path FROM %s WHERE name = $1 FOR UPDATE", table),
+	if (SPI_execute_with_args(psprintf("SELECT gtf_path FROM %s WHERE name OPERATOR(pg_catalog.=) $1 FOR UPDATE", table),
 							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the gene annotations");
 	if (SPI_processed == 1)
@@ -122,7 +122,7 @@ annotation_reset(const char *annotation, const char *path, const char *abs, bool
 						annotation, path),
 				 errhint("To keep both, import into another name: import_gtf(path, annotation).")));
 	if (is_default &&
-		SPI_execute_with_args(psprintf("UPDATE %s SET is_default = false WHERE is_default AND name <> $1", table),
+		SPI_execute_with_args(psprintf("UPDATE %s SET is_default = false WHERE is_default AND name OPERATOR(pg_catalog.<>) $1", table),
 							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not update the gene annotations");
 	if (SPI_execute_with_args(psprintf("INSERT INTO %s AS a (name, gtf_path, is_default) VALUES ($1, $2, $3) "
@@ -130,7 +130,7 @@ annotation_reset(const char *annotation, const char *path, const char *abs, bool
 									   "is_default = a.is_default OR EXCLUDED.is_default, imported_at = pg_catalog.now()",
 									   table),
 							  3, types, values, NULL, false, 0) != SPI_OK_INSERT ||
-		SPI_execute_with_args(psprintf("DELETE FROM %s WHERE annotation = $1", vf_extension_relation("gene")),
+		SPI_execute_with_args(psprintf("DELETE FROM %s WHERE annotation OPERATOR(pg_catalog.=) $1", vf_extension_relation("gene")),
 							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not reset gene annotation \"%s\"", annotation);
 }
