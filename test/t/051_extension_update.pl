@@ -79,7 +79,11 @@ my $model_row = $node->safe_psql('fresh', q{
 	              options - 'annotation', sha256, parameters, bytes, reference, reference_sha256, genes)
 	FROM model_catalog WHERE name = 'enc_hap'});
 my $binding_sql = q{SELECT format('%s|%s|%s|%s|%s|%s|%s', kind, options, reference, reference_sha256, annotation_sha256, genes, annotation)
-                    FROM model_catalog WHERE name = '%s'};
+                    FROM model_catalog WHERE name = :'model'};
+sub binding {
+	my ($db, $model) = @_;
+	return $node->safe_psql($db, $binding_sql, extra_params => ['-v', "model=$model"]);
+}
 
 # values that live in user tables and in the extension's own tables across the update
 my $data_sql = q{
@@ -130,7 +134,7 @@ for my $old (@older) {
 		"the model bound at $old encodes every haplotype as in a fresh $default install");
 	# a fresh load binds the same annotation with the same options and gene sha256
 	$node->safe_psql($db, qq{SELECT load_model('enc_hap_new', '$encdir/enc', '$hap_options')});
-	is($node->safe_psql($db, sprintf($binding_sql, 'enc_hap')), $node->safe_psql($db, sprintf($binding_sql, 'enc_hap_new')),
+	is(binding($db, 'enc_hap'), binding($db, 'enc_hap_new'),
 		"the model bound at $old is bound as a load at $default binds it");
 	is($node->safe_psql($db, qq{SELECT load_model('enc_hap', '$encdir/enc', '$hap_options')}), 'unchanged',
 		"loading the model bound at $old again without replace finds it unchanged");
