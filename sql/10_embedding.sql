@@ -108,11 +108,11 @@ SELECT ('[1,' || repeat('é', 30) || ']')::embedding;
 -- what was received gives the file's bytes back.
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set bin :abs_srcdir '/build/generated/embedding/'
-SELECT embedding_send('[1,-2.5]');
+SELECT varformer_internal.embedding_send('[1,-2.5]');
 CREATE TABLE emb10_bin (e embedding(3));
 \set f :bin 'good.bin'
 COPY emb10_bin FROM :'f' (FORMAT binary);
-SELECT e, position(embedding_send(e) IN pg_read_binary_file(:'bin' || 'good.bin')) > 0 AS send_matches_file
+SELECT e, position(varformer_internal.embedding_send(e) IN pg_read_binary_file(:'bin' || 'good.bin')) > 0 AS send_matches_file
   FROM emb10_bin;
 -- Malformed binary input, one file per defect.
 CREATE TABLE emb10_bin_any (e embedding);
@@ -208,10 +208,10 @@ SELECT subembedding('[1,2,3]', -5, 2);
 SELECT e FROM (VALUES ('[1,2]'::embedding), ('[1,2,0]'), ('[0,9,9]'), ('[1,1]'), ('[-1]'), ('[1]')) v(e) ORDER BY e;
 SELECT '[0,-0]'::embedding = '[-0,0]' AS zeros_equal, '[1,2]'::embedding < '[1,2,0]' AS shorter_first,
        '[1,2]'::embedding <> '[1,3]' AS ne, '[2]'::embedding > '[1,9]' AS gt, '[1,2]'::embedding >= '[1,2]' AS ge,
-       '[1,2]'::embedding <= '[1,2]' AS le, embedding_cmp('[1,2]', '[1,3]') AS cmp;
-SELECT embedding_hash('[0,-0]') = embedding_hash('[-0,0]') AS hash_zeros,
-       embedding_hash_extended('[0,-0]', 7) = embedding_hash_extended('[-0,0]', 7) AS hash_ext_zeros,
-       embedding_hash('[1,2]') <> embedding_hash('[2,1]') AS hash_order_matters;
+       '[1,2]'::embedding <= '[1,2]' AS le, varformer_internal.embedding_cmp('[1,2]', '[1,3]') AS cmp;
+SELECT varformer_internal.embedding_hash('[0,-0]') = varformer_internal.embedding_hash('[-0,0]') AS hash_zeros,
+       varformer_internal.embedding_hash_extended('[0,-0]', 7) = varformer_internal.embedding_hash_extended('[-0,0]', 7) AS hash_ext_zeros,
+       varformer_internal.embedding_hash('[1,2]') <> varformer_internal.embedding_hash('[2,1]') AS hash_order_matters;
 CREATE TABLE emb10_dup (e embedding);
 INSERT INTO emb10_dup VALUES ('[1,2]'), ('[1,2]'), ('[0,-0]'), ('[-0,0]'), ('[3]'), ('[1,2,0]');
 SELECT DISTINCT e FROM emb10_dup ORDER BY e;

@@ -45,10 +45,10 @@ SELECT ('22:20000000-21999999 ' || string_agg(format('%s:rs%s:A:G:%s:DS=%s', p, 
        ('22:20000000-21999999 ' || string_agg(format('%s:A:G:%s', p, gt), ' ' ORDER BY p))::genotype AS gt_only
 FROM gt20_calls;
 SELECT n_sites(full_call), octet_length(full_call::text) AS text_bytes,
-       octet_length(genotype_send(full_call)) AS encoded_bytes,
-       round(octet_length(genotype_send(full_call)) / 3000.0, 2) AS bytes_per_call,
-       octet_length(genotype_send(gt_only)) AS encoded_bytes_gt_only,
-       round(octet_length(genotype_send(gt_only)) / 3000.0, 2) AS bytes_per_call_gt_only
+       octet_length(varformer_internal.genotype_send(full_call)) AS encoded_bytes,
+       round(octet_length(varformer_internal.genotype_send(full_call)) / 3000.0, 2) AS bytes_per_call,
+       octet_length(varformer_internal.genotype_send(gt_only)) AS encoded_bytes_gt_only,
+       round(octet_length(varformer_internal.genotype_send(gt_only)) / 3000.0, 2) AS bytes_per_call_gt_only
 FROM gt20_size;
 
 -- validation errors

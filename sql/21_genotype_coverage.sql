@@ -35,10 +35,10 @@ SELECT dosage('22:100-200 150:A:G:0|1'::genotype, 150, 'A', '');       -- empty 
 
 -- read_genotypes: listed by default (the file's 0/0 calls kept, a site it lacks unknown);
 -- coverage => 'region' for a file that lists every variant site (joint-called WGS)
-SELECT sample, genotype_coverage(gt), n_variants(gt), n_sites(gt), octet_length(genotype_send(gt)) AS bytes,
+SELECT sample, genotype_coverage(gt), n_variants(gt), n_sites(gt), octet_length(varformer_internal.genotype_send(gt)) AS bytes,
        dosage(gt, 2100, 'C', 'T') AS called, dosage(gt, 1700, 'A', 'C') AS not_in_file
 FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200') ORDER BY sample;
-SELECT sample, genotype_coverage(gt), n_variants(gt), n_sites(gt), octet_length(genotype_send(gt)) AS bytes,
+SELECT sample, genotype_coverage(gt), n_variants(gt), n_sites(gt), octet_length(varformer_internal.genotype_send(gt)) AS bytes,
        dosage(gt, 2100, 'C', 'T') AS called, dosage(gt, 1700, 'A', 'C') AS not_in_file
 FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', coverage => 'region') ORDER BY sample;
 SELECT * FROM read_genotypes('test/fixtures/genotype/sample.vcf.gz', 'chr22:1000-2200', coverage => 'all');
@@ -58,9 +58,9 @@ CREATE TEMP TABLE gt21_sites AS
 SELECT i, 20000000 + i * 33 + floor(random() * 30)::int AS p,
        CASE WHEN random() < 0.05 THEN '0|1' ELSE '0|0' END AS gt
 FROM generate_series(0, 29999) i;
-SELECT density, octet_length(genotype_send(region_form)) AS region_bytes,
-       octet_length(genotype_send(listed_form)) AS listed_bytes,
-       round(octet_length(genotype_send(listed_form))::numeric / octet_length(genotype_send(region_form)), 1) AS ratio
+SELECT density, octet_length(varformer_internal.genotype_send(region_form)) AS region_bytes,
+       octet_length(varformer_internal.genotype_send(listed_form)) AS listed_bytes,
+       round(octet_length(varformer_internal.genotype_send(listed_form))::numeric / octet_length(varformer_internal.genotype_send(region_form)), 1) AS ratio
 FROM (SELECT 'wgs' AS density,
              ('22:20000000-20999999 ' || coalesce(string_agg(format('%s:rs%s:A:G:%s', p, 1000000 + i, gt), ' ' ORDER BY p) FILTER (WHERE gt <> '0|0'), ''))::genotype AS region_form,
              ('22:20000000-20999999/listed ' || string_agg(format('%s:rs%s:A:G:%s', p, 1000000 + i, gt), ' ' ORDER BY p))::genotype AS listed_form

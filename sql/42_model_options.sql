@@ -48,4 +48,4 @@ SELECT unload_model('opt42_enet');
 
 SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'opt42%';
 SELECT unregister_reference('opt42_ref');
-DELETE FROM gene;
+DELETE FROM gene_annotation;

@@ -50,6 +50,33 @@ SELECT p.oid::regprocedure AS function, provolatile, proparallel, proisstrict, p
 FROM pg_proc p WHERE proname IN ('encode_haplotype', 'model_find_gene', 'gene_choose', 'find_gene')
 ORDER BY p.oid;  -- creation order
 
+-- per-call options: how this call reads the window (window, reverse_complement,
+-- allow_unphased), over the model's; the result depends on the arguments only
+SELECT sample,
+       encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"window": 40}')
+       = encode_sequence(haplotype_window(gt, 1, 'chr22', 101, 40, 'enc50_ref'), 'enc50h_fwd') AS window_40,
+       encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{}') = encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd') AS empty_is_model,
+       encode_haplotype(gt, 1, 'LINC-TEST', 'enc50h_fwd', '{"reverse_complement": true}')
+       = encode_sequence(translate(reverse(haplotype_window(gt, 1, 'chr22', 1100, 60, 'enc50_ref')),
+                                   'ACGTNacgtn', 'TGCANtgcan'), 'enc50h_fwd') AS rc_on,
+       encode_haplotype(gt, 1, 'LINC-TEST', 'enc50h_rc', '{"reverse_complement": false, "window": 50}')
+       = encode_sequence(haplotype_window(gt, 1, 'chr22', 1100, 50, 'enc50_ref'), 'enc50h_rc') AS rc_off
+FROM enc50h_people WHERE sample IN ('S1', 'S2') ORDER BY sample;
+-- S3 has unphased heterozygous calls near MAPK1: refused, unless the call allows them
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_rc', '{"allow_unphased": true}')
+       = encode_sequence(haplotype_window(gt, 1, 'chr22', 101, 60, 'enc50_ref'), 'enc50h_rc') AS unphased_allowed
+FROM enc50h_people WHERE sample = 'S3';
+-- checked as load_model checks its options; what the model is bound to cannot change per call
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"windows": 40}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"reference": "hap_plain"}') FROM enc50h_people WHERE sample = 'S1';
+\set VERBOSITY terse
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"window": "40"}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"window": 0}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '{"allow_unphased": "yes"}') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_fwd', '[40]') FROM enc50h_people WHERE sample = 'S1';
+SELECT encode_haplotype(gt, 1, 'MAPK1', 'enc50h_nowin', '{"window": 40}') FROM enc50h_people WHERE sample = 'S1';
+\set VERBOSITY default
+
 -- IMMUTABLE is honest: the model keeps the gene table as it was at load. Moving MAPK1's TSS
 -- in the gene table changes find_gene, not the model ...
 CREATE TABLE enc50h_before AS
@@ -109,7 +136,7 @@ SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"windo
 SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": 7}');
 SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "no-such-ref"}');
 BEGIN;
-DELETE FROM gene;
+DELETE FROM gene_annotation;
 SELECT load_model('enc50h_bad', 'build/generated/encoder/models/nt_v1', '{"window": 60, "reference": "enc50_ref"}');
 ROLLBACK;
 \set VERBOSITY default
@@ -119,4 +146,4 @@ SELECT count(unload_model(name)) AS unloaded FROM models WHERE name LIKE 'enc50h
 SELECT count(*) AS copies_left FROM model_gene WHERE model LIKE 'enc50h\_%';
 SELECT unregister_reference('enc50_ref');
 DROP TABLE enc50h_people, enc50h_before;
-DELETE FROM gene;
+DELETE FROM gene_annotation;

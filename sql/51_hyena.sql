@@ -64,4 +64,4 @@ FROM read_genotypes('test/fixtures/haplotype/cases.vcf.gz', 'chr22:1-1200') WHER
 
 SELECT count(*) AS unloaded FROM (SELECT unload_model(name) FROM models WHERE name LIKE 'hy51\_%') s;
 SELECT unregister_reference('hy51_ref');
-DELETE FROM gene;
+DELETE FROM gene_annotation;

@@ -11,9 +11,9 @@ SET max_parallel_workers_per_gather = 0;
 SELECT register_reference('oe_ref', 'test/fixtures/fused/ref.fa') IS NOT NULL AS registered;
 SELECT import_gtf('test/fixtures/fused/genes.gtf') AS genes;
 -- chr5 has 8000 bases: a TSS near its end, and one past it (an annotation of another build)
-INSERT INTO gene (gene_id, gene_name, chrom, start, "end", strand, tss)
-VALUES ('ENSG00000900003.1', 'GENEEND', 'chr5', 7900, 7950, '+', 7900),
-       ('ENSG00000900004.1', 'GENEFAR', 'chr5', 9000, 9100, '+', 9000);
+INSERT INTO gene (gene_id, gene_name, chrom, start, "end", strand, tss, annotation)
+VALUES ('ENSG00000900003.1', 'GENEEND', 'chr5', 7900, 7950, '+', 7900, 'genes'),
+       ('ENSG00000900004.1', 'GENEFAR', 'chr5', 9000, 9100, '+', 9000, 'genes');
 SELECT load_model('oe_s2f', 'build/generated/predictor/models/enformer_pt', '{"reference": "oe_ref", "window": 1280}');
 CREATE TABLE oe_people AS
 SELECT sample, gt FROM read_genotypes('test/fixtures/fused/people.vcf.gz', 'chr5:1-8000') WHERE sample IN ('S1', 'S2')
@@ -75,4 +75,4 @@ DROP FUNCTION oe_count();
 SELECT unload_model('oe_s2f');
 SELECT unregister_reference('oe_ref');
 DROP TABLE oe_people;
-DELETE FROM gene;
+DELETE FROM gene_annotation;

@@ -2,17 +2,17 @@
 
 CREATE TYPE embedding;
 
-CREATE FUNCTION embedding_in(cstring, oid, integer) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_in(cstring, oid, integer) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_out(embedding) RETURNS cstring
+CREATE FUNCTION varformer_internal.embedding_out(embedding) RETURNS cstring
     AS 'MODULE_PATHNAME', 'vf_embedding_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_typmod_in(cstring[]) RETURNS integer
+CREATE FUNCTION varformer_internal.embedding_typmod_in(cstring[]) RETURNS integer
     AS 'MODULE_PATHNAME', 'vf_embedding_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_typmod_out(integer) RETURNS cstring
+CREATE FUNCTION varformer_internal.embedding_typmod_out(integer) RETURNS cstring
     AS 'MODULE_PATHNAME', 'vf_embedding_typmod_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_recv(internal, oid, integer) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_recv(internal, oid, integer) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_send(embedding) RETURNS bytea
+CREATE FUNCTION varformer_internal.embedding_send(embedding) RETURNS bytea
     AS 'MODULE_PATHNAME', 'vf_embedding_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- STORAGE main: keep values inline in the heap page (compressed only if that helps, moved
@@ -34,15 +34,15 @@ CREATE TYPE embedding (
 );
 
 -- Casts. Length coercion first: embedding(n) columns and ::embedding(n) casts call it.
-CREATE FUNCTION embedding(embedding, integer, boolean) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding(embedding, integer, boolean) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_coerce' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION array_to_embedding(real[], integer, boolean) RETURNS embedding
+CREATE FUNCTION varformer_internal.array_to_embedding(real[], integer, boolean) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_float4_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION array_to_embedding(double precision[], integer, boolean) RETURNS embedding
+CREATE FUNCTION varformer_internal.array_to_embedding(double precision[], integer, boolean) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_float8_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION array_to_embedding(integer[], integer, boolean) RETURNS embedding
+CREATE FUNCTION varformer_internal.array_to_embedding(integer[], integer, boolean) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_int4_array_to_embedding' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_to_float4(embedding, integer, boolean) RETURNS real[]
+CREATE FUNCTION varformer_internal.embedding_to_float4(embedding, integer, boolean) RETURNS real[]
     AS 'MODULE_PATHNAME', 'vf_embedding_to_float4_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE CAST (embedding AS embedding) WITH FUNCTION embedding(embedding, integer, boolean) AS IMPLICIT;
@@ -55,7 +55,7 @@ CREATE CAST (embedding AS real[]) WITH FUNCTION embedding_to_float4(embedding, i
 -- known (typmod or constant) the support function charges by dimension instead
 -- (1 + dim / 16, e.g. 49 for 768-d), which is what lets the planner see that a
 -- nearest-neighbour scan over wide embeddings is worth parallel workers.
-CREATE FUNCTION embedding_distance_support(internal) RETURNS internal
+CREATE FUNCTION varformer_internal.embedding_distance_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'vf_embedding_distance_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION l2_distance(embedding, embedding) RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_embedding_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -63,7 +63,7 @@ CREATE FUNCTION l2_distance(embedding, embedding) RETURNS double precision
 CREATE FUNCTION inner_product(embedding, embedding) RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_embedding_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
-CREATE FUNCTION embedding_negative_inner_product(embedding, embedding) RETURNS double precision
+CREATE FUNCTION varformer_internal.embedding_negative_inner_product(embedding, embedding) RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_embedding_negative_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     COST 5 SUPPORT embedding_distance_support;
 CREATE FUNCTION cosine_distance(embedding, embedding) RETURNS double precision
@@ -89,11 +89,11 @@ CREATE OPERATOR <=> (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = cosin
 CREATE OPERATOR <#> (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_negative_inner_product, COMMUTATOR = '<#>');
 
 -- Element-wise arithmetic.
-CREATE FUNCTION embedding_add(embedding, embedding) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_add(embedding, embedding) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
-CREATE FUNCTION embedding_sub(embedding, embedding) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_sub(embedding, embedding) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_sub' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
-CREATE FUNCTION embedding_mul(embedding, embedding) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_mul(embedding, embedding) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_mul' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 3;
 CREATE OPERATOR + (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_add, COMMUTATOR = +);
 CREATE OPERATOR - (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_sub);
@@ -101,23 +101,23 @@ CREATE OPERATOR * (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embeddi
 
 -- Total order (lexicographic on elements, then dimension) and hashing, so ORDER BY,
 -- DISTINCT, GROUP BY, unique indexes and hash joins work.
-CREATE FUNCTION embedding_cmp(embedding, embedding) RETURNS integer
+CREATE FUNCTION varformer_internal.embedding_cmp(embedding, embedding) RETURNS integer
     AS 'MODULE_PATHNAME', 'vf_embedding_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_lt(embedding, embedding) RETURNS boolean
+CREATE FUNCTION varformer_internal.embedding_lt(embedding, embedding) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_embedding_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_le(embedding, embedding) RETURNS boolean
+CREATE FUNCTION varformer_internal.embedding_le(embedding, embedding) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_embedding_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_eq(embedding, embedding) RETURNS boolean
+CREATE FUNCTION varformer_internal.embedding_eq(embedding, embedding) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_embedding_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_ne(embedding, embedding) RETURNS boolean
+CREATE FUNCTION varformer_internal.embedding_ne(embedding, embedding) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_embedding_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_ge(embedding, embedding) RETURNS boolean
+CREATE FUNCTION varformer_internal.embedding_ge(embedding, embedding) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_embedding_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_gt(embedding, embedding) RETURNS boolean
+CREATE FUNCTION varformer_internal.embedding_gt(embedding, embedding) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_embedding_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_hash(embedding) RETURNS integer
+CREATE FUNCTION varformer_internal.embedding_hash(embedding) RETURNS integer
     AS 'MODULE_PATHNAME', 'vf_embedding_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_hash_extended(embedding, bigint) RETURNS bigint
+CREATE FUNCTION varformer_internal.embedding_hash_extended(embedding, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'vf_embedding_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OPERATOR < (LEFTARG = embedding, RIGHTARG = embedding, FUNCTION = embedding_lt,
@@ -148,17 +148,17 @@ CREATE OPERATOR CLASS embedding_hash_ops DEFAULT FOR TYPE embedding USING hash A
 
 -- Aggregates: double-precision sums in an internal state, serializable for parallel plans.
 -- The transition and combine functions must see NULL states, so they are not STRICT.
-CREATE FUNCTION embedding_agg_accum(internal, embedding) RETURNS internal
+CREATE FUNCTION varformer_internal.embedding_agg_accum(internal, embedding) RETURNS internal
     AS 'MODULE_PATHNAME', 'vf_embedding_agg_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION embedding_agg_combine(internal, internal) RETURNS internal
+CREATE FUNCTION varformer_internal.embedding_agg_combine(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'vf_embedding_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION embedding_agg_serialize(internal) RETURNS bytea
+CREATE FUNCTION varformer_internal.embedding_agg_serialize(internal) RETURNS bytea
     AS 'MODULE_PATHNAME', 'vf_embedding_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_agg_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION varformer_internal.embedding_agg_deserialize(bytea, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'vf_embedding_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_sum_final(internal) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_sum_final(internal) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_sum_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION embedding_avg_final(internal) RETURNS embedding
+CREATE FUNCTION varformer_internal.embedding_avg_final(internal) RETURNS embedding
     AS 'MODULE_PATHNAME', 'vf_embedding_avg_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE sum(embedding) (

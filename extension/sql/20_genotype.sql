@@ -2,13 +2,13 @@
 
 CREATE TYPE genotype;
 
-CREATE FUNCTION genotype_in(cstring) RETURNS genotype
+CREATE FUNCTION varformer_internal.genotype_in(cstring) RETURNS genotype
     AS 'MODULE_PATHNAME', 'vf_genotype_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
-CREATE FUNCTION genotype_out(genotype) RETURNS cstring
+CREATE FUNCTION varformer_internal.genotype_out(genotype) RETURNS cstring
     AS 'MODULE_PATHNAME', 'vf_genotype_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
-CREATE FUNCTION genotype_recv(internal) RETURNS genotype
+CREATE FUNCTION varformer_internal.genotype_recv(internal) RETURNS genotype
     AS 'MODULE_PATHNAME', 'vf_genotype_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
-CREATE FUNCTION genotype_send(genotype) RETURNS bytea
+CREATE FUNCTION varformer_internal.genotype_send(genotype) RETURNS bytea
     AS 'MODULE_PATHNAME', 'vf_genotype_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
 
 CREATE TYPE genotype (
@@ -48,9 +48,9 @@ CREATE FUNCTION genotype_variants(genotype,
 CREATE FUNCTION dosage(genotype, pos bigint, ref text, alt text) RETURNS double precision
     AS 'MODULE_PATHNAME', 'vf_genotype_dosage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 5;
 
-CREATE FUNCTION genotype_eq(genotype, genotype) RETURNS boolean
+CREATE FUNCTION varformer_internal.genotype_eq(genotype, genotype) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_genotype_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
-CREATE FUNCTION genotype_ne(genotype, genotype) RETURNS boolean
+CREATE FUNCTION varformer_internal.genotype_ne(genotype, genotype) RETURNS boolean
     AS 'MODULE_PATHNAME', 'vf_genotype_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1;
 CREATE OPERATOR = (LEFTARG = genotype, RIGHTARG = genotype, PROCEDURE = genotype_eq,
                    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel);

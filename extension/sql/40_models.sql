@@ -19,18 +19,21 @@ CREATE TABLE model_catalog (
     reference          text,
     reference_sha256   text,
     annotation_sha256  text,
-    genes              integer
+    genes              integer,
+    -- the gene annotation (gene_annotation.name) the genes were copied from
+    annotation         text
 );
 SELECT pg_catalog.pg_extension_config_dump('model_catalog', '');
 -- Everyone may see what is loaded, but a model's server path only a role that may read
 -- server files (as load_model needs): other columns only for PUBLIC.
 REVOKE ALL ON model_catalog FROM PUBLIC;
 GRANT SELECT (name, kind, architecture, options, sha256, parameters, bytes, loaded_at,
-              reference, reference_sha256, annotation_sha256, genes) ON model_catalog TO PUBLIC;
+              reference, reference_sha256, annotation_sha256, genes, annotation) ON model_catalog TO PUBLIC;
 GRANT SELECT ON model_catalog TO pg_read_server_files;
 
--- The gene table as it was when a haplotype-reading model was loaded (see model_catalog).
--- import_gtf changes the gene table, not this; load_model with {"replace": true} renews it.
+-- The genes of its annotation as they were when a haplotype-reading model was loaded (see
+-- model_catalog). import_gtf changes the gene table, not this; load_model with
+-- {"replace": true} renews it.
 CREATE TABLE model_gene (
     model       text NOT NULL,
     gene_id     text NOT NULL,
@@ -58,17 +61,19 @@ AS $$
 DECLARE
     g gene := gene_choose(id, ARRAY(
         SELECT ROW(m.gene_id, m.gene_name, m.chrom, m.start, m."end", m.strand, m.tss,
-                   m.gene_type, m.gene_id_unversioned)::gene
+                   m.gene_type, m.gene_id_unversioned, c.annotation)::gene
         FROM model_gene m
+        JOIN model_catalog c ON c.name = m.model
         WHERE m.model = model_find_gene.model
           AND (m.gene_id = id OR lower(m.gene_name) = lower(id) OR m.gene_id_unversioned = unversioned_gene_id(id))));
     n integer;
+    a text;
 BEGIN
     IF g.gene_id IS NULL THEN
-        SELECT c.genes INTO n FROM model_catalog c WHERE c.name = model;
+        SELECT c.genes, c.annotation INTO n, a FROM model_catalog c WHERE c.name = model;
         RAISE EXCEPTION 'gene "%" is not in the annotation model "%" was loaded with', id, model
             USING ERRCODE = 'undefined_object',
-                  DETAIL = format('The model bound %s genes of the gene table when it was loaded.', coalesce(n, 0)),
+                  DETAIL = format('The model bound %s genes of gene annotation "%s" when it was loaded.', coalesce(n, 0), a),
                   HINT = 'Genes imported since count after load_model(name, path, options || ''{"replace": true}'').';
     END IF;
     RETURN g;
@@ -91,7 +96,7 @@ LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE COST 1000;
 REVOKE ALL ON FUNCTION load_model(text, text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION unload_model(text) FROM PUBLIC;
 
-CREATE FUNCTION model_store_status(
+CREATE FUNCTION varformer_internal.model_store_status(
     OUT name text, OUT kind text, OUT generation bigint, OUT bytes bigint,
     OUT backends integer, OUT transactions bigint, OUT sha256 text, OUT image bigint)
 RETURNS SETOF record
@@ -116,7 +121,9 @@ SELECT c.name, c.kind, c.architecture, c.parameters, c.bytes,
        coalesce(s.transactions, 0) AS transactions,
        c.options, c.loaded_at, c.reference, c.genes,
        -- names whose images are the same bytes share one copy in shared memory (same number)
-       s.image
+       s.image,
+       -- the gene annotation a haplotype-reading model copied its genes from
+       c.annotation
 FROM model_catalog c
 LEFT JOIN model_store_status() s ON s.name = c.name;
 GRANT SELECT ON models TO PUBLIC;

@@ -1,7 +1,7 @@
 -- Planner support for the prediction and encoding functions: the cost of one call from the
 -- kind of the model it names (src/extension/predict/predict_cost.c), so elastic-net queries
 -- are not JIT-compiled for microseconds of work and deep ones still get parallel plans.
-CREATE FUNCTION vf_cost_support(internal) RETURNS internal
+CREATE FUNCTION varformer_internal.vf_cost_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'vf_predict_cost_support'
     LANGUAGE C STRICT;
 COMMENT ON FUNCTION vf_cost_support(internal) IS
@@ -9,7 +9,7 @@ COMMENT ON FUNCTION vf_cost_support(internal) IS
 
 -- Progress of long prediction and encoding queries, per process (parallel workers report
 -- with their leader's pid): what is being called, on which model, how many calls so far.
-CREATE FUNCTION vf_progress(OUT pid integer, OUT leader_pid integer, OUT function text,
+CREATE FUNCTION varformer_internal.vf_progress(OUT pid integer, OUT leader_pid integer, OUT function text,
     OUT model text, OUT calls bigint, OUT cache_hits bigint,
     OUT statement_start timestamptz, OUT first_call timestamptz, OUT last_call timestamptz)
 RETURNS SETOF record

@@ -44,7 +44,21 @@ COMMENT ON FUNCTION sequence_tokens(text, text) IS
 -- model at load time (model_gene), the bases from the reference bound then, and a reference
 -- re-registered with other content since is an error rather than another answer.
 -- It reads only catalog columns every user may read (not path: 40_models.sql).
-CREATE FUNCTION encode_haplotype(gt genotype, hap integer, gene text, model text)
+-- Per-call options of encode_haplotype (window, reverse_complement, allow_unphased): checked
+-- as load_model checks them (model_options.c); the keys that bind the model (reference,
+-- annotation) are refused.
+CREATE FUNCTION varformer_internal.call_options_check(function text, model text, options text, allowed text)
+RETURNS void
+    AS 'MODULE_PATHNAME', 'vf_call_options_check'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 10;
+COMMENT ON FUNCTION varformer_internal.call_options_check(text, text, text, text) IS
+    'internal: checks the per-call options of a function against the keys it allows (as load_model checks its own)';
+
+-- The same with per-call options over the model's: {"window": n} (another window around the
+-- TSS), {"reverse_complement": bool}, {"allow_unphased": bool}. IMMUTABLE stays honest: the
+-- result depends on the arguments and on what the model name denotes. A model without a
+-- "window" at load still needs one (the reference and annotation are bound only then).
+CREATE FUNCTION encode_haplotype(gt genotype, hap integer, gene text, model text, options jsonb)
 RETURNS embedding
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 100000
 SET search_path FROM CURRENT
@@ -66,6 +80,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Load it with the number of bases it reads around the TSS, e.g. load_model(name, path, ''{"window": 5994}'').';
     END IF;
+    -- the call's options over the model's: how the window is read, never what is bound
+    PERFORM varformer_internal.call_options_check('encode_haplotype', model, options::text,
+                                                  'window,reverse_complement,allow_unphased');
+    m.options := m.options || options;
     width := (m.options ->> 'window')::integer;
     SELECT r.sha256 INTO now_sha FROM reference_genome r WHERE r.name = m.reference;
     IF now_sha IS DISTINCT FROM m.reference_sha256 THEN
@@ -94,5 +112,16 @@ BEGIN
     RETURN encode_sequence(seq, model);
 END
 $$;
+CREATE FUNCTION encode_haplotype(gt genotype, hap integer, gene text, model text)
+RETURNS embedding
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 100000
+SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN encode_haplotype(gt, hap, gene, model, '{}'::jsonb);
+END
+$$;
 COMMENT ON FUNCTION encode_haplotype(genotype, integer, text, text) IS
     'encode_sequence of haplotype hap''s model window centred on the gene''s TSS, with the reference and gene annotation bound to the model at load (options: window, reference, reverse_complement, allow_unphased)';
+COMMENT ON FUNCTION encode_haplotype(genotype, integer, text, text, jsonb) IS
+    'encode_haplotype with per-call options over the model''s: window, reverse_complement, allow_unphased (the reference and annotation stay those bound at load)';

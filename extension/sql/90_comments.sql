@@ -76,11 +76,17 @@ COMMENT ON FUNCTION haplotype_sequence(genotype, integer, text, bigint, bigint, 
 COMMENT ON FUNCTION haplotype_position(genotype, integer, text, bigint, bigint, bigint, text) IS 'where reference position pos lands in haplotype_sequence(...) (1-based; a deleted base maps to the next surviving one)';
 COMMENT ON FUNCTION haplotype_window(genotype, integer, text, bigint, integer, text) IS 'width haplotype bases with reference position centre at width/2 + 1, however indels moved it';
 COMMENT ON FUNCTION unversioned_gene_id(text) IS 'an Ensembl gene id without its version (ENSG00000100030.15 -> ENSG00000100030); other text unchanged';
-COMMENT ON FUNCTION import_gtf(text) IS 'reads the gene lines of a GTF (plain or gzipped) into the gene table; returns the number of genes read';
+COMMENT ON FUNCTION import_gtf(text) IS 'reads the gene lines of a GTF (plain or gzipped) into the annotation named after the file (replacing its genes); returns the number of genes read';
+COMMENT ON FUNCTION import_gtf(text, text, boolean) IS 'reads the gene lines of a GTF into the named annotation (replacing its genes, no other annotation''s), optionally the default one; returns the number of genes read';
+COMMENT ON FUNCTION gene_annotation_cascade() IS 'internal: trigger deleting or renaming an annotation''s genes with its gene_annotation row';
+COMMENT ON FUNCTION drop_annotation(text) IS 'removes a gene annotation and its genes; true when it existed (models keep the genes they bound at load)';
+COMMENT ON FUNCTION annotation_resolve(text) IS 'the gene annotation a call or model means: the named one, else the default (marked, or the only one); errors name those imported';
+COMMENT ON FUNCTION find_gene(text, text) IS 'the row of a gene annotation (NULL: the default one) for a gene_id (with or without version) or a unique gene_name';
 COMMENT ON FUNCTION gene_choose(text, gene[]) IS 'internal: the rule find_gene and model_find_gene use to pick the gene an id means';
-COMMENT ON FUNCTION find_gene(text) IS 'the gene table''s row for a gene_id (with or without version) or a unique gene_name';
+COMMENT ON FUNCTION find_gene(text) IS 'the default gene annotation''s row for a gene_id (with or without version) or a unique gene_name';
 COMMENT ON FUNCTION model_find_gene(text, text) IS 'the gene an id means in the annotation bound to a model at load';
-COMMENT ON TABLE gene IS 'genes imported by import_gtf (gene_id, gene_name, chrom, start, end, strand, tss)';
+COMMENT ON TABLE gene IS 'genes imported by import_gtf (gene_id, gene_name, chrom, start, end, strand, tss), one row per gene and annotation';
+COMMENT ON TABLE gene_annotation IS 'imported gene annotations (import_gtf): name, GTF path, whether it is the default';
 COMMENT ON TABLE reference_genome IS 'registered reference FASTAs (register_reference)';
 
 -- models
@@ -89,7 +95,7 @@ COMMENT ON FUNCTION model_store_status() IS 'internal: the live shared-memory re
 COMMENT ON FUNCTION vf_progress() IS 'internal: the per-process slots behind the varformer_progress view';
 COMMENT ON VIEW models IS 'loaded models: name, kind, architecture, parameters, bytes, path, sha256, loaded, backends, options, reference, genes';
 COMMENT ON TABLE model_catalog IS 'what load_model loaded (reloaded from here after a restart)';
-COMMENT ON TABLE model_gene IS 'the gene table as it was when each haplotype-reading model was loaded';
+COMMENT ON TABLE model_gene IS 'the genes of its annotation as they were when each haplotype-reading model was loaded';
 COMMENT ON FUNCTION predict_expression(genotype, text, text) IS 'predicted expression of the gene for the genotype (PredictDB, seq2func, fused or ensemble model); NULL when the model has no prediction for the gene';
 COMMENT ON FUNCTION predict_expression(genotype, text, text, text) IS 'predict_expression with on_error ''error'' or ''null'' for a row it cannot predict (else varformer.on_error)';
 COMMENT ON FUNCTION predict_expression(genotype, text, text, integer, text) IS 'predict_expression of one track with on_error ''error'' or ''null''';

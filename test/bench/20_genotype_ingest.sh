@@ -32,7 +32,7 @@ for i in 1 2 3; do
   t0=$(now); out=$("${PSQL[@]}" -c "SELECT count(*), sum(n_variants(gt)) FROM read_genotypes('$rel', '$region', coverage => 'region')"); t1=$(now)
   best_ours=$(awk -v a="$t0" -v b="$t1" -v m="$best_ours" 'BEGIN { d = b - a; print (d < m ? d : m) }')
 done
-stored=$("${PSQL[@]}" -c "SELECT sum(pg_column_size(gt)), sum(octet_length(genotype_send(gt))) FROM read_genotypes('$rel', '$region', coverage => 'region')")
+stored=$("${PSQL[@]}" -c "SELECT sum(pg_column_size(gt)), sum(octet_length(varformer_internal.genotype_send(gt))) FROM read_genotypes('$rel', '$region', coverage => 'region')")
 echo "file: $vcf ($N_SAMPLES samples x $N_SITES sites = $calls calls), region $region"
 echo "read_genotypes result (samples|non-ref calls): $out"
 echo "stored (compressed|encoded bytes, all samples): $stored"

@@ -88,7 +88,7 @@ sub nothing_left
 	my ($what) = @_;
 	is($node->safe_psql('postgres',
 			"SELECT (SELECT count(*) FROM model_catalog WHERE name = 'c') || ',' || "
-			  . "(SELECT count(*) FROM model_store_status() WHERE name = 'c')"),
+			  . "(SELECT count(*) FROM varformer_internal.model_store_status() WHERE name = 'c')"),
 		'0,0', "$what: no catalog row, nothing in the store");
 	is(segments(), 0, "$what: no shared memory segment left");
 }

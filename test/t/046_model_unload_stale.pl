@@ -27,7 +27,7 @@ sub state_of
 {
 	return $node->safe_psql('postgres',
 		"SELECT (SELECT count(*) FROM model_catalog WHERE name = 's') || ',' || "
-		  . "(SELECT count(*) FROM model_store_status() WHERE name = 's')");
+		  . "(SELECT count(*) FROM varformer_internal.model_store_status() WHERE name = 's')");
 }
 
 # 1. A snapshot older than a committed unload.

@@ -158,7 +158,7 @@ my $bytes;
 	my $log_from = -s $node->logfile;
 	$s->query_until(qr/started/, "SET varformer.debug_load_pause_at = 1048576;\n\\echo started\nSELECT load_model('big', '$big');\n");
 	$node->wait_for_log(qr/load paused at byte \d+/, $log_from);
-	is($node->safe_psql('postgres', "SELECT count(*) FROM model_store_status() WHERE name = 'big'"), '0',
+	is($node->safe_psql('postgres', "SELECT count(*) FROM varformer_internal.model_store_status() WHERE name = 'big'"), '0',
 		'the paused load is not in the store yet');
 	$offset = kill_backend($pid);
 	eval { $s->quit };
@@ -166,7 +166,7 @@ my $bytes;
 }
 is($node->safe_psql('postgres',
 		"SELECT (SELECT count(*) FROM model_catalog WHERE name = 'big') || ',' || "
-		  . "(SELECT count(*) FROM model_store_status() WHERE name = 'big')"),
+		  . "(SELECT count(*) FROM varformer_internal.model_store_status() WHERE name = 'big')"),
 	'0,0', 'SIGKILL during load_model: no catalog row, nothing in the store');
 same_answers('SIGKILL during load_model', $offset);
 is($node->safe_psql('postgres', "SELECT load_model('big', '$big')"), 'loaded', 'the killed load then works');
@@ -229,7 +229,7 @@ SKIP:
 	like($err2, qr{HINT:  .*lives in /dev/shm, which has \d+ of \d+ bytes free}, 'and a hint about /dev/shm');
 	is($node->safe_psql('postgres',
 			"SELECT (SELECT count(*) FROM model_catalog WHERE name = 'big') || ',' || "
-			  . "(SELECT count(*) FROM model_store_status() WHERE name = 'big') || ',' || "
+			  . "(SELECT count(*) FROM varformer_internal.model_store_status() WHERE name = 'big') || ',' || "
 			  . "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"),
 		'0,0,1', 'nothing left behind, the server still up');
 	is($node->safe_psql('postgres', "SELECT load_model('big', '$big')"), 'loaded', 'with room, the same load works');

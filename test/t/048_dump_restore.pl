@@ -1,6 +1,7 @@
 # pg_dump / pg_restore round trip of a database that uses every varformer type (embedding,
 # genotype, in tables and arrays) and the extension's own tables (model_catalog, model_gene,
-# reference_genome, gene), in the plain, custom and directory formats, and a binary COPY
+# reference_genome, gene_annotation and gene with two named annotations), and whose support
+# functions live in the extension's varformer_internal schema, in the plain, custom and directory formats, and a binary COPY
 # round trip of every varformer column (send/recv). After each restore into a new database,
 # the models reload from the restored catalog on first use (nobody calls load_model) and
 # every value and prediction equals the original's.
@@ -29,6 +30,9 @@ SELECT import_gtf('$hap/genes.gtf');
 SELECT load_model('enet', '$root/test/fixtures/predictdb/rules_v8.db');
 SELECT load_model('enc', '$dir/enc');
 SELECT load_model('enc_hap', '$dir/enc', '{"window": 60, "reverse_complement": true, "reference": "ref", "allow_unphased": true}');
+SET client_min_messages = error;
+SELECT import_gtf('$hap/genes_nochr.gtf', 'ensembl');
+RESET client_min_messages;
 CREATE TABLE people AS SELECT sample, gt FROM read_genotypes('$hap/cases.vcf.gz', 'chr22:1-1200');
 CREATE TABLE cohort AS
 SELECT i AS sample,
@@ -46,11 +50,15 @@ FROM people p, generate_series(1, 2) h;
 # Everything a restore must reproduce, as one text per query.
 my %checks = (
 	'catalog' => q{SELECT string_agg(concat_ws('|', name, kind, architecture, path, options, sha256, reference,
-	                 reference_sha256, annotation_sha256, genes), E'\n' ORDER BY name) FROM model_catalog},
+	                 reference_sha256, annotation_sha256, genes, annotation), E'\n' ORDER BY name) FROM model_catalog},
 	'model genes' => q{SELECT md5(string_agg(g::text, E'\n' ORDER BY model, gene_id)) FROM model_gene g},
 	'references' => q{SELECT string_agg(concat_ws('|', name, fasta_path, is_default, n_contigs, bytes, sha256), ',' ORDER BY name)
 	                 FROM reference_genome},
-	'genes' => q{SELECT md5(string_agg(g::text, E'\n' ORDER BY gene_id)) FROM gene g},
+	'genes' => q{SELECT md5(string_agg(g::text, E'\n' ORDER BY annotation, gene_id)) FROM gene g},
+	'annotations' => q{SELECT string_agg(concat_ws('|', name, gtf_path, is_default, (SELECT count(*) FROM gene g WHERE g.annotation = a.name)),
+	                 ',' ORDER BY name) FROM gene_annotation a},
+	'support functions' => q{SELECT count(*) || ' in ' || string_agg(DISTINCT n.nspname, ',') FROM pg_proc p
+	                 JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'varformer_internal'},
 	'genotypes' => q{SELECT md5(string_agg(sample || gt::text, E'\n' ORDER BY sample)) FROM people},
 	'cohort' => q{SELECT md5(string_agg(sample || gt::text || gts::text, E'\n' ORDER BY sample)) FROM cohort},
 	'embeddings' => q{SELECT md5(string_agg(sample || h || e::text || es::text, E'\n' ORDER BY sample, h)) FROM vectors},
@@ -67,6 +75,8 @@ is($want{'encodings equal the stored ones'} . $want{'sequence encodings equal th
 	'the original recomputes its stored embeddings');
 is($node->safe_psql('orig', 'SELECT count(*) FROM model_catalog'), '3', 'three models in the catalog');
 ok($node->safe_psql('orig', 'SELECT count(*) FROM model_gene') > 0, 'with a copy of the gene table');
+like($want{'annotations'}, qr/^ensembl\|[^,]*genes_nochr\.gtf\|f\|5,genes\|[^,]*genes\.gtf\|f\|5$/, 'two named annotations of 5 genes each');
+is($want{'support functions'}, '43 in varformer_internal', 'the support functions are in varformer_internal');
 
 sub compare
 {

@@ -158,8 +158,10 @@ is($coord->safe_psql('postgres', 'SELECT count(*) FROM r_one') . ' ' . $coord->s
 # genes over the calls above), each on the shard holding the person; encode_haplotype twice.
 # Statistics are flushed when the shards' sessions end, so close them and wait for it.
 $coord->safe_psql('postgres', 'SELECT postgres_fdw_disconnect_all()');
+# (encode_haplotype: the four-argument form the analyst calls, not the options form it calls)
 my $calls = q{SELECT coalesce(sum(calls) FILTER (WHERE funcname = 'predict_expression'), 0) || ' '
-  || coalesce(sum(calls) FILTER (WHERE funcname = 'encode_haplotype'), 0) FROM pg_stat_user_functions};
+  || coalesce(sum(calls) FILTER (WHERE funcid = 'encode_haplotype(genotype,integer,text,text)'::regprocedure), 0)
+  FROM pg_stat_user_functions};
 for ([ $s1, $n1 ], [ $s2, $n2 ])
 {
 	my ($s, $n) = @$_;

@@ -8,4 +8,10 @@
  */
 extern char *vf_extension_relation(const char *relname);
 
+/*
+ * The schema of the extension's support functions (extension/sql/00_header.sql): fixed,
+ * created by CREATE EXTENSION whatever schema the extension goes into.
+ */
+#define VF_INTERNAL_SCHEMA "varformer_internal"
+
 #endif

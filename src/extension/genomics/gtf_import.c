@@ -1,7 +1,11 @@
 /*
- * gtf_import.c: import_gtf(path) -> rows of the gene table. Reads plain or gzipped GTF
- * through htslib BGZF (which reads both), parses with gtf.c, upserts through one prepared
- * SPI plan.
+ * gtf_import.c: import_gtf(path [, annotation, is_default]) -> one named annotation's rows
+ * of the gene table. Reads plain or gzipped GTF through htslib BGZF (which reads both),
+ * parses with gtf.c, inserts through one prepared SPI plan.
+ *
+ * Annotations are named so that two GTFs coexist: an import replaces the genes of its own
+ * annotation and never touches another's (a second GTF used to re-point the first one's
+ * genes from "22" to "chr22" in one global table).
  */
 #include "postgres.h"
 
@@ -75,15 +79,74 @@ warn_contig_naming(const char *path, List *chroms)
 				 errhint("Genes imported from it will not be found in the reference; use an annotation with the reference's naming.")));
 }
 
+/* The annotation import_gtf(path) fills: the file's name without directory, .gz/.bgz, .gtf. */
+pg_noinline static char *
+annotation_from_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char	   *name = pstrdup(slash ? slash + 1 : path);
+	size_t		n = strlen(name);
+	static const char *const suffixes[] = {".gz", ".bgz", ".gtf"};
+
+	for (int i = 0; i < (int) lengthof(suffixes); i++)
+	{
+		size_t		k = strlen(suffixes[i]);
+
+		if (n > k && pg_strcasecmp(name + n - k, suffixes[i]) == 0)
+			name[n -= k] = '\0';
+	}
+	return name;
+}
+
+/*
+ * Makes `annotation` an empty annotation read from abs (created, or its genes deleted), the
+ * default one when asked. Says so when a name is re-pointed at another file: that is a
+ * replacement the caller may not have meant.
+ */
+pg_noinline static void
+annotation_reset(const char *annotation, const char *path, const char *abs, bool is_default)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, BOOLOID};
+	Datum		values[3] = {CStringGetTextDatum(annotation), CStringGetTextDatum(abs), BoolGetDatum(is_default)};
+	char	   *table = vf_extension_relation("gene_annotation");
+	char	   *before = NULL;
+
+	if (SPI_execute_with_args(psprintf("SELECT gtf_path FROM %s WHERE name OPERATOR(pg_catalog.=) $1 FOR UPDATE", table),
+							  1, types, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the gene annotations");
+	if (SPI_processed == 1)
+		before = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (before != NULL && strcmp(before, abs) != 0)
+		ereport(NOTICE,
+				(errmsg("gene annotation \"%s\" was imported from another file; its genes are replaced by those of \"%s\"",
+						annotation, path),
+				 errhint("To keep both, import into another name: import_gtf(path, annotation).")));
+	if (is_default &&
+		SPI_execute_with_args(psprintf("UPDATE %s SET is_default = false WHERE is_default AND name OPERATOR(pg_catalog.<>) $1", table),
+							  1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not update the gene annotations");
+	if (SPI_execute_with_args(psprintf("INSERT INTO %s AS a (name, gtf_path, is_default) VALUES ($1, $2, $3) "
+									   "ON CONFLICT (name) DO UPDATE SET gtf_path = EXCLUDED.gtf_path, "
+									   "is_default = a.is_default OR EXCLUDED.is_default, imported_at = pg_catalog.now()",
+									   table),
+							  3, types, values, NULL, false, 0) != SPI_OK_INSERT ||
+		SPI_execute_with_args(psprintf("DELETE FROM %s WHERE annotation OPERATOR(pg_catalog.=) $1", vf_extension_relation("gene")),
+							  1, types, values, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not reset gene annotation \"%s\"", annotation);
+}
+
 Datum
 vf_import_gtf(PG_FUNCTION_ARGS)
 {
 	char	   *path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *annotation = PG_NARGS() > 1 ? text_to_cstring(PG_GETARG_TEXT_PP(1)) : annotation_from_path(path);
+	bool		is_default = PG_NARGS() > 2 && PG_GETARG_BOOL(2);
 	char	   *abs;
 	BGZF	   *fp;
 	/* on the heap: a local changed inside PG_TRY is indeterminate in PG_FINALLY */
 	VfLineReader *lr = palloc(sizeof(VfLineReader));
-	Oid			argtypes[8] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID};
+	Oid			argtypes[9] = {TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID};
+	Datum		annotation_datum;
 	SPIPlanPtr	plan;
 	MemoryContext rowcxt,
 				old;
@@ -96,7 +159,13 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	int			rc;
 
 	vf_require_read_server_files("import_gtf");
+	if (annotation[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a gene annotation needs a non-empty name"),
+				 errhint("Name it: import_gtf(path, annotation).")));
 	abs = vf_check_readable_file(path, false);
+	annotation_datum = CStringGetTextDatum(annotation);
 
 	fp = bgzf_open(abs, "r");
 	if (fp == NULL)
@@ -109,13 +178,15 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		SPI_connect();
-		plan = SPI_prepare(psprintf("INSERT INTO %s (gene_id, gene_name, chrom, start, \"end\", strand, tss, gene_type) "
-									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (gene_id) DO UPDATE SET "
+		annotation_reset(annotation, path, abs, is_default);
+		/* a gene listed twice in one file (PAR copies without _PAR_Y): the last line wins */
+		plan = SPI_prepare(psprintf("INSERT INTO %s (gene_id, gene_name, chrom, start, \"end\", strand, tss, gene_type, annotation) "
+									"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (annotation, gene_id) DO UPDATE SET "
 									"gene_name = EXCLUDED.gene_name, chrom = EXCLUDED.chrom, start = EXCLUDED.start, "
 									"\"end\" = EXCLUDED.\"end\", strand = EXCLUDED.strand, tss = EXCLUDED.tss, "
 									"gene_type = EXCLUDED.gene_type",
 									vf_extension_relation("gene")),
-						   8, argtypes);
+						   9, argtypes);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare the gene insert: %s", SPI_result_code_string(SPI_result));
 
@@ -124,8 +195,8 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 			int			got;
 			VfGtfGene	g;
 			VfError		err;
-			Datum		values[8];
-			char		nulls[8] = "        ";
+			Datum		values[9];
+			char		nulls[9] = "         ";
 			char		strand[2];
 			char	   *where;
 
@@ -205,6 +276,7 @@ vf_import_gtf(PG_FUNCTION_ARGS)
 			values[6] = Int64GetDatum(g.tss);
 			values[7] = g.gene_type ? vf_file_text_datum(g.gene_type, path, where, "gene_type") : (Datum) 0;
 			nulls[7] = g.gene_type ? ' ' : 'n';
+			values[8] = annotation_datum;
 			rc = SPI_execute_plan(plan, values, nulls, false, 0);
 			if (rc != SPI_OK_INSERT)
 				elog(ERROR, "gene insert failed: %s", SPI_result_code_string(rc));

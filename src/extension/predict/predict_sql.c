@@ -169,7 +169,7 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 
 /*
  * What the rest of varformer knows about `gene` when a PredictDB model does not find it by
- * itself (its ids, and its names from extra.genename): the gene table, by find_gene's rule
+ * itself (its ids, and its names from extra.genename): every gene annotation, by find_gene's rule
  * (gene_choose: so a name the annotation knows finds the model's gene by id), and the other
  * loaded PredictDB models. Only asked on a miss; a cohort x genes query asks about the same
  * genes again and again, so answers are remembered for the transaction.
@@ -201,10 +201,14 @@ gene_elsewhere(const char *gene, const char *model)
 	values[0] = CStringGetTextDatum(gene);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* gene_choose raises for an ambiguous name, naming the candidates */
-	if (SPI_execute_with_args(psprintf("SELECT (%s($1, ARRAY(SELECT g FROM %s g WHERE g.gene_id = $1 OR lower(g.gene_name) = lower($1) "
-									   "OR g.gene_id_unversioned = %s($1)))).gene_id",
-									   vf_extension_relation("gene_choose"), vf_extension_relation("gene"),
+	/*
+	 * gene_choose raises for an ambiguous name, naming the candidates; a gene id in several
+	 * annotations (two releases of one GTF) is one candidate, any annotation knowing it will do
+	 */
+	if (SPI_execute_with_args(psprintf("SELECT (%s($1, ARRAY(SELECT DISTINCT ON (g.gene_id) g FROM %s g "
+									   "WHERE g.gene_id = $1 OR lower(g.gene_name) = lower($1) "
+									   "OR g.gene_id_unversioned = %s($1) ORDER BY g.gene_id, g.annotation))).gene_id",
+									   VF_INTERNAL_SCHEMA ".gene_choose", vf_extension_relation("gene"),
 									   vf_extension_relation("unversioned_gene_id")),
 							  1, types, values, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not look up gene \"%s\"", gene);

@@ -9,7 +9,8 @@
  *
  * A model that reads haplotypes (a "window" option) is bound here at load time to what it
  * reads besides its weights: the reference genome (name and registered sha256) and a copy of
- * the gene table (model_gene). Its name then denotes all of that, as IMMUTABLE needs.
+ * the genes of one gene annotation (model_gene; the "annotation" option, else the default
+ * annotation). Its name then denotes all of that, as IMMUTABLE needs.
  *
  * The catalog is read and written as the extension's owner: the right to load or use a
  * model is granted on the functions, not on the table (which users cannot modify).
@@ -96,11 +97,13 @@ vf_model_binding_resolve(const char *name, const char *options_json, VfModelBind
 	VfJsonDoc  *doc;
 	const VfJson *window;
 	const VfJson *ref;
+	const VfJson *ann;
 	char	   *asked = NULL;
+	char	   *asked_annotation = NULL;
 	CatalogAccess ca;
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		values[2];
-	char		nulls[2] = "  ";
+	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = "   ";
 	ErrorContextCallback cb = {.previous = error_context_stack, .callback = binding_context, .arg = (void *) name};
 
 	memset(out, 0, sizeof(*out));
@@ -119,8 +122,15 @@ vf_model_binding_resolve(const char *name, const char *options_json, VfModelBind
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"reference\" of model \"%s\" must name a registered reference genome", name)));
+	ann = vf_json_get(vf_json_root(doc), "annotation");
+	if (ann != NULL && ann->type != VF_JSON_STRING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"annotation\" of model \"%s\" must name an imported gene annotation", name)));
 	if (ref != NULL)
 		asked = pstrdup(ref->str);
+	if (ann != NULL)
+		asked_annotation = pstrdup(ann->str);
 	vf_json_free(doc);
 
 	error_context_stack = &cb;
@@ -129,38 +139,55 @@ vf_model_binding_resolve(const char *name, const char *options_json, VfModelBind
 		(void) vf_reference_resolve_identity(asked, &out->reference, &out->reference_sha256);
 
 	values[0] = CStringGetTextDatum(options_json);
-	if (out->reference)
-		values[1] = CStringGetTextDatum(out->reference);
-	else
-		nulls[1] = 'n';
+	nulls[1] = nulls[2] = 'n';
 	catalog_begin(&ca);
-	/* "replace" is how to load, not what is loaded; the resolved reference is */
-	if (SPI_execute_with_args("SELECT (($1::pg_catalog.jsonb OPERATOR(pg_catalog.-) 'replace') "
-							  "OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::pg_catalog.jsonb "
-							  "ELSE pg_catalog.jsonb_build_object('reference', $2) END)::pg_catalog.text",
-							  2, types, values, nulls, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not normalise the options of model \"%s\"", name);
-	out->options = spi_text(caller, 1);
 	if (out->reference)
 	{
+		Oid			atypes[1] = {TEXTOID};
+		Datum		avalues[1] = {asked_annotation ? CStringGetTextDatum(asked_annotation) : (Datum) 0};
+		char		anulls[1] = {asked_annotation ? ' ' : 'n'};
+
 		/* no import_gtf may commit between this hash and the copy load_model stores */
-		if (SPI_execute(psprintf("LOCK TABLE %s.gene IN SHARE MODE", ca.schema), false, 0) != SPI_OK_UTILITY ||
-			SPI_execute(psprintf("SELECT pg_catalog.count(*), pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to("
-								 "COALESCE(pg_catalog.string_agg(g::pg_catalog.text, E'\\n' ORDER BY g.gene_id), ''), "
-								 "'UTF8')), 'hex') FROM %s.gene g", ca.schema), true, 1) != SPI_OK_SELECT)
+		if (SPI_execute(psprintf("LOCK TABLE %s.gene IN SHARE MODE", ca.schema), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not lock the gene table for model \"%s\"", name);
+		/* the named annotation, else the default one; errors name those there are */
+		if (SPI_execute_with_args(psprintf("SELECT %s.annotation_resolve($1)", ca.schema),
+								  1, atypes, avalues, anulls, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not resolve the gene annotation of model \"%s\"", name);
+		out->annotation = spi_text(caller, 1);
+		avalues[0] = CStringGetTextDatum(out->annotation);
+		anulls[0] = ' ';
+		if (SPI_execute_with_args(psprintf("SELECT pg_catalog.count(*), pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to("
+										   "COALESCE(pg_catalog.string_agg(g::pg_catalog.text, E'\\n' ORDER BY g.gene_id), ''), "
+										   "'UTF8')), 'hex') FROM %s.gene g WHERE g.annotation OPERATOR(pg_catalog.=) $1",
+										   ca.schema),
+								  1, atypes, avalues, anulls, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the gene table for model \"%s\"", name);
 		out->genes = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &(bool){false}));
 		out->annotation_sha256 = spi_text(caller, 2);
 		if (out->genes == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("model \"%s\" reads haplotypes around genes (option \"window\") but the gene table is empty", name),
-					 errhint("Import the annotation first with import_gtf(path): the model keeps the gene table as it is when loaded.")));
+					 errmsg("model \"%s\" reads haplotypes around genes (option \"window\") but gene annotation \"%s\" has no genes",
+							name, out->annotation),
+					 errhint("Import the annotation first with import_gtf(path): the model keeps its genes as they are when loaded.")));
+		values[1] = CStringGetTextDatum(out->reference);
+		values[2] = CStringGetTextDatum(out->annotation);
+		nulls[1] = nulls[2] = ' ';
 	}
+	/* "replace" is how to load, not what is loaded; the resolved reference and annotation are */
+	if (SPI_execute_with_args("SELECT (($1::pg_catalog.jsonb OPERATOR(pg_catalog.-) 'replace') "
+							  "OPERATOR(pg_catalog.||) CASE WHEN $2 IS NULL THEN '{}'::pg_catalog.jsonb "
+							  "ELSE pg_catalog.jsonb_build_object('reference', $2, 'annotation', $3) END)::pg_catalog.text",
+							  3, types, values, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not normalise the options of model \"%s\"", name);
+	out->options = spi_text(caller, 1);
 	catalog_end(&ca);
 	error_context_stack = cb.previous;
 	if (asked)
 		pfree(asked);
+	if (asked_annotation)
+		pfree(asked_annotation);
 }
 
 bool
@@ -195,10 +222,10 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 					   bool copy_annotation, const VfModelBuild *b)
 {
 	CatalogAccess ca;
-	Oid			types[12] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
-							 TEXTOID, TEXTOID, TEXTOID, INT4OID};
-	Datum		values[12];
-	char		nulls[12] = "            ";
+	Oid			types[13] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID,
+							 TEXTOID, TEXTOID, TEXTOID, INT4OID, TEXTOID};
+	Datum		values[13];
+	char		nulls[13] = "             ";
 	char	   *sql;
 
 	values[0] = CStringGetTextDatum(name);
@@ -218,21 +245,23 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 		values[9] = CStringGetTextDatum(bind->reference_sha256);
 		values[10] = CStringGetTextDatum(bind->annotation_sha256);
 		values[11] = Int32GetDatum((int32) bind->genes);
+		values[12] = CStringGetTextDatum(bind->annotation);
 	}
 	else
-		memset(nulls + 8, 'n', 4);
+		memset(nulls + 8, 'n', 5);
 
 	catalog_begin(&ca);
 	sql = psprintf("INSERT INTO %s AS c (name, kind, architecture, path, options, sha256, parameters, bytes, loaded_at, "
-				   "reference, reference_sha256, annotation_sha256, genes) "
-				   "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb, $6, $7, $8, pg_catalog.now(), $9, $10, $11, $12) "
+				   "reference, reference_sha256, annotation_sha256, genes, annotation) "
+				   "VALUES ($1, $2, $3, $4, $5::pg_catalog.jsonb, $6, $7, $8, pg_catalog.now(), $9, $10, $11, $12, $13) "
 				   "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, architecture = EXCLUDED.architecture, "
 				   "path = EXCLUDED.path, options = EXCLUDED.options, sha256 = EXCLUDED.sha256, "
 				   "parameters = EXCLUDED.parameters, bytes = EXCLUDED.bytes, loaded_at = EXCLUDED.loaded_at, "
 				   "reference = EXCLUDED.reference, reference_sha256 = EXCLUDED.reference_sha256, "
-				   "annotation_sha256 = EXCLUDED.annotation_sha256, genes = EXCLUDED.genes",
+				   "annotation_sha256 = EXCLUDED.annotation_sha256, genes = EXCLUDED.genes, "
+				   "annotation = EXCLUDED.annotation",
 				   ca.table);
-	if (SPI_execute_with_args(sql, 12, types, values, nulls, false, 0) != SPI_OK_INSERT)
+	if (SPI_execute_with_args(sql, 13, types, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record model \"%s\" in the catalog", name);
 	/*
 	 * The annotation copy follows the catalog row (the gene table is locked since binding);
@@ -245,8 +274,9 @@ vf_model_catalog_store(const char *name, const char *path, const VfModelBinding 
 		 SPI_execute_with_args(psprintf("INSERT INTO %s.model_gene (model, gene_id, gene_name, chrom, start, \"end\", "
 										"strand, tss, gene_type, gene_id_unversioned) "
 										"SELECT $1, gene_id, gene_name, chrom, start, \"end\", strand, tss, gene_type, "
-										"gene_id_unversioned FROM %s.gene", ca.schema, ca.schema),
-							   1, types, values, NULL, false, 0) != SPI_OK_INSERT)))
+										"gene_id_unversioned FROM %s.gene WHERE annotation OPERATOR(pg_catalog.=) $2",
+										ca.schema, ca.schema),
+							   2, (Oid[]) {TEXTOID, TEXTOID}, (Datum[]) {values[0], values[12]}, NULL, false, 0) != SPI_OK_INSERT)))
 		elog(ERROR, "could not record the gene annotation of model \"%s\"", name);
 	catalog_end(&ca);
 }

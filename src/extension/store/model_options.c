@@ -10,8 +10,10 @@
  */
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
+#include "utils/builtins.h"
 #include "utils/varlena.h"
 
 #include "common/error_report.h"
@@ -55,6 +57,7 @@ static const OptSpec specs[] = {
 	{"replace", OPT_BOOL, K_ALL, false, NULL},
 	{"window", OPT_INT, K_HAP, false, NULL},
 	{"reference", OPT_STRING, K_HAP, true, NULL},
+	{"annotation", OPT_STRING, K_HAP, true, NULL},
 	{"reverse_complement", OPT_BOOL, K_HAP, true, NULL},
 	{"allow_unphased", OPT_BOOL, K_HAP, true, NULL},
 	{"track", OPT_INT, K_S2F, true, NULL},
@@ -420,4 +423,85 @@ vf_model_options_has(const char *options_json, const char *key)
 
 	vf_json_free(doc);
 	return has;
+}
+
+/*
+ * Per-call options (encode_haplotype(gt, hap, gene, model, options)): the keys a call may
+ * override, checked as load_model checks its own. A call may change how it reads the
+ * haplotype (allowed: its comma-separated keys), never what the model is bound to (its
+ * reference and annotation, which make its name denote fixed content). The result depends on
+ * the call's arguments only, so the function stays IMMUTABLE.
+ */
+PG_FUNCTION_INFO_V1(vf_call_options_check);
+
+Datum
+vf_call_options_check(PG_FUNCTION_ARGS)
+{
+	char	   *function = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *options_json = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	char	   *allowed = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	StringInfoData shown;		/* allowed, for messages: "a, b, c" */
+	VfJsonDoc  *doc;
+	const VfJson *o;
+
+	initStringInfo(&shown);
+	for (const char *c = allowed; *c; c++)
+		appendStringInfoString(&shown, *c == ',' ? ", " : (char[2]) {*c, '\0'});
+
+	doc = vf_json_parse(options_json, strlen(options_json), &(VfError) {0});
+	if (doc == NULL || vf_json_root(doc)->type != VF_JSON_OBJECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options of %s must be a JSON object, not %s", function, options_json)));
+	o = vf_json_root(doc);
+	PG_TRY();
+	{
+		for (size_t i = 0; i < o->len; i++)
+		{
+			const char *key = o->keys[i];
+			const OptSpec *s = find_spec(key);
+			char	   *list = pstrdup(allowed);
+			bool		ok = false;
+
+			for (char *k = strtok(list, ","); k != NULL && !ok; k = strtok(NULL, ","))
+				ok = strcmp(k, key) == 0;
+			if (s == NULL || !ok)
+			{
+				const char *best = NULL;
+				int			best_d = 4;
+
+				list = pstrdup(allowed);
+				for (char *k = strtok(list, ","); k != NULL; k = strtok(NULL, ","))
+				{
+					int			d = varstr_levenshtein_less_equal(key, strlen(key), k, strlen(k),
+																  1, 1, 1, best_d, true);
+
+					if (d < best_d)
+					{
+						best_d = d;
+						best = k;
+					}
+				}
+				if (s != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("option \"%s\" of model \"%s\" cannot be changed per call of %s", key, name, function),
+							 errdetail("It is part of what the model name denotes (fixed at load_model, which is what lets %s be IMMUTABLE).", function),
+							 errhint("A call may set: %s. Load the model under another name for another \"%s\".", shown.data, key)));
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown option \"%s\" in a call of %s", key, function),
+						 best ? errhint("Did you mean \"%s\"? A call may set: %s.", best, shown.data)
+						 : errhint("A call may set: %s.", shown.data)));
+			}
+			check_type(name, s, &o->items[i]);
+		}
+	}
+	PG_FINALLY();
+	{
+		vf_json_free(doc);
+	}
+	PG_END_TRY();
+	PG_RETURN_VOID();
 }

@@ -106,7 +106,7 @@ extern bool vf_model_path_has_encoder_dir(const char *path, int *window, VfModel
 
 /*
  * What load_model records besides the image: the options as stored (canonical jsonb text,
- * without "replace", with the reference resolved) and, for a model with a "window" option,
+ * without "replace", with the reference and annotation resolved) and, for a model with a "window" option,
  * the reference and gene annotation it is bound to (model_catalog.c explains why).
  */
 typedef struct VfModelBinding
@@ -114,6 +114,7 @@ typedef struct VfModelBinding
 	char	   *options;
 	char	   *reference;		/* NULL: nothing bound */
 	char	   *reference_sha256;
+	char	   *annotation;		/* gene_annotation.name the genes come from */
 	char	   *annotation_sha256;
 	int64		genes;
 } VfModelBinding;
