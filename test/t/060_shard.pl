@@ -206,8 +206,8 @@ is($r, 't', 'the compared correlations are not degenerate');
 # weights for, NULL) give what one server gives: computed on the coordinator, as it says.
 # GENEX: a gene the gene table knows (imported on every server after the models were
 # loaded) and no model has: predict_expression gives NULL with enet, errors with s2f.
-my $genex = q{INSERT INTO gene (gene_id, gene_name, chrom, start, "end", strand, tss, gene_type)
-VALUES ('ENSG00000900003.1', 'GENEX', 'chr5', 6000, 6500, '+', 6000, 'protein_coding')};
+my $genex = q{INSERT INTO gene (gene_id, gene_name, chrom, start, "end", strand, tss, gene_type, annotation)
+VALUES ('ENSG00000900003.1', 'GENEX', 'chr5', 6000, 6500, '+', 6000, 'protein_coding', annotation_resolve(NULL))};
 $_->safe_psql('postgres', $genex) for ($coord, $s1, $s2);
 my ($ret, $out, $err) = $coord->psql('postgres', q{CREATE TABLE r_odd AS
 	SELECT * FROM cohort_predict(ARRAY['genep', 'ENSG00000900002.9', 'GENEX', NULL, 'GENEM', 'genep'], 'enet')});
