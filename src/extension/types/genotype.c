@@ -41,15 +41,25 @@ varlena_buf_init(VfBuf *b)
 		vf_ereport(&err);
 }
 
-static VfCalls *
-genotype_to_calls(const struct varlena *gt, bool with_ids)
+typedef enum DecodeForm
+{
+	FORM_CALLS,
+	FORM_CALLS_NO_IDS,
+	FORM_POS
+} DecodeForm;
+
+static void *
+genotype_decode(const struct varlena *gt, DecodeForm form)
 {
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *) gt);
+	const uint8_t *p = (const uint8_t *) VARDATA_ANY(v);
+	size_t		len = VARSIZE_ANY_EXHDR(v);
 	VfError		err;
-	VfCalls    *calls;
+	void	   *calls;
 
-	calls = (with_ids ? vf_calls_decode : vf_calls_decode_no_ids)
-		((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), vf_palloc_alloc, &err);
+	calls = form == FORM_POS ? (void *) vf_calls_decode_pos(p, len, vf_palloc_alloc, &err)
+		: form == FORM_CALLS_NO_IDS ? (void *) vf_calls_decode_no_ids(p, len, vf_palloc_alloc, &err)
+		: (void *) vf_calls_decode(p, len, vf_palloc_alloc, &err);
 	if (calls == NULL)
 		vf_ereport(&err);
 	if ((Pointer) v != (Pointer) gt)
@@ -60,13 +70,19 @@ genotype_to_calls(const struct varlena *gt, bool with_ids)
 VfCalls *
 vf_genotype_to_calls(const struct varlena *gt)
 {
-	return genotype_to_calls(gt, true);
+	return genotype_decode(gt, FORM_CALLS);
 }
 
 VfCalls *
 vf_genotype_to_calls_no_ids(const struct varlena *gt)
 {
-	return genotype_to_calls(gt, false);
+	return genotype_decode(gt, FORM_CALLS_NO_IDS);
+}
+
+VfPosCalls *
+vf_genotype_to_pos_calls(const struct varlena *gt)
+{
+	return genotype_decode(gt, FORM_POS);
 }
 
 struct varlena *
