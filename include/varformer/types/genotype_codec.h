@@ -143,6 +143,17 @@ VfCalls    *vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_f
 VfPosCalls *vf_calls_decode_pos(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
 								VfError *err);
 
+/* The three decodes by form: a VfCalls *, or for VF_CALLS_POS a VfPosCalls *. */
+typedef enum VfCallsForm
+{
+	VF_CALLS_FULL,				/* vf_calls_decode */
+	VF_CALLS_NO_IDS,			/* vf_calls_decode_no_ids */
+	VF_CALLS_POS				/* vf_calls_decode_pos */
+} VfCallsForm;
+
+void	   *vf_calls_decode_form(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
+								 VfCallsForm form, VfError *err);
+
 /* True for the alleles the type stores: [ACGTN]+ for REF, plus the symbolic ALTs. */
 int			vf_allele_valid(const char *a, int is_ref);
 

@@ -41,25 +41,15 @@ varlena_buf_init(VfBuf *b)
 		vf_ereport(&err);
 }
 
-typedef enum DecodeForm
-{
-	FORM_CALLS,
-	FORM_CALLS_NO_IDS,
-	FORM_POS
-} DecodeForm;
-
 static void *
-genotype_decode(const struct varlena *gt, DecodeForm form)
+genotype_decode(const struct varlena *gt, VfCallsForm form)
 {
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *) gt);
-	const uint8_t *p = (const uint8_t *) VARDATA_ANY(v);
-	size_t		len = VARSIZE_ANY_EXHDR(v);
 	VfError		err;
 	void	   *calls;
 
-	calls = form == FORM_POS ? (void *) vf_calls_decode_pos(p, len, vf_palloc_alloc, &err)
-		: form == FORM_CALLS_NO_IDS ? (void *) vf_calls_decode_no_ids(p, len, vf_palloc_alloc, &err)
-		: (void *) vf_calls_decode(p, len, vf_palloc_alloc, &err);
+	calls = vf_calls_decode_form((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v),
+								 vf_palloc_alloc, form, &err);
 	if (calls == NULL)
 		vf_ereport(&err);
 	if ((Pointer) v != (Pointer) gt)
@@ -70,19 +60,19 @@ genotype_decode(const struct varlena *gt, DecodeForm form)
 VfCalls *
 vf_genotype_to_calls(const struct varlena *gt)
 {
-	return genotype_decode(gt, FORM_CALLS);
+	return genotype_decode(gt, VF_CALLS_FULL);
 }
 
 VfCalls *
 vf_genotype_to_calls_no_ids(const struct varlena *gt)
 {
-	return genotype_decode(gt, FORM_CALLS_NO_IDS);
+	return genotype_decode(gt, VF_CALLS_NO_IDS);
 }
 
 VfPosCalls *
 vf_genotype_to_pos_calls(const struct varlena *gt)
 {
-	return genotype_decode(gt, FORM_POS);
+	return genotype_decode(gt, VF_CALLS_POS);
 }
 
 struct varlena *

@@ -958,24 +958,16 @@ walk_calls(Walk *w, const VfGenotypeHeader *h)
 	return 0;
 }
 
-/* What a decode returns: every call in full (with or without IDs), or VfPosCalls. */
-typedef enum DecodeForm
-{
-	FORM_CALLS,
-	FORM_CALLS_NO_IDS,
-	FORM_POS
-} DecodeForm;
-
 /*
  * Lays out one block for sz and fills it by walking the calls; NULL (err set) on failure.
- * The block starts with a VfCalls, or a VfPosCalls and its records for FORM_POS.
+ * The block starts with a VfCalls, or a VfPosCalls and its records for VF_CALLS_POS.
  */
 static void *
 decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const DecodeSizes *bound,
-			void *(*alloc_fn) (size_t), DecodeForm form, VfError *err)
+			void *(*alloc_fn) (size_t), VfCallsForm form, VfError *err)
 {
 	DecodeSizes sz = {0, 0, h->chrom_len + 1};
-	size_t		head = form == FORM_POS
+	size_t		head = form == VF_CALLS_POS
 		? sizeof(VfPosCalls) + (size_t) h->n_call * sizeof(VfPosCall) : sizeof(VfCalls);
 	size_t		total;
 	char	   *block;
@@ -1001,7 +993,7 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 		vf_error(err, VF_ERR_NOMEM, "out of memory decoding a genotype");
 		return NULL;
 	}
-	if (form == FORM_POS)
+	if (form == VF_CALLS_POS)
 	{
 		VfPosCalls *pc = (VfPosCalls *) block;
 
@@ -1027,7 +1019,7 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 	calls->listed = h->listed;
 
 	w = (Walk) {{p + h->body_off, p + len, 0}, &sz, call, ptrs, floats, chars,
-	form == FORM_CALLS, err, pos, 0};
+	form == VF_CALLS_FULL, err, pos, 0};
 	if (walk_calls(&w, h) != 0)
 	{
 		if (!alloc_fn)
@@ -1039,8 +1031,9 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 	return block;
 }
 
-static void *
-calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), DecodeForm form, VfError *err)
+void *
+vf_calls_decode_form(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfCallsForm form,
+					 VfError *err)
 {
 	VfGenotypeHeader h;
 	DecodeSizes sz = {0, 0, 0};
@@ -1076,17 +1069,17 @@ calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), DecodeFor
 VfCalls *
 vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
 {
-	return calls_decode(p, len, alloc_fn, FORM_CALLS, err);
+	return vf_calls_decode_form(p, len, alloc_fn, VF_CALLS_FULL, err);
 }
 
 VfCalls *
 vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
 {
-	return calls_decode(p, len, alloc_fn, FORM_CALLS_NO_IDS, err);
+	return vf_calls_decode_form(p, len, alloc_fn, VF_CALLS_NO_IDS, err);
 }
 
 VfPosCalls *
 vf_calls_decode_pos(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
 {
-	return calls_decode(p, len, alloc_fn, FORM_POS, err);
+	return vf_calls_decode_form(p, len, alloc_fn, VF_CALLS_POS, err);
 }
