@@ -2,10 +2,12 @@
  * predictdb_bench.c: PredictDB scoring per genotype outside the server, by phase, on the data
  * of test/bench/60_predictdb.sh (its model, sites and simulated dosages), so the phases of
  * predict_expression's work can be timed (CPU time) and profiled without PostgreSQL around:
- *   decode : vf_calls_decode_no_ids of a stored genotype (what predict_expression decodes)
- *   match  : vf_pdb_scratch_set_calls, the sample matched against the whole model
+ *   decode : vf_calls_decode_pos of a stored genotype (what predict_expression decodes for a
+ *            varID-keyed model), and for comparison vf_calls_decode_no_ids (every call in full)
+ *   match  : vf_pdb_scratch_set_pos_calls (set_calls for the full form), the sample matched
+ *            against the whole model
  *   genes  : every gene of the model looked up by id and scored (vf_pdb_score_grex)
- *   build/bench/predictdb_bench MODEL.db DOSAGES.npy SITES.tsv [SAMPLES [ROUNDS]]
+ *   build/bench/predictdb_bench MODEL.db DOSAGES.npy SITES.tsv [SAMPLES [ROUNDS [pos]]]
  * (make bench writes the three files under build/generated/bench/predictdb/.) Under
  * valgrind --tool=callgrind --branch-sim=yes it counts instructions and mispredicted
  * branches per phase, which a shared machine's clock cannot.
@@ -57,6 +59,7 @@ main(int argc, char **argv)
 	long		n_sample_file;
 	int			n_sample = argc > 4 ? atoi(argv[4]) : 500;
 	int			rounds = argc > 5 ? atoi(argv[5]) : 5;
+	int			n_form = argc > 6 && strcmp(argv[6], "pos") == 0 ? 1 : 2;	/* "pos": that form only */
 	VfBuf	   *geno;
 	VfPdbInfo	info;
 	const char **gene_id;
@@ -160,54 +163,67 @@ main(int argc, char **argv)
 	if ((s = vf_pdb_scratch_new(img, &err)) == NULL)
 		die("scratch", &err);
 
-	for (int r = 0; r < rounds; r++)
+	for (int form = 0; form < n_form; form++)
 	{
-		double		t0,
-					t1,
-					t_decode = 0,
-					t_match = 0,
-					t_genes = 0;
+		double		first_checksum = checksum;
 
-		checksum = 0;
-		for (int j = 0; j < n_sample; j++)
+		best_decode = best_match = best_genes = 1e300;
+		for (int r = 0; r < rounds; r++)
 		{
-			VfCalls    *calls;
+			double		t0,
+						t1,
+						t_decode = 0,
+						t_match = 0,
+						t_genes = 0;
 
-			t0 = now();
-			calls = vf_calls_decode_no_ids(geno[j].data, geno[j].len, NULL, &err);
-			if (calls == NULL)
-				die("decode", &err);
-			t1 = now();
-			if (vf_pdb_scratch_set_calls(s, img, calls, &err) < 0)
-				die("match", &err);
-			t_decode += t1 - t0;
-			t_match += now() - t1;
-			free(calls);
-			t0 = now();
-			for (uint32_t g = 0; g < info.n_gene; g++)
+			checksum = 0;
+			for (int j = 0; j < n_sample; j++)
 			{
-				uint32_t	n_used;
-				double		grex;
-				int64_t		k = vf_pdb_find_gene(img, gene_id[g], &err);
+				void	   *calls;
 
-				if (k < 0 || vf_pdb_score_grex(img, s, (uint32_t) k, &grex, &n_used, &err) < 0)
-					die("score", &err);
-				checksum += grex;
+				t0 = now();
+				calls = form == 0 ? (void *) vf_calls_decode_pos(geno[j].data, geno[j].len, NULL, &err)
+					: (void *) vf_calls_decode_no_ids(geno[j].data, geno[j].len, NULL, &err);
+				if (calls == NULL)
+					die("decode", &err);
+				t1 = now();
+				if ((form == 0 ? vf_pdb_scratch_set_pos_calls(s, img, calls, &err)
+					 : vf_pdb_scratch_set_calls(s, img, calls, &err)) < 0)
+					die("match", &err);
+				t_decode += t1 - t0;
+				t_match += now() - t1;
+				free(calls);
+				t0 = now();
+				for (uint32_t g = 0; g < info.n_gene; g++)
+				{
+					uint32_t	n_used;
+					double		grex;
+					int64_t		k = vf_pdb_find_gene(img, gene_id[g], &err);
+
+					if (k < 0 || vf_pdb_score_grex(img, s, (uint32_t) k, &grex, &n_used, &err) < 0)
+						die("score", &err);
+					checksum += grex;
+				}
+				t_genes += now() - t0;
 			}
-			t_genes += now() - t0;
+			if (t_decode < best_decode)
+				best_decode = t_decode;
+			if (t_match < best_match)
+				best_match = t_match;
+			if (t_genes < best_genes)
+				best_genes = t_genes;
 		}
-		if (t_decode < best_decode)
-			best_decode = t_decode;
-		if (t_match < best_match)
-			best_match = t_match;
-		if (t_genes < best_genes)
-			best_genes = t_genes;
+		printf("%s form: %d samples x %d sites (%.1f kB encoded per genotype), %u genes; best of %d rounds, us per genotype:\n",
+			   form == 0 ? "VfPosCalls" : "VfCalls", n_sample, n_site, geno[0].len / 1024.0, info.n_gene, rounds);
+		printf("  decode                  %8.1f\n", 1e6 * best_decode / n_sample);
+		printf("  match                   %8.1f\n", 1e6 * best_match / n_sample);
+		printf("  %u genes (find + score) %8.1f\n", info.n_gene, 1e6 * best_genes / n_sample);
+		printf("  sum of predictions      %.17g\n", checksum);
+		if (form == 1 && checksum != first_checksum)
+		{
+			fprintf(stderr, "the two forms' predictions differ\n");
+			return 1;
+		}
 	}
-	printf("%d samples x %d sites (%.1f kB encoded per genotype), %u genes; best of %d rounds, us per genotype:\n",
-		   n_sample, n_site, geno[0].len / 1024.0, info.n_gene, rounds);
-	printf("  decode                  %8.1f\n", 1e6 * best_decode / n_sample);
-	printf("  match (set_calls)       %8.1f\n", 1e6 * best_match / n_sample);
-	printf("  %u genes (find + score) %8.1f\n", info.n_gene, 1e6 * best_genes / n_sample);
-	printf("  sum of predictions      %.17g\n", checksum);
 	return 0;
 }

@@ -5,8 +5,9 @@
  * Whatever the bytes, decoding must refuse them cleanly or give calls that the encoder
  * accepts (recv stores vf_calls_encode of them), whose stored form decodes again, and whose
  * text form reads back to exactly the stored bytes: a value that binary COPY accepted must
- * survive a text dump. vf_calls_decode_no_ids (the varID scoring path) must accept exactly
- * what vf_calls_decode accepts.
+ * survive a text dump. vf_calls_decode_no_ids and vf_calls_decode_pos (the varID scoring
+ * path) must accept exactly what vf_calls_decode accepts, the latter giving the same calls
+ * in its compact form.
  *   make fuzz-genotype_binary FUZZ_SECONDS=600
  */
 #include <stdint.h>
@@ -15,6 +16,8 @@
 
 #include "varformer/types/genotype_codec.h"
 #include "varformer/types/genotype_text.h"
+
+#include "../unit/calls_forms.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	VfCalls    *calls,
 			   *no_ids,
 			   *stored_calls;
+	VfPosCalls *pos;
 	VfBuf		stored,
 				text,
 				back;
@@ -36,8 +40,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) vf_genotype_decode_header(bytes, size, &h, &err);
 	calls = vf_calls_decode(bytes, size, NULL, &err);
 	no_ids = vf_calls_decode_no_ids(bytes, size, NULL, &err);
-	if ((calls == NULL) != (no_ids == NULL))
-		abort();				/* the two decoders disagree on what is valid */
+	pos = vf_calls_decode_pos(bytes, size, NULL, &err);
+	if ((calls == NULL) != (no_ids == NULL) || (calls == NULL) != (pos == NULL))
+		abort();				/* the decoders disagree on what is valid */
 	if (calls == NULL)
 	{
 		if (err.code == VF_OK || err.msg[0] == '\0')
@@ -45,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(bytes);
 		return 0;
 	}
-	if (no_ids->n_call != calls->n_call)
+	if (no_ids->n_call != calls->n_call || !pos_calls_agree(calls, pos))
 		abort();
 	vf_buf_init(&stored, NULL);
 	if (vf_calls_encode(calls, &stored, &err) != 0)
@@ -63,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();				/* restored as a different value */
 	free(calls);
 	free(no_ids);
+	free(pos);
 	free(stored_calls);
 	vf_buf_free(&stored);
 	vf_buf_free(&text);

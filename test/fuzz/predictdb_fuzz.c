@@ -25,6 +25,8 @@
 #include "varformer/scoring/predictdb.h"
 #include "varformer/types/genotype_text.h"
 
+#include "../unit/calls_forms.h"
+
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const v8_schema =
@@ -189,6 +191,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 												n_used != r.n_used)))
 					abort();	/* the two scoring paths disagree */
 			}
+			if (set && pdb_forms_agree(image, s, sample[k]) == 0)
+				abort();		/* the compact form of the calls scores differently */
 		}
 		vf_pdb_scratch_free(s);
 		free(image);

@@ -12,45 +12,36 @@
 #include "varformer/types/genotype_text.h"
 #include "varformer/common/region.h"
 
+#include "calls_forms.h"
+
 static int	failures = 0;
 
 #define CHECK(cond, ...) \
 	do { if (!(cond)) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); failures++; } } while (0)
 
-/* Two decoded calls are the same (ids compared when `ids`, else y's must be NULL). */
+/*
+ * The three decoders agree: vf_calls_decode_no_ids gives vf_calls_decode's calls with ids
+ * NULL, vf_calls_decode_pos the same calls in its form (calls_forms.h), or all three refuse.
+ */
 static int
-same_call(const VfCall *x, const VfCall *y, int ids)
-{
-	int			same = (ids ? (x->id == NULL) == (y->id == NULL) && (!x->id || strcmp(x->id, y->id) == 0)
-						: y->id == NULL) &&
-		x->pos == y->pos && x->n_allele == y->n_allele &&
-		x->gt[0] == y->gt[0] && x->gt[1] == y->gt[1] && x->phased == y->phased &&
-		x->rlen == y->rlen && (x->ds == NULL) == (y->ds == NULL);
-
-	for (int k = 0; same && k < x->n_allele; k++)
-		same = strcmp(x->allele[k], y->allele[k]) == 0 &&
-			(k == 0 || !x->ds || memcmp(&x->ds[k - 1], &y->ds[k - 1], sizeof(float)) == 0);
-	return same;
-}
-
-/* vf_calls_decode_no_ids: the same calls as vf_calls_decode, ids NULL (or both refuse). */
-static int
-same_without_ids(const uint8_t *p, size_t len)
+forms_agree(const uint8_t *p, size_t len)
 {
 	VfError		err;
 	VfCalls    *a = vf_calls_decode(p, len, NULL, &err);
 	VfCalls    *b = vf_calls_decode_no_ids(p, len, NULL, &err);
-	int			same = (a == NULL) == (b == NULL);
+	VfPosCalls *c = vf_calls_decode_pos(p, len, NULL, &err);
+	int			same = (a == NULL) == (b == NULL) && (a == NULL) == (c == NULL);
 
-	if (a && b)
+	if (a && b && c)
 	{
 		same = strcmp(a->chrom, b->chrom) == 0 && a->start == b->start && a->end == b->end &&
-			a->n_call == b->n_call;
+			a->n_call == b->n_call && pos_calls_agree(a, c);
 		for (int i = 0; same && i < a->n_call; i++)
-			same = same_call(&a->call[i], &b->call[i], 0);
+			same = same_call(&a->call[i], &b->call[i], false);
 	}
 	free(a);
 	free(b);
+	free(c);
 	return same;
 }
 
@@ -92,7 +83,7 @@ round_trip(const char *text, const char *canonical)
 		goto done;
 	CHECK(vf_genotype_format(calls, &t, &err) == 0, "format \"%s\"", text);
 	CHECK(strcmp((char *) t.data, canonical) == 0, "round trip \"%s\" gave \"%s\"", text, (char *) t.data);
-	CHECK(same_without_ids(b.data, b.len), "decoding \"%s\" without ids differs", text);
+	CHECK(forms_agree(b.data, b.len), "the decoders disagree on \"%s\"", text);
 	/* re-encoding the decoded calls gives the same bytes (the encoding is canonical) */
 	CHECK(vf_calls_encode(calls, &b2, &err) == 0 && b2.len == b.len && memcmp(b.data, b2.data, b.len) == 0,
 		  "re-encode \"%s\"", text);
@@ -103,6 +94,7 @@ round_trip(const char *text, const char *canonical)
 		VfCalls    *c2 = vf_calls_decode(b.data, n, NULL, &err);
 
 		CHECK(c2 == NULL, "prefix %zu of \"%s\" accepted", n, text);
+		CHECK(forms_agree(b.data, n), "prefix %zu of \"%s\": the decoders disagree", n, text);
 		free(c2);
 	}
 	/* flipped bytes: either rejected, or valid calls that encode again */
@@ -113,7 +105,7 @@ round_trip(const char *text, const char *canonical)
 
 			b.data[n] ^= (uint8_t) (1 << bit);
 			c2 = vf_calls_decode(b.data, b.len, NULL, &err);
-			CHECK(same_without_ids(b.data, b.len), "flipped byte %zu bit %d of \"%s\": decoding without ids differs", n, bit, text);
+			CHECK(forms_agree(b.data, b.len), "flipped byte %zu bit %d of \"%s\": the decoders disagree", n, bit, text);
 			if (c2 != NULL)
 			{
 				VfBuf		b3;
@@ -353,7 +345,7 @@ fuzz_bytes(void)
 			buf[i] = (uint8_t) (seed >> 16);
 		}
 		c = vf_calls_decode(buf, n, NULL, &err);
-		CHECK(same_without_ids(buf, n), "fuzz bytes: decoding without ids differs");
+		CHECK(forms_agree(buf, n), "fuzz bytes: the decoders disagree");
 		if (c)
 		{
 			VfBuf		b;
@@ -523,10 +515,44 @@ test_coverage(void)
 	vf_buf_free(&b);
 }
 
+/*
+ * The compact form keeps compact SNVs as records and everything else in full: a biallelic
+ * SNV with a DS in thousandths, one with a float DS, one without DS (NaN), a haploid one, a
+ * missing GT, an indel, a multi-allelic site, a symbolic ALT.
+ */
+static void
+test_pos_form(void)
+{
+	const char *text = "chr2:1-1000 10:rs7:A:G:0|1:DS=1.25 12:C:T:1/1:DS=0.3333333 13:G:A:0/1 14:T:C:1 "
+		"15:G:T:./. 20:C:CT:0/1 30:A:G,T:1|2 40:A:<DEL>:0/1:END=90";
+	VfBuf		b;
+	VfError		err;
+	VfPosCalls *pc;
+
+	vf_buf_init(&b, NULL);
+	CHECK(vf_genotype_parse(text, &b, &err) == 0, "parse: %s", err.msg);
+	CHECK(forms_agree(b.data, b.len), "the decoders disagree on the compact form's test");
+	pc = vf_calls_decode_pos(b.data, b.len, NULL, &err);
+	CHECK(pc != NULL, "decode_pos: %s", err.msg);
+	if (pc)
+	{
+		CHECK(pc->n_call == 8 && pc->general.n_call == 3, "%d calls, %d general", pc->n_call, pc->general.n_call);
+		CHECK(pc->call[0].snv == 1 + 0 * 5 + 2 && pc->call[0].ds == 1.25f && pc->call[0].gt[1] == 1, "A>G record");
+		CHECK(pc->call[1].snv == 1 + 1 * 5 + 3 && pc->call[1].ds == 0.3333333f, "C>T float DS");
+		CHECK(isnan(pc->call[2].ds) && pc->call[2].gt[0] == 0 && pc->call[2].gt[1] == 1, "no DS is NaN");
+		CHECK(pc->call[3].gt[1] == VF_ALLELE_NONE && pc->call[4].gt[0] == VF_ALLELE_MISSING, "haploid, missing");
+		CHECK(pc->call[5].snv == 0 && pc->call[6].snv == 0 && pc->call[7].snv == 0 &&
+			  pc->general.call[2].rlen == 51 && pc->call[7].pos == 40, "indel, multi-allelic, <DEL> in full");
+		free(pc);
+	}
+	vf_buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_coverage();
+	test_pos_form();
 	test_milli_dosages();
 	test_hostile_binary();
 	test_from_text();

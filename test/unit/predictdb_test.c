@@ -11,11 +11,34 @@
 #include "varformer/scoring/ensemble.h"
 #include "varformer/scoring/predictdb.h"
 
+#include "calls_forms.h"
+
 static int	failures = 0;
 
 #define CHECK(cond) do { if (!(cond)) { printf("FAIL %s:%d %s\n", __FILE__, __LINE__, #cond); failures++; } } while (0)
 #define NEAR(a, b) CHECK(fabs((a) - (b)) < 1e-9)
 #define FIX "test/fixtures/predictdb/"
+
+static int	forms_compared = 0;
+
+/*
+ * vf_pdb_scratch_set_calls, and for a varID-keyed model the same calls stored and matched in
+ * the compact form (what predict_expression runs): every gene must score the same.
+ */
+static int
+set_calls(VfPdbScratch *s, const void *img, const VfCalls *calls, VfError *err)
+{
+	int			rc = vf_pdb_scratch_set_calls(s, img, calls, err);
+
+	if (rc == 0)
+	{
+		int			agree = pdb_forms_agree(img, s, calls);
+
+		CHECK(agree != 0);
+		forms_compared += agree == 1;
+	}
+	return rc;
+}
 
 /* vf_pdb_score_grex is vf_pdb_score_gene's grex bit for bit, and fails where it fails */
 static int
@@ -205,7 +228,7 @@ test_score_v8(void)
 
 	CHECK(s != NULL);
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) < 0);	/* no calls yet */
-	CHECK(vf_pdb_scratch_set_calls(s, img, &cs, &err) == 0);
+	CHECK(set_calls(s, img, &cs, &err) == 0);
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 	/* weights straight from the fixture, through the image's own gene listing */
 	{
@@ -259,7 +282,7 @@ test_score_v8(void)
 		VfPdbScratch *s2 = vf_pdb_scratch_new(img, &err);
 		VfPdbResult r2;
 
-		CHECK(vf_pdb_scratch_set_calls(s2, img, &cs2, &err) == 0);
+		CHECK(set_calls(s2, img, &cs2, &err) == 0);
 		CHECK(vf_pdb_score_gene(img, s2, (uint32_t) gd, &r2, &err) == 0);
 		/* 2000 (C_G vs C/G, hom-ref): used, 0; 2100 A/C vs C/A 0|0: swapped, 2; 2200 hom-ref */
 		CHECK(r2.n_used == 3 && r2.n_flipped == 1 && r2.n_missing == 3);
@@ -277,7 +300,7 @@ test_score_v8(void)
 		VfPdbScratch *s3 = vf_pdb_scratch_new(img, &err);
 		VfPdbResult r3;
 
-		CHECK(vf_pdb_scratch_set_calls(s3, img, &cs3, &err) == 0);
+		CHECK(set_calls(s3, img, &cs3, &err) == 0);
 		CHECK(vf_pdb_score_gene(img, s3, (uint32_t) gd, &r3, &err) == 0);
 		/* 2000, 2100, 2200, 2300 hom-ref; 2400 the call; 9000 outside the region */
 		CHECK(r3.n_used == 5 && r3.n_missing == 1 && r3.n_skipped == 0);
@@ -305,7 +328,7 @@ test_score_v8(void)
 		VfPdbScratch *sl = vf_pdb_scratch_new(img, &err);
 
 		lc.listed = true;
-		CHECK(vf_pdb_scratch_set_calls(sl, img, &lc, &err) == 0);
+		CHECK(set_calls(sl, img, &lc, &err) == 0);
 		CHECK(vf_pdb_score_gene(img, sl, (uint32_t) gc, &r, &err) == 0);
 		CHECK(r.n_used == 1 && r.n_skipped == 1 && r.n_missing == 2);
 		CHECK(grex_agrees(img, sl, gc));
@@ -325,13 +348,13 @@ test_score_v8(void)
 	/* a second sample through the same scratch: nothing leaks from the first */
 	VfCalls		empty = {.chrom = "chr22", .start = 1, .end = 5000, .n_call = 0, .call = calls};
 
-	CHECK(vf_pdb_scratch_set_calls(s, img, &empty, &err) == 0);
+	CHECK(set_calls(s, img, &empty, &err) == 0);
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 	NEAR(r.grex, w[1] * 2 + w[3] * 2);	/* all hom-ref: the two swapped ones count 2 */
 	CHECK(grex_agrees(img, s, ga));
 	VfCalls		elsewhere = {.chrom = "22", .start = 50000, .end = 60000, .n_call = 0, .call = calls};
 
-	CHECK(vf_pdb_scratch_set_calls(s, img, &elsewhere, &err) == 0);
+	CHECK(set_calls(s, img, &elsewhere, &err) == 0);
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 	CHECK(r.grex == 0 && r.n_missing == 4);
 	CHECK(grex_agrees(img, s, ga));
@@ -342,7 +365,7 @@ test_score_v8(void)
 	{
 		VfCalls		refseq = {.chrom = "NC_000022.11", .start = 1, .end = 5000, .n_call = 0, .call = calls};
 
-		CHECK(vf_pdb_scratch_set_calls(s, img, &refseq, &err) == 0);
+		CHECK(set_calls(s, img, &refseq, &err) == 0);
 		CHECK(vf_pdb_score_gene(img, s, (uint32_t) ga, &r, &err) == 0);
 		CHECK(vf_pdb_status(img, s, (uint32_t) ga, &r, note, sizeof(note)) == VF_PDB_UNKNOWN_CONTIG);
 		CHECK(strstr(note, "NC_000022.11") != NULL);
@@ -358,7 +381,7 @@ test_score_v8(void)
 	if (img)
 	{
 		s = vf_pdb_scratch_new(img, &err);
-		CHECK(vf_pdb_scratch_set_calls(s, img, &cs, &err) == 0);
+		CHECK(set_calls(s, img, &cs, &err) == 0);
 		CHECK(vf_pdb_score_gene(img, s, (uint32_t) vf_pdb_find_gene(img, "ENSG00000000002", &err), &r, &err) == 0);
 		CHECK(r.n_used == 1 && r.n_skipped == 4);	/* 1500, 1600, 2500 are palindromic */
 		vf_pdb_scratch_free(s);
@@ -390,7 +413,7 @@ test_rsid(void)
 	VfCalls		cs = {.chrom = "chr7", .start = 1, .end = 5000, .n_call = 1, .call = calls};
 	VfPdbScratch *s = vf_pdb_scratch_new(img, &err);
 
-	CHECK(vf_pdb_scratch_set_calls(s, img, &cs, &err) == 0);
+	CHECK(set_calls(s, img, &cs, &err) == 0);
 	/* rsID keys do not look at chromosomes; unlisted variants are missing */
 	CHECK(vf_pdb_score_gene(img, s, (uint32_t) vf_pdb_find_gene(img, "ENSG00000000004.2", &err), &r, &err) == 0);
 	CHECK(r.n_used == 1 && r.n_missing == 5);
@@ -564,6 +587,8 @@ main(void)
 	test_bad();
 	test_corrupt();
 	test_ensemble();
+	printf("%d genotypes also matched in the compact form, every gene scoring the same\n", forms_compared);
+	CHECK(forms_compared >= 8);
 	if (failures)
 	{
 		printf("%d failures\n", failures);

@@ -79,6 +79,13 @@ void		vf_pdb_scratch_free(VfPdbScratch *s);
 int			vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *calls,
 									 VfError *err);
 
+/*
+ * The same for the calls in the compact form (genotype_codec.h), for varID-keyed models
+ * only: the scratch ends exactly as vf_pdb_scratch_set_calls leaves it for those calls.
+ */
+int			vf_pdb_scratch_set_pos_calls(VfPdbScratch *s, const void *image,
+										 const VfPosCalls *calls, VfError *err);
+
 typedef struct VfPdbResult
 {
 	double		grex;			/* sum of weight x effect-allele dosage over used variants */

@@ -55,6 +55,29 @@ typedef struct VfCalls
 	bool		listed;			/* only the calls' positions were assayed (see above) */
 } VfCalls;
 
+/*
+ * A call as readers that match by position and read the ALT's dosage need it (varID-keyed
+ * PredictDB scoring). Most calls of a cohort are compact SNVs: for those the record says
+ * everything, with no allele strings, pointers or arena behind it; any other call is decoded
+ * in full into `general` (a VfCalls over the same region holding only those calls, in order),
+ * and its record only gives the position. Building the full VfCall of every SNV was most of
+ * scoring a genotype.
+ */
+typedef struct VfPosCall
+{
+	int64_t		pos;
+	float		ds;				/* SNV: DS of its ALT, NaN when none */
+	uint8_t		snv;			/* SNV: 1 + REF*5+ALT (bases A C G T N); 0: the next general call */
+	int8_t		gt[2];			/* SNV: as VfCall.gt (0 REF, 1 ALT, MISSING, NONE) */
+} VfPosCall;
+
+typedef struct VfPosCalls
+{
+	VfCalls		general;		/* chrom, region, coverage; call[] = the general calls only */
+	int			n_call;			/* every call */
+	const VfPosCall *call;
+} VfPosCalls;
+
 /* Whether a position without a call is homozygous reference (else it is unknown). */
 static inline bool
 vf_calls_uncalled_is_ref(const VfCalls *calls, int64_t pos)

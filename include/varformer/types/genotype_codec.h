@@ -136,6 +136,24 @@ VfCalls    *vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (siz
 VfCalls    *vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
 								   VfError *err);
 
+/*
+ * The same checks as vf_calls_decode (it accepts exactly the same bytes), in this form; one
+ * block from alloc_fn as there. IDs are not spelled out.
+ */
+VfPosCalls *vf_calls_decode_pos(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
+								VfError *err);
+
+/* The three decodes by form: a VfCalls *, or for VF_CALLS_POS a VfPosCalls *. */
+typedef enum VfCallsForm
+{
+	VF_CALLS_FULL,				/* vf_calls_decode */
+	VF_CALLS_NO_IDS,			/* vf_calls_decode_no_ids */
+	VF_CALLS_POS				/* vf_calls_decode_pos */
+} VfCallsForm;
+
+void	   *vf_calls_decode_form(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
+								 VfCallsForm form, VfError *err);
+
 /* True for the alleles the type stores: [ACGTN]+ for REF, plus the symbolic ALTs. */
 int			vf_allele_valid(const char *a, int is_ref);
 

@@ -126,22 +126,33 @@ pdb_set_genotype(PdbState *st, const ModelView *mv, Datum gtd)
 	struct varlena *raw = (struct varlena *) DatumGetPointer(gtd);
 	size_t		len = VARSIZE_ANY(raw);
 	LocalTransactionId lxid = MyProc->lxid;
-	VfCalls    *calls;
 	VfPdbInfo	info;
 	VfError		err;
 	MemoryContext old;
+	int			rc;
 
 	if (st->have_key && st->lxid == lxid && st->key_len == len && memcmp(st->key, raw, len) == 0)
 		return;
 	st->have_key = false;
 	MemoryContextReset(st->decode_cxt);
 	old = MemoryContextSwitchTo(st->decode_cxt);
-	/* varID keys match by position: the calls' rsIDs need not be spelled out */
+	/* varID keys match by position: the compact form, without the calls' rsIDs */
 	vf_pdb_image_info(mv->image, &info);
-	calls = info.key == VF_PDB_KEY_VARID ? vf_genotype_to_calls_no_ids(raw)
-		: vf_genotype_to_calls(raw);
-	MemoryContextSwitchTo(old);
-	if (vf_pdb_scratch_set_calls(st->scratch, mv->image, calls, &err) < 0)
+	if (info.key == VF_PDB_KEY_VARID)
+	{
+		VfPosCalls *calls = vf_genotype_to_pos_calls(raw);
+
+		MemoryContextSwitchTo(old);
+		rc = vf_pdb_scratch_set_pos_calls(st->scratch, mv->image, calls, &err);
+	}
+	else
+	{
+		VfCalls    *calls = vf_genotype_to_calls(raw);
+
+		MemoryContextSwitchTo(old);
+		rc = vf_pdb_scratch_set_calls(st->scratch, mv->image, calls, &err);
+	}
+	if (rc < 0)
 		vf_ereport(&err);
 	MemoryContextReset(st->decode_cxt);
 

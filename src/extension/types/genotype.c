@@ -41,15 +41,15 @@ varlena_buf_init(VfBuf *b)
 		vf_ereport(&err);
 }
 
-static VfCalls *
-genotype_to_calls(const struct varlena *gt, bool with_ids)
+static void *
+genotype_decode(const struct varlena *gt, VfCallsForm form)
 {
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *) gt);
 	VfError		err;
-	VfCalls    *calls;
+	void	   *calls;
 
-	calls = (with_ids ? vf_calls_decode : vf_calls_decode_no_ids)
-		((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), vf_palloc_alloc, &err);
+	calls = vf_calls_decode_form((const uint8_t *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v),
+								 vf_palloc_alloc, form, &err);
 	if (calls == NULL)
 		vf_ereport(&err);
 	if ((Pointer) v != (Pointer) gt)
@@ -60,13 +60,19 @@ genotype_to_calls(const struct varlena *gt, bool with_ids)
 VfCalls *
 vf_genotype_to_calls(const struct varlena *gt)
 {
-	return genotype_to_calls(gt, true);
+	return genotype_decode(gt, VF_CALLS_FULL);
 }
 
 VfCalls *
 vf_genotype_to_calls_no_ids(const struct varlena *gt)
 {
-	return genotype_to_calls(gt, false);
+	return genotype_decode(gt, VF_CALLS_NO_IDS);
+}
+
+VfPosCalls *
+vf_genotype_to_pos_calls(const struct varlena *gt)
+{
+	return genotype_decode(gt, VF_CALLS_POS);
 }
 
 struct varlena *

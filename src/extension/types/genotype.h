@@ -28,6 +28,9 @@ extern VfCalls *vf_genotype_to_calls(const struct varlena *gt);
 /* The same with every call's id NULL (vf_calls_decode_no_ids): for matching by position. */
 extern VfCalls *vf_genotype_to_calls_no_ids(const struct varlena *gt);
 
+/* The calls in the compact form of position-keyed scoring (VfPosCalls, calls.h). */
+extern VfPosCalls *vf_genotype_to_pos_calls(const struct varlena *gt);
+
 /* A new genotype datum (palloc'd) holding calls; ERROR naming the bad call if invalid. */
 extern struct varlena *vf_genotype_from_calls(const VfCalls *calls);
 

@@ -5,6 +5,12 @@
  * looked up in the image's variant hash), after which each gene is a short dot product of
  * its weights with the per-variant dosages. A query scoring many genes per genotype (the
  * usual cohort x genes join) therefore decodes and matches each genotype once.
+ *
+ * Models keyed by varID match by position, and predict_expression hands them the genotype
+ * in the compact form (vf_pdb_scratch_set_pos_calls, VfPosCalls in calls.h): a compact SNV
+ * call is matched by table lookup on its base codes (snv_rule), any other call by the same
+ * rules on strings as in vf_pdb_scratch_set_calls. Decoding every call in full and matching
+ * it on strings were 57% of a serial cohort x genes query's time (perf, README).
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,7 +39,10 @@ typedef struct PdbVarLite
 	uint8_t		homref_match;
 	char		ref1;			/* the model's alleles when both are single bases, else 0 */
 	char		eff1;
+	uint8_t		snv_pair;		/* both one of A C G T N: REF*5+EFF, else NO_SNV_PAIR */
 } PdbVarLite;
+
+#define NO_SNV_PAIR 255
 
 struct VfPdbScratch
 {
@@ -45,6 +54,8 @@ struct VfPdbScratch
 								 * dosage as scored (hom-ref where the genotype says so, 0 when
 								 * unused), so a gene's prediction is a plain dot product */
 	uint8_t    *used;			/* varID keys, same variants: 1 when dose[] counts as used */
+	double	   *homref_dose;	/* per variant: dose[] and used[] of an uncalled variant */
+	uint8_t    *homref_used;	/* read as homozygous reference (copied, not recomputed) */
 	uint8_t    *one_chrom;		/* per gene: all its variants on one chromosome */
 	bool		have_calls;
 	uint32_t	chrom_off;		/* the sample's chromosome in the string pool, or UINT32_MAX */
@@ -57,6 +68,12 @@ struct VfPdbScratch
 	bool		listed;			/* the genotype's coverage (calls.h) */
 	uint32_t	n_call;
 	uint32_t	n_call_id;		/* calls carrying an ID (rsID keys need them) */
+	/*
+	 * What match_call decides for a compact SNV call (REF*5+ALT) at a variant whose alleles
+	 * are single bases (snv_pair): the VfPdbMatch, or VF_PDB_STATUS_PALINDROMIC when the
+	 * model skips palindromic calls. Looked up, not worked out, per call.
+	 */
+	uint8_t		snv_rule[25][25];
 };
 
 int
@@ -171,6 +188,41 @@ vf_pdb_find_gene(const void *image, const char *gene, VfError *err)
 	}
 }
 
+/* A call as matching reads it: VfCall, or a compact SNV of VfPosCalls, alike. */
+typedef struct CallView
+{
+	int			n_allele;
+	const char *const *allele;
+	const float *ds;			/* one per ALT, or NULL */
+	int			gt[2];
+} CallView;
+
+static inline CallView
+call_view(const VfCall *c)
+{
+	return (CallView) {c->n_allele, c->allele, c->ds, {c->gt[0], c->gt[1]}};
+}
+
+/* REF and ALT of compact SNV code REF*5+ALT, as the strings VfCall would hold. */
+static const char *const snv_alleles[25][2] = {
+	{"A", "A"}, {"A", "C"}, {"A", "G"}, {"A", "T"}, {"A", "N"},
+	{"C", "A"}, {"C", "C"}, {"C", "G"}, {"C", "T"}, {"C", "N"},
+	{"G", "A"}, {"G", "C"}, {"G", "G"}, {"G", "T"}, {"G", "N"},
+	{"T", "A"}, {"T", "C"}, {"T", "G"}, {"T", "T"}, {"T", "N"},
+	{"N", "A"}, {"N", "C"}, {"N", "G"}, {"N", "T"}, {"N", "N"},
+};
+
+static const char bases[] = "ACGTN";
+
+/* Index of base c in bases, -1 for anything else. */
+static int
+base_index(char c)
+{
+	const char *p = c ? strchr(bases, c) : NULL;
+
+	return p ? (int) (p - bases) : -1;
+}
+
 VfPdbScratch *
 vf_pdb_scratch_new(const void *image, VfError *err)
 {
@@ -185,9 +237,12 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 		s->lite = malloc(n * sizeof(PdbVarLite));
 		s->dose = calloc(n, sizeof(double));
 		s->used = calloc(n, 1);
+		s->homref_dose = calloc(n, sizeof(double));
+		s->homref_used = calloc(n, 1);
 		s->one_chrom = calloc(h->n_gene ? h->n_gene : 1, 1);
 	}
-	if (!s || !s->var || !s->lite || !s->dose || !s->used || !s->one_chrom)
+	if (!s || !s->var || !s->lite || !s->dose || !s->used || !s->one_chrom || !s->homref_dose ||
+		!s->homref_used)
 	{
 		vf_pdb_scratch_free(s);
 		vf_error(err, VF_ERR_NOMEM, "out of memory preparing a PredictDB model");
@@ -200,15 +255,30 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 		s->lite[v].pos = var->pos;
 		s->lite[v].homref_dosage = var->homref_dosage;
 		s->lite[v].homref_match = var->homref_match;
+		s->homref_dose[v] = (double) var->homref_dosage;
+		s->homref_used[v] = var->homref_match >= VF_PDB_MATCH_EXACT &&
+			var->homref_match <= VF_PDB_MATCH_COMP_SWAP;
 		{
 			const char *r = VF_PDB_STR(image, var->ref),
 					   *e = VF_PDB_STR(image, var->eff);
 			bool		single = r[0] && !r[1] && e[0] && !e[1];
+			int			ri = base_index(r[0]),
+						ei = base_index(e[0]);
 
 			s->lite[v].ref1 = single ? r[0] : 0;
 			s->lite[v].eff1 = single ? e[0] : 0;
+			s->lite[v].snv_pair = single && ri >= 0 && ei >= 0 ? (uint8_t) (ri * 5 + ei) : NO_SNV_PAIR;
 		}
 	}
+	for (int pair = 0; pair < 25; pair++)
+		for (int code = 0; code < 25; code++)
+		{
+			const char *const *call = snv_alleles[code];
+			bool		pal = h->skip_palindromic && vf_pdb_is_palindromic(call[0], call[1]);
+
+			s->snv_rule[pair][code] = pal ? VF_PDB_STATUS_PALINDROMIC
+				: vf_pdb_match_snv(call[0][0], call[1][0], bases[pair / 5], bases[pair % 5]);
+		}
 	for (uint32_t g = 0; g < h->n_gene; g++)
 	{
 		const VfPdbGene *gene = &VF_PDB_GENES(image)[g];
@@ -231,19 +301,35 @@ vf_pdb_scratch_free(VfPdbScratch *s)
 	free(s->lite);
 	free(s->dose);
 	free(s->used);
+	free(s->homref_dose);
+	free(s->homref_used);
 	free(s->one_chrom);
 	free(s);
 }
 
-/* Dosage of ALT number a: DS when present and not missing, else counted from GT. */
-static double
-call_dosage(const VfCall *c, int a)
+/* Dosage of ALT number a: its DS when not missing (NaN), else counted from GT. */
+static inline double
+dosage_of(float ds, int g0, int g1, int a)
 {
-	if (c->ds && isfinite(c->ds[a - 1]))
-		return c->ds[a - 1];
-	if (c->gt[0] == VF_ALLELE_MISSING || c->gt[1] == VF_ALLELE_MISSING)
+	if (isfinite(ds))
+		return ds;
+	if (g0 == VF_ALLELE_MISSING || g1 == VF_ALLELE_MISSING)
 		return NAN;
-	return (double) ((c->gt[0] == a) + (c->gt[1] == a));	/* branch-free: GTs are random */
+	return (double) ((g0 == a) + (g1 == a));	/* branch-free: GTs are random */
+}
+
+static inline double
+call_dosage(const CallView *c, int a)
+{
+	return dosage_of(c->ds ? c->ds[a - 1] : NAN, c->gt[0], c->gt[1], a);
+}
+
+/* A compact SNV call as a CallView, for the rules on strings. */
+static inline CallView
+snv_view(const VfPosCall *pc)
+{
+	return (CallView) {2, snv_alleles[pc->snv - 1], isnan(pc->ds) ? NULL : &pc->ds,
+	{pc->gt[0], pc->gt[1]}};
 }
 
 /* Variant v matched by rule m with ALT dosage d (NaN: the call is missing). */
@@ -270,8 +356,19 @@ set_matched(VfPdbScratch *s, uint32_t v, VfPdbMatch m, double d)
 	s->used[v] = 1;
 }
 
+/* No ALT of the call matched variant v (pal: one was skipped as palindromic). */
 static inline void
-match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
+set_unmatched(VfPdbScratch *s, uint32_t v, bool pal)
+{
+	s->var[v].stamp = s->gen;
+	s->var[v].status = pal ? VF_PDB_STATUS_PALINDROMIC : VF_PDB_MATCH_NONE;
+	s->var[v].dosage = 0;
+	s->dose[v] = 0;
+	s->used[v] = 0;
+}
+
+static inline void
+match_call(VfPdbScratch *s, const void *image, const CallView *c, uint32_t v)
 {
 	const PdbVarLite *lt = &s->lite[v];
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
@@ -306,11 +403,34 @@ match_call(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t v)
 		set_matched(s, v, m, d);
 		return;
 	}
-	s->var[v].stamp = s->gen;
-	s->var[v].status = pal ? VF_PDB_STATUS_PALINDROMIC : VF_PDB_MATCH_NONE;
-	s->var[v].dosage = 0;
-	s->dose[v] = 0;
-	s->used[v] = 0;
+	set_unmatched(s, v, pal);
+}
+
+/*
+ * match_call for a compact SNV call, its decision looked up in snv_rule; the same outcome
+ * (vf_pdb_scratch_set_pos_calls promises the scratch set_calls would leave).
+ */
+static inline void
+match_snv(VfPdbScratch *s, const void *image, const VfPosCall *pc, uint32_t v)
+{
+	unsigned	pair = s->lite[v].snv_pair;
+	unsigned	rule;
+
+	if (pair == NO_SNV_PAIR)
+	{
+		CallView	cv = snv_view(pc);
+
+		match_call(s, image, &cv, v);
+		return;
+	}
+	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
+		s->var[v].status != VF_PDB_STATUS_PALINDROMIC)
+		return;
+	rule = s->snv_rule[pair][pc->snv - 1];
+	if (rule == VF_PDB_MATCH_NONE || rule == VF_PDB_STATUS_PALINDROMIC)
+		set_unmatched(s, v, rule == VF_PDB_STATUS_PALINDROMIC);
+	else
+		set_matched(s, v, (VfPdbMatch) rule, dosage_of(pc->ds, pc->gt[0], pc->gt[1], 1));
 }
 
 /* A model variant without a call at pos: homozygous reference (true) or not assayed. */
@@ -324,18 +444,22 @@ static void
 match_run(VfPdbScratch *s, const void *image, const VfCall *c, uint32_t first)
 {
 	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+	CallView	cv = call_view(c);
 
 	for (uint32_t v = first; v < first + vars[first].run; v++)
-		match_call(s, image, c, v);
+		match_call(s, image, &cv, v);
 }
 
-int
-vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *calls, VfError *err)
+/*
+ * A new sample: its chromosome, region and coverage from `region` (its calls are not read),
+ * n_call calls, and for varID keys the range of the model's variants on its chromosome, each
+ * given what scoring reads where no call matches.
+ */
+static int
+begin_sample(VfPdbScratch *s, const void *image, const VfCalls *region, int n_call, VfError *err)
 {
 	const VfPdbHeader *h = image;
 	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
-	const uint32_t *vtab = VF_PDB_TABLE(image, h->off_var_hash);
-	uint32_t	mask = h->var_slots - 1;
 
 	if (s->n_variant != h->n_variant)
 		return vf_error(err, VF_ERR_INVALID, "PredictDB scratch does not belong to this model");
@@ -345,15 +469,13 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 			s->var[v].stamp = 0;
 		s->gen = 1;
 	}
-	vf_pdb_chrom_norm(calls->chrom ? calls->chrom : "", s->chrom, sizeof(s->chrom));
-	snprintf(s->chrom_copy, sizeof(s->chrom_copy), "%s", calls->chrom ? calls->chrom : "");
-	s->start = calls->start;
-	s->end = calls->end;
-	s->listed = calls->listed;
-	s->n_call = (uint32_t) calls->n_call;
+	vf_pdb_chrom_norm(region->chrom ? region->chrom : "", s->chrom, sizeof(s->chrom));
+	snprintf(s->chrom_copy, sizeof(s->chrom_copy), "%s", region->chrom ? region->chrom : "");
+	s->start = region->start;
+	s->end = region->end;
+	s->listed = region->listed;
+	s->n_call = (uint32_t) n_call;
 	s->n_call_id = 0;
-	for (int i = 0; i < calls->n_call; i++)
-		s->n_call_id += calls->call[i].id != NULL;
 	s->have_calls = true;
 
 	/* the variants on the sample's chromosome: sorted by (chromosome, position) */
@@ -393,64 +515,107 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 		}
 	}
 
+	/*
+	 * varID keys: what scoring reads where no call matches. Variants with no call are left
+	 * unstamped; scoring reads them as homozygous reference inside a region-coverage
+	 * genotype's region, missing otherwise (outside it, or anywhere in a listed genotype:
+	 * not assayed).
+	 */
+	if (h->key == VF_PDB_KEY_VARID && s->var_hi > s->var_lo)
+	{
+		uint32_t	lo = s->var_lo,
+					n = s->var_hi - s->var_lo;
+
+		/* whole blocks where the answer is one for all (every listed genotype) */
+		if (s->listed || s->lite[lo + n - 1].pos < s->start || s->lite[lo].pos > s->end)
+		{
+			memset(s->dose + lo, 0, n * sizeof(double));
+			memset(s->used + lo, 0, n);
+		}
+		else if (s->lite[lo].pos >= s->start && s->lite[lo + n - 1].pos <= s->end)
+		{
+			memcpy(s->dose + lo, s->homref_dose + lo, n * sizeof(double));
+			memcpy(s->used + lo, s->homref_used + lo, n);
+		}
+		else
+			for (uint32_t u = lo; u < s->var_hi; u++)
+			{
+				bool		ref = uncalled_is_ref(s, s->lite[u].pos);
+
+				s->dose[u] = ref ? s->homref_dose[u] : 0.0;
+				s->used[u] = ref && s->homref_used[u];
+			}
+	}
+	return 0;
+}
+
+/*
+ * The first variant at or after pos, from v on (below hi). Calls and variants are both
+ * sorted by position: a sample's calls walk the chromosome's variants by galloping search,
+ * so a sample costs about its calls, whatever the model's size.
+ */
+static inline uint32_t
+seek_variant(const VfPdbScratch *s, uint32_t v, uint32_t hi, int64_t pos)
+{
+	/*
+	 * a few steps first: in a dense cohort the next call is usually a handful of variants
+	 * on, where a plain scan mispredicts less than a search
+	 */
+	for (int k = 0; k < 8 && v < hi && s->lite[v].pos < pos; k++)
+		v++;
+	if (v < hi && s->lite[v].pos < pos)
+	{
+		uint32_t	step = 1,
+					lo = v,
+					top;
+
+		while (v + step < hi && s->lite[v + step].pos < pos)
+		{
+			lo = v + step;
+			step *= 2;
+		}
+		/* lite[lo].pos < pos; the first pos >= pos is in (lo, top] */
+		top = v + step < hi ? v + step : hi;
+		v = lo + 1;
+		while (v < top)
+		{
+			uint32_t	mid = v + (top - v) / 2;
+
+			if (s->lite[mid].pos < pos)
+				v = mid + 1;
+			else
+				top = mid;
+		}
+	}
+	return v;
+}
+
+int
+vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *calls, VfError *err)
+{
+	const VfPdbHeader *h = image;
+	const VfPdbVariant *vars = VF_PDB_VARIANTS(image);
+	const uint32_t *vtab = VF_PDB_TABLE(image, h->off_var_hash);
+	uint32_t	mask = h->var_slots - 1;
+
+	if (begin_sample(s, image, calls, calls->n_call, err) < 0)
+		return -1;
+	for (int i = 0; i < calls->n_call; i++)
+		s->n_call_id += calls->call[i].id != NULL;
+
 	if (h->key == VF_PDB_KEY_VARID)
 	{
-		/*
-		 * Calls and variants are both sorted by position: walk the calls, moving through
-		 * the chromosome's variants by galloping search, so a sample costs about its calls,
-		 * whatever the model's size. Variants with no call are left unstamped; scoring
-		 * reads them as homozygous reference inside a region-coverage genotype's region,
-		 * missing otherwise (outside it, or anywhere in a listed genotype: not assayed).
-		 */
 		uint32_t	v = s->var_lo,
 					hi = s->var_hi;
-
-		/* what scoring reads where no call matches */
-		for (uint32_t u = v; u < hi; u++)
-		{
-			bool		ref = uncalled_is_ref(s, s->lite[u].pos);
-
-			s->dose[u] = ref ? (double) s->lite[u].homref_dosage : 0.0;
-			s->used[u] = ref && s->lite[u].homref_match >= VF_PDB_MATCH_EXACT &&
-				s->lite[u].homref_match <= VF_PDB_MATCH_COMP_SWAP;
-		}
 
 		for (int i = 0; i < calls->n_call && v < hi; i++)
 		{
 			const VfCall *c = &calls->call[i];
+			CallView	cv = call_view(c);
 
-			/*
-			 * a few steps first: in a dense cohort the next call is usually a handful of
-			 * variants on, where a plain scan mispredicts less than a search
-			 */
-			for (int k = 0; k < 8 && v < hi && s->lite[v].pos < c->pos; k++)
-				v++;
-			if (v < hi && s->lite[v].pos < c->pos)
-			{
-				uint32_t	step = 1,
-							lo = v,
-							top;
-
-				while (v + step < hi && s->lite[v + step].pos < c->pos)
-				{
-					lo = v + step;
-					step *= 2;
-				}
-				/* lite[lo].pos < c->pos; the first pos >= c->pos is in (lo, top] */
-				top = v + step < hi ? v + step : hi;
-				v = lo + 1;
-				while (v < top)
-				{
-					uint32_t	mid = v + (top - v) / 2;
-
-					if (s->lite[mid].pos < c->pos)
-						v = mid + 1;
-					else
-						top = mid;
-				}
-			}
+			v = seek_variant(s, v, hi, c->pos);
 			for (uint32_t w = v; w < hi && s->lite[w].pos == c->pos; w++)
-				match_call(s, image, c, w);
+				match_call(s, image, &cv, w);
 		}
 		return 0;
 	}
@@ -483,6 +648,41 @@ vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls *call
 					break;
 				p = e + 1;
 			}
+		}
+	}
+	return 0;
+}
+
+int
+vf_pdb_scratch_set_pos_calls(VfPdbScratch *s, const void *image, const VfPosCalls *calls,
+							 VfError *err)
+{
+	const VfCall *general = calls->general.call;
+	uint32_t	v,
+				hi;
+
+	if (VF_PDB_HDR(image)->key != VF_PDB_KEY_VARID)
+		return vf_error(err, VF_ERR_INVALID, "a PredictDB model keyed by rsID needs the calls' IDs");
+	if (begin_sample(s, image, &calls->general, calls->n_call, err) < 0)
+		return -1;
+	v = s->var_lo;
+	hi = s->var_hi;
+	for (int i = 0; i < calls->n_call && v < hi; i++)
+	{
+		const VfPosCall *pc = &calls->call[i];
+
+		v = seek_variant(s, v, hi, pc->pos);
+		if (pc->snv)
+		{
+			for (uint32_t w = v; w < hi && s->lite[w].pos == pc->pos; w++)
+				match_snv(s, image, pc, w);
+		}
+		else
+		{
+			CallView	cv = call_view(general++);
+
+			for (uint32_t w = v; w < hi && s->lite[w].pos == pc->pos; w++)
+				match_call(s, image, &cv, w);
 		}
 	}
 	return 0;

@@ -120,16 +120,22 @@ vf_allele_valid(const char *a, int is_ref)
 }
 
 static int
+id_bytes_valid(const uint8_t *s, size_t n)
+{
+	if (n == 0 || n > VF_MAX_ID_LEN || (n == 1 && s[0] == '.'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isgraph(s[i]))
+			return 0;
+	return 1;
+}
+
+static int
 id_valid(const char *id)
 {
-	size_t		n = 0;
+	size_t		n = strnlen(id, VF_MAX_ID_LEN + 1);	/* MAX + 1: too long */
 
-	if (strcmp(id, ".") == 0)
-		return 0;
-	for (; id[n]; n++)
-		if (n >= VF_MAX_ID_LEN || !isgraph((unsigned char) id[n]))
-			return 0;
-	return n > 0;
+	return id_bytes_valid((const uint8_t *) id, n);
 }
 
 /* Per-call checks: position, allele indices, dosages. */
@@ -609,6 +615,8 @@ typedef struct Walk
 	char	   *char_arena;
 	bool		with_ids;
 	VfError    *err;
+	VfPosCall  *pos_out;		/* VfPosCalls form: every call here, general ones in out[] */
+	int			n_general;
 } Walk;
 
 /* A call's alleles and genotype as read (gt codes: 0 none, else allele index + 2). */
@@ -618,6 +626,7 @@ typedef struct CallShape
 	unsigned	g0,
 				g1;
 	int64_t		rlen;			/* 0: strlen of REF */
+	unsigned	snv_code;		/* compact SNV: REF*5+ALT */
 	const char **alleles;		/* NULL when only measuring */
 } CallShape;
 
@@ -631,6 +640,7 @@ walk_snv(Walk *w, uint8_t flags, CallShape *cs)
 	if (w->c.bad || code >= 25 || (b & 0x80))
 		return corrupt(w->err, "bad SNV alleles");
 	cs->n_allele = 2;
+	cs->snv_code = code;
 	cs->rlen = 1;				/* strlen of the one-base REF, without calling strlen */
 	cs->g0 = flags >> 6;
 	cs->g1 = (b >> 5) & 0x3;
@@ -746,6 +756,8 @@ walk_id(Walk *w, uint8_t flags, VfCall *o)
 
 		if (s == NULL || n == 0 || n > VF_MAX_ID_LEN)
 			return corrupt(w->err, "bad ID");
+		if (!id_bytes_valid(s, (size_t) n))
+			return corrupt(w->err, "invalid ID");
 		if (o)
 		{
 			char	   *d = w->char_arena + w->sz->n_char;
@@ -753,15 +765,54 @@ walk_id(Walk *w, uint8_t flags, VfCall *o)
 			memcpy(d, s, n);
 			d[n] = '\0';
 			o->id = w->with_ids ? d : NULL;
-			if (!id_valid(d))
-				return corrupt(w->err, "invalid ID");
 		}
 		w->sz->n_char += n + 1;
 	}
 	return 0;
 }
 
-/* One dosage per ALT, in thousandths or as a float (o NULL: measuring). */
+/* One dosage value, in thousandths or as a float. */
+static inline int
+get_dosage(Walk *w, int dsk, float *out)
+{
+	float		v;
+
+	if (dsk == DS_MILLI)
+	{
+		uint64_t	m = get_varint(&w->c);
+
+		if (m > 1000000000)
+			return corrupt(w->err, "bad dosage");
+		/*
+		 * The value the encoder checked, (float) (m / 1000.0), by a multiplication: the
+		 * division was a sixth of decoding a genotype, and the two give the same float for
+		 * every m accepted here (0 to 10^9, checked one by one in genotype_test).
+		 */
+		v = (float) ((double) m * 0.001);
+	}
+	else
+	{
+		const uint8_t *s = get_bytes(&w->c, 4);
+		uint32_t	u;
+
+		if (s == NULL)
+			return corrupt(w->err, "truncated dosage");
+		u = (uint32_t) s[0] | (uint32_t) s[1] << 8 | (uint32_t) s[2] << 16 | (uint32_t) s[3] << 24;
+		memcpy(&v, &u, 4);
+		if (isinf(v))
+			return corrupt(w->err, "infinite dosage");
+		/*
+		 * One NaN: another payload or sign would survive re-encoding, and two values whose
+		 * texts are equal would then compare unequal.
+		 */
+		if (isnan(v))
+			v = NAN;
+	}
+	*out = v;
+	return 0;
+}
+
+/* One dosage per ALT (o NULL: measuring). */
 static inline int
 walk_dosages(Walk *w, int dsk, int n_allele, VfCall *o)
 {
@@ -771,43 +822,38 @@ walk_dosages(Walk *w, int dsk, int n_allele, VfCall *o)
 	{
 		float		v;
 
-		if (dsk == DS_MILLI)
-		{
-			uint64_t	m = get_varint(&w->c);
-
-			if (m > 1000000000)
-				return corrupt(w->err, "bad dosage");
-			/*
-			 * The value the encoder checked, (float) (m / 1000.0), by a multiplication: the
-			 * division was a sixth of decoding a genotype, and the two give the same float
-			 * for every m accepted here (0 to 10^9, checked one by one in genotype_test).
-			 */
-			v = (float) ((double) m * 0.001);
-		}
-		else
-		{
-			const uint8_t *s = get_bytes(&w->c, 4);
-			uint32_t	u;
-
-			if (s == NULL)
-				return corrupt(w->err, "truncated dosage");
-			u = (uint32_t) s[0] | (uint32_t) s[1] << 8 | (uint32_t) s[2] << 16 | (uint32_t) s[3] << 24;
-			memcpy(&v, &u, 4);
-			if (isinf(v))
-				return corrupt(w->err, "infinite dosage");
-			/*
-			 * One NaN: another payload or sign would survive re-encoding, and two values
-			 * whose texts are equal would then compare unequal.
-			 */
-			if (isnan(v))
-				v = NAN;
-		}
+		if (get_dosage(w, dsk, &v) < 0)
+			return -1;
 		if (d)
 			d[a] = v;
 	}
 	if (o)
 		o->ds = d;
 	w->sz->n_float += (size_t) (n_allele - 1);
+	return 0;
+}
+
+/* A call's position: *pos advanced by delta, which must stay inside the region. */
+static inline int
+step_pos(Walk *w, const VfGenotypeHeader *h, int64_t *pos, uint64_t delta)
+{
+	if (w->c.bad || delta > (uint64_t) (h->end - *pos))
+		return corrupt(w->err, "call position outside the region");
+	*pos += (int64_t) delta;
+	return 0;
+}
+
+/* What every call's alleles, GT and DS kind must satisfy, whichever form reads it. */
+static inline int
+check_shape(Walk *w, const CallShape *cs, int dsk, int64_t pos)
+{
+	if (cs->g0 == 0 || (int64_t) cs->g0 - 2 >= cs->n_allele || (int64_t) cs->g1 - 2 >= cs->n_allele)
+		return corrupt(w->err, "allele index out of range");
+	/* END (pos + rlen - 1) is printed and must read back; rlen 0 means REF's length */
+	if (cs->rlen > VF_POS_MAX - pos + 1)
+		return corrupt(w->err, "END beyond the largest position");
+	if (dsk == 3 || (dsk != DS_NONE && cs->n_allele < 2))
+		return corrupt(w->err, "bad dosage kind");
 	return 0;
 }
 
@@ -820,20 +866,14 @@ walk_call(Walk *w, const VfGenotypeHeader *h, int64_t *pos, VfCall *o)
 	int			dsk = (flags & F_DS_MASK) >> F_DS_SHIFT;
 	CallShape	cs = {0};
 
-	if (w->c.bad || delta > (uint64_t) (h->end - *pos))
-		return corrupt(w->err, "call position outside the region");
-	*pos += (int64_t) delta;
+	if (step_pos(w, h, pos, delta) < 0)
+		return -1;
 	if (o)
 		cs.alleles = w->ptr_arena + w->sz->n_allele_ptr;
 	if ((!(flags & F_GENERAL) ? walk_snv(w, flags, &cs) : walk_general(w, flags, &cs)) < 0)
 		return -1;
-	if (cs.g0 == 0 || (int64_t) cs.g0 - 2 >= cs.n_allele || (int64_t) cs.g1 - 2 >= cs.n_allele)
-		return corrupt(w->err, "allele index out of range");
-	/* END (pos + rlen - 1) is printed and must read back; rlen 0 means REF's length */
-	if (cs.rlen > VF_POS_MAX - *pos + 1)
-		return corrupt(w->err, "END beyond the largest position");
-	if (dsk == 3 || (dsk != DS_NONE && cs.n_allele < 2))
-		return corrupt(w->err, "bad dosage kind");
+	if (check_shape(w, &cs, dsk, *pos) < 0)
+		return -1;
 	if (o)
 	{
 		o->pos = *pos;
@@ -856,38 +896,90 @@ walk_call(Walk *w, const VfGenotypeHeader *h, int64_t *pos, VfCall *o)
 	return 0;
 }
 
-/* Walks every call (see Walk). */
-static int
-walk_calls(const uint8_t *body, const uint8_t *end, const VfGenotypeHeader *h,
-		   DecodeSizes *sz, VfCall *out, const char **ptr_arena, float *float_arena,
-		   char *char_arena, bool with_ids, VfError *err)
+/*
+ * One call in the VfPosCalls form: a compact SNV straight into its record, with walk_call's
+ * checks; any other call by walk_call into the next general slot.
+ */
+static inline int
+walk_pos_call(Walk *w, const VfGenotypeHeader *h, int64_t *pos, VfPosCall *pc)
 {
-	Walk		w = {{body, end, 0}, sz, out, ptr_arena, float_arena, char_arena, with_ids, err};
-	int64_t		pos = h->start;
+	Cursor		at = w->c;
+	uint64_t	delta = get_varint(&w->c);
+	uint8_t		flags = get_u8(&w->c);
+	int			dsk = (flags & F_DS_MASK) >> F_DS_SHIFT;
+	CallShape	cs = {0};
+	float		ds = NAN;
 
-	for (int i = 0; i < h->n_call; i++)
-		if (walk_call(&w, h, &pos, out ? &out[i] : NULL) < 0)
+	if (flags & F_GENERAL)
+	{
+		w->c = at;
+		if (walk_call(w, h, pos, &w->out[w->n_general]) < 0)
 			return -1;
-	if (w.c.p != w.c.end)
-		return corrupt(err, "trailing bytes");
+		w->n_general++;
+		pc->pos = *pos;
+		pc->snv = 0;
+		return 0;
+	}
+	if (step_pos(w, h, pos, delta) < 0 || walk_snv(w, flags, &cs) < 0 ||
+		check_shape(w, &cs, dsk, *pos) < 0 || walk_id(w, flags, NULL) < 0)
+		return -1;
+	if (dsk != DS_NONE && get_dosage(w, dsk, &ds) < 0)
+		return -1;
+	if (w->c.bad)
+		return corrupt(w->err, "truncated call");
+	pc->pos = *pos;
+	pc->ds = ds;
+	pc->snv = (uint8_t) (1 + cs.snv_code);
+	pc->gt[0] = (int8_t) ((int) cs.g0 - 2);
+	pc->gt[1] = (int8_t) (cs.g1 == 0 ? VF_ALLELE_NONE : (int) cs.g1 - 2);
 	return 0;
 }
 
-/* Lays out one block for sz and fills it by walking the calls; NULL (err set) on failure. */
-static VfCalls *
-decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const DecodeSizes *bound,
-			void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
+/* Walks every call (see Walk). */
+static int
+walk_calls(Walk *w, const VfGenotypeHeader *h)
 {
-	DecodeSizes sz;
+	int64_t		pos = h->start;
+
+	if (w->pos_out)
+	{
+		for (int i = 0; i < h->n_call; i++)
+			if (walk_pos_call(w, h, &pos, &w->pos_out[i]) < 0)
+				return -1;
+	}
+	else
+	{
+		for (int i = 0; i < h->n_call; i++)
+			if (walk_call(w, h, &pos, w->out ? &w->out[i] : NULL) < 0)
+				return -1;
+	}
+	if (w->c.p != w->c.end)
+		return corrupt(w->err, "trailing bytes");
+	return 0;
+}
+
+/*
+ * Lays out one block for sz and fills it by walking the calls; NULL (err set) on failure.
+ * The block starts with a VfCalls, or a VfPosCalls and its records for VF_CALLS_POS.
+ */
+static void *
+decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const DecodeSizes *bound,
+			void *(*alloc_fn) (size_t), VfCallsForm form, VfError *err)
+{
+	DecodeSizes sz = {0, 0, h->chrom_len + 1};
+	size_t		head = form == VF_CALLS_POS
+		? sizeof(VfPosCalls) + (size_t) h->n_call * sizeof(VfPosCall) : sizeof(VfCalls);
 	size_t		total;
 	char	   *block;
 	VfCalls    *calls;
+	VfPosCall  *pos = NULL;
 	VfCall	   *call;
 	const char **ptrs;
 	float	   *floats;
 	char	   *chars;
+	Walk		w;
 
-	total = sizeof(VfCalls) + (size_t) h->n_call * sizeof(VfCall) +
+	total = head + (size_t) h->n_call * sizeof(VfCall) +
 		bound->n_allele_ptr * sizeof(char *) + bound->n_float * sizeof(float) +
 		bound->n_char + h->chrom_len + 1;
 	if (total >= ((size_t) 1 << 30))	/* PostgreSQL's palloc limit, and plenty for one sample */
@@ -901,8 +993,18 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 		vf_error(err, VF_ERR_NOMEM, "out of memory decoding a genotype");
 		return NULL;
 	}
-	calls = (VfCalls *) block;
-	call = (VfCall *) (calls + 1);
+	if (form == VF_CALLS_POS)
+	{
+		VfPosCalls *pc = (VfPosCalls *) block;
+
+		pos = (VfPosCall *) (pc + 1);
+		pc->n_call = h->n_call;
+		pc->call = pos;
+		calls = &pc->general;
+	}
+	else
+		calls = (VfCalls *) block;
+	call = (VfCall *) (block + head);
 	ptrs = (const char **) (call + h->n_call);
 	floats = (float *) (ptrs + bound->n_allele_ptr);
 	chars = (char *) (floats + bound->n_float);
@@ -916,21 +1018,26 @@ decode_into(const uint8_t *p, size_t len, const VfGenotypeHeader *h, const Decod
 	calls->call = call;
 	calls->listed = h->listed;
 
-	sz = (DecodeSizes) {0, 0, h->chrom_len + 1};
-	if (walk_calls(p + h->body_off, p + len, h, &sz, call, ptrs, floats, chars, with_ids, err) != 0)
+	w = (Walk) {{p + h->body_off, p + len, 0}, &sz, call, ptrs, floats, chars,
+	form == VF_CALLS_FULL, err, pos, 0};
+	if (walk_calls(&w, h) != 0)
 	{
 		if (!alloc_fn)
 			free(block);
 		return NULL;
 	}
-	return calls;
+	if (pos)
+		calls->n_call = w.n_general;
+	return block;
 }
 
-static VfCalls *
-calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), bool with_ids, VfError *err)
+void *
+vf_calls_decode_form(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfCallsForm form,
+					 VfError *err)
 {
 	VfGenotypeHeader h;
 	DecodeSizes sz = {0, 0, 0};
+	Walk		measure;
 
 	if (vf_genotype_decode_header(p, len, &h, err) != 0)
 		return NULL;
@@ -951,21 +1058,28 @@ calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), bool with
 		bound.n_float = bound.n_allele_ptr;
 		bound.n_char = (size_t) h.n_call * 24 + body;
 		if (bound.n_char < ((size_t) 1 << 28))
-			return decode_into(p, len, &h, &bound, alloc_fn, with_ids, err);
+			return decode_into(p, len, &h, &bound, alloc_fn, form, err);
 	}
-	if (walk_calls(p + h.body_off, p + len, &h, &sz, NULL, NULL, NULL, NULL, with_ids, err) != 0)
+	measure = (Walk) {{p + h.body_off, p + len, 0}, &sz, NULL, NULL, NULL, NULL, false, err, NULL, 0};
+	if (walk_calls(&measure, &h) != 0)
 		return NULL;
-	return decode_into(p, len, &h, &sz, alloc_fn, with_ids, err);
+	return decode_into(p, len, &h, &sz, alloc_fn, form, err);
 }
 
 VfCalls *
 vf_calls_decode(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
 {
-	return calls_decode(p, len, alloc_fn, true, err);
+	return vf_calls_decode_form(p, len, alloc_fn, VF_CALLS_FULL, err);
 }
 
 VfCalls *
 vf_calls_decode_no_ids(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
 {
-	return calls_decode(p, len, alloc_fn, false, err);
+	return vf_calls_decode_form(p, len, alloc_fn, VF_CALLS_NO_IDS, err);
+}
+
+VfPosCalls *
+vf_calls_decode_pos(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t), VfError *err)
+{
+	return vf_calls_decode_form(p, len, alloc_fn, VF_CALLS_POS, err);
 }
