@@ -80,7 +80,7 @@ int			vf_pdb_scratch_set_calls(VfPdbScratch *s, const void *image, const VfCalls
 									 VfError *err);
 
 /*
- * The same for the calls in the compact form (genotype_codec.h), for varID-keyed models
+ * The same for the calls in the compact form (VfPosCalls, calls.h), for varID-keyed models
  * only: the scratch ends exactly as vf_pdb_scratch_set_calls leaves it for those calls.
  */
 int			vf_pdb_scratch_set_pos_calls(VfPdbScratch *s, const void *image,
