@@ -105,23 +105,28 @@ keys_of_kinds(unsigned kinds)
 	return s.data;
 }
 
+/* Keeps in *best the candidate closest to key, for "Did you mean": start with *best_d = 4. */
+static void
+closer_key(const char *key, const char *candidate, const char **best, int *best_d)
+{
+	int			d = varstr_levenshtein_less_equal(key, strlen(key), candidate, strlen(candidate),
+												  1, 1, 1, *best_d, true);
+
+	if (d < *best_d)			/* suggest only close spellings */
+	{
+		*best_d = d;
+		*best = candidate;
+	}
+}
+
 static void
 unknown_key(const char *name, const char *key)
 {
 	const char *best = NULL;
-	int			best_d = 4;		/* suggest only close spellings */
+	int			best_d = 4;
 
 	for (size_t i = 0; i < lengthof(specs); i++)
-	{
-		int			d = varstr_levenshtein_less_equal(key, strlen(key), specs[i].key,
-													  strlen(specs[i].key), 1, 1, 1, best_d, true);
-
-		if (d < best_d)
-		{
-			best_d = d;
-			best = specs[i].key;
-		}
-	}
+		closer_key(key, specs[i].key, &best, &best_d);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown option \"%s\" for model \"%s\"", key, name),
@@ -441,13 +446,18 @@ vf_call_options_check(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *options_json = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	char	   *allowed = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	List	   *keys = NIL;		/* allowed, split at its commas */
 	StringInfoData shown;		/* allowed, for messages: "a, b, c" */
 	VfJsonDoc  *doc;
 	const VfJson *o;
+	ListCell   *lc;
 
 	initStringInfo(&shown);
-	for (const char *c = allowed; *c; c++)
-		appendStringInfoString(&shown, *c == ',' ? ", " : (char[2]) {*c, '\0'});
+	for (char *k = strtok(pstrdup(allowed), ","); k != NULL; k = strtok(NULL, ","))
+	{
+		appendStringInfo(&shown, "%s%s", keys == NIL ? "" : ", ", k);
+		keys = lappend(keys, k);
+	}
 
 	doc = vf_json_parse(options_json, strlen(options_json), &(VfError) {0});
 	if (doc == NULL || vf_json_root(doc)->type != VF_JSON_OBJECT)
@@ -461,28 +471,17 @@ vf_call_options_check(PG_FUNCTION_ARGS)
 		{
 			const char *key = o->keys[i];
 			const OptSpec *s = find_spec(key);
-			char	   *list = pstrdup(allowed);
 			bool		ok = false;
 
-			for (char *k = strtok(list, ","); k != NULL && !ok; k = strtok(NULL, ","))
-				ok = strcmp(k, key) == 0;
+			foreach(lc, keys)
+				ok |= strcmp(lfirst(lc), key) == 0;
 			if (s == NULL || !ok)
 			{
 				const char *best = NULL;
 				int			best_d = 4;
 
-				list = pstrdup(allowed);
-				for (char *k = strtok(list, ","); k != NULL; k = strtok(NULL, ","))
-				{
-					int			d = varstr_levenshtein_less_equal(key, strlen(key), k, strlen(k),
-																  1, 1, 1, best_d, true);
-
-					if (d < best_d)
-					{
-						best_d = d;
-						best = k;
-					}
-				}
+				foreach(lc, keys)
+					closer_key(key, lfirst(lc), &best, &best_d);
 				if (s != NULL)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
