@@ -2,7 +2,7 @@
  * encoder_test.c: the encoder's contract beyond numeric parity (which encoder_parity checks):
  * tensor names with or without the family prefix, the first missing or misshapen tensor named
  * in the error, unknown architectures listing the supported ones, bad inputs refused cleanly,
- * scratch reuse across shapes, the ALiBi slope formula.
+ * scratch reuse across shapes, the ALiBi slope formula, vf_linear's four forms on strided rows.
  *
  *   encoder_test MODELS_DIR   (the random-weight checkpoints test/reference/ writes)
  */
@@ -270,6 +270,54 @@ test_alibi_slopes(void)
 		CHECK(fabsf(s[8 + i] - powf(2.0f, -0.5f - i)) < 1e-6f);
 }
 
+/*
+ * vf_linear against a double-precision sum, with and without bias and accumulation, on rows
+ * wider than the product (ldx > in, ldy > out): the columns past out must stay as they were.
+ */
+static void
+test_linear(void)
+{
+	enum
+	{
+		N = 5, IN = 7, OUT = 3, LDX = 9, LDY = 6
+	};
+	float		x[N * LDX],
+				w[OUT * IN],
+				b[OUT],
+				y0[N * LDY],
+				y[N * LDY];
+
+	for (int i = 0; i < N * LDX; i++)
+		x[i] = (float) ((i * 37) % 23 - 11) / 8.0f;
+	for (int i = 0; i < OUT * IN; i++)
+		w[i] = (float) ((i * 29) % 17 - 8) / 4.0f;
+	for (int i = 0; i < OUT; i++)
+		b[i] = 0.5f * (float) (i + 1);
+	for (int i = 0; i < N * LDY; i++)
+		y0[i] = (float) (i % 5) - 2.0f;
+	for (int form = 0; form < 4; form++)
+	{
+		bool		bias = form & 1,
+					acc = form & 2;
+
+		memcpy(y, y0, sizeof(y));
+		vf_linear(y, LDY, x, LDX, N, IN, w, bias ? b : NULL, OUT, acc);
+		for (int r = 0; r < N; r++)
+			for (int c = 0; c < LDY; c++)
+			{
+				double		want = y0[r * LDY + c];
+
+				if (c < OUT)
+				{
+					want = (acc ? want : 0.0) + (bias ? b[c] : 0.0);
+					for (int k = 0; k < IN; k++)
+						want += (double) x[r * LDX + k] * w[c * IN + k];
+				}
+				CHECK(fabs(y[r * LDY + c] - want) <= 1e-5 * (1.0 + fabs(want)));
+			}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,6 +340,7 @@ main(int argc, char **argv)
 	test_config_errors(argv[1]);
 	test_inputs(argv[1]);
 	test_alibi_slopes();
+	test_linear();
 	printf("encoder_test: %s\n", failures ? "FAILED" : "all passed");
 	return failures ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 #ifndef VARFORMER_TENSOR_KERNELS_H
 #define VARFORMER_TENSOR_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum VfActivation
@@ -22,6 +23,13 @@ void		vf_layernorm(float *out, const float *x, const float *w, const float *b,
 
 /* x[r][c] += b[c] */
 void		vf_add_bias(float *x, const float *b, int rows, int cols, int ldx);
+
+/*
+ * PyTorch's Linear over n rows: y[n x out] = x[n x in] W^T + b, W [out, in], b NULL for none;
+ * with accumulate, y += x W^T + b (a residual summed in place). One sgemm (vf_blas_init first).
+ */
+void		vf_linear(float *y, int ldy, const float *x, int ldx, int n, int in, const float *w,
+					  const float *b, int out, bool accumulate);
 
 /* y[i] += x[i] */
 void		vf_add_inplace(float *y, const float *x, size_t n);

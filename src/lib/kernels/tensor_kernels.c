@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "varformer/common/simd.h"
+#include "varformer/kernels/blas.h"
 #include "exp_vec.h"
 #include "varformer/kernels/tensor_kernels.h"
 
@@ -53,6 +54,24 @@ vf_add_bias(float *x, const float *b, int rows, int cols, int ldx)
 		for (int c = 0; c < cols; c++)
 			xr[c] += b[c];
 	}
+}
+
+/*
+ * The bias goes into y first and sgemm adds the product to it (beta 1), as torch's addmm
+ * does: sgemm's own pass zeroing y for beta 0, a second adding b and a third adding y to a
+ * residual would each be a trip through y.
+ */
+void
+vf_linear(float *y, int ldy, const float *x, int ldx, int n, int in, const float *w,
+		  const float *b, int out, bool accumulate)
+{
+	if (b != NULL && accumulate)
+		vf_add_bias(y, b, n, out, ldy);
+	else if (b != NULL)
+		for (int r = 0; r < n; r++)
+			memcpy(y + (size_t) r * ldy, b, sizeof(float) * out);
+	vf_sgemm(CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, ldx, w, in,
+			 accumulate || b != NULL ? 1.0f : 0.0f, y, ldy);
 }
 
 VF_TARGET_CLONES void

@@ -280,15 +280,6 @@ reserve_blocks(const VfEnformerConfig *c, int n, Blocks *b, VfError *err)
 	return 0;
 }
 
-/* y[n x out] = x[n x in] W^T (+ b): PyTorch Linear weights are [out, in]. */
-static void
-linear(float *y, int ldy, const float *x, int n, int in, const float *w, const float *b, int out)
-{
-	vf_sgemm(CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in, 0.0f, y, ldy);
-	if (b != NULL)
-		vf_add_bias(y, b, n, out, ldy);
-}
-
 /* Relative position features for n positions, kept in the run state until n changes. */
 static int
 position_features(const VfEnformerConfig *c, const VfEnformerWeights *w, VfEnformerRunState *s,
@@ -305,7 +296,7 @@ position_features(const VfEnformerConfig *c, const VfEnformerWeights *w, VfEnfor
 	return 0;
 }
 
-/* Multi-head attention with Enformer's relative positions: h (n x C) -> b->h (n x C). */
+/* Multi-head attention with Enformer's relative positions of b->h (n x C), added to b->x. */
 static void
 attention(const VfEnformerConfig *c, const VfEnformerLayer *L, const VfEnformerRunState *s,
 		  Blocks *b, int n, void (*hook) (void))
@@ -317,11 +308,12 @@ attention(const VfEnformerConfig *c, const VfEnformerLayer *L, const VfEnformerR
 				hv = c->heads * dv,
 				R = 2 * n - 1;
 
-	linear(b->q, hk, b->h, n, C, L->wq, NULL, hk);
-	linear(b->k, hk, b->h, n, C, L->wk, NULL, hk);
-	linear(b->v, hv, b->h, n, C, L->wv, NULL, hv);
+	vf_linear(b->q, hk, b->h, C, n, C, L->wq, NULL, hk, false);
+	vf_linear(b->k, hk, b->h, C, n, C, L->wk, NULL, hk, false);
+	vf_linear(b->v, hv, b->h, C, n, C, L->wv, NULL, hv, false);
 	vf_scale_inplace(b->q, 1.0f / sqrtf((float) dk), (size_t) n * hk);
-	linear(b->relk, hk, s->pos, R, c->n_pos_features, L->w_rel_k, NULL, hk);
+	vf_linear(b->relk, hk, s->pos, c->n_pos_features, R, c->n_pos_features, L->w_rel_k, NULL, hk,
+			  false);
 	for (int hd = 0; hd < c->heads; hd++)
 	{
 		const float *cb = L->rel_content_bias + (size_t) hd * dk,
@@ -355,7 +347,7 @@ attention(const VfEnformerConfig *c, const VfEnformerLayer *L, const VfEnformerR
 		vf_sgemm(CblasNoTrans, CblasNoTrans, n, dv, n, 1.0f, b->scores, n, b->v + (size_t) hd * dv, hv,
 				 0.0f, b->ctx + (size_t) hd * dv, hv);
 	}
-	linear(b->h, C, b->ctx, n, hv, L->wo, L->bo, C);
+	vf_linear(b->x, C, b->ctx, hv, n, hv, L->wo, L->bo, C, true);
 }
 
 static void
@@ -363,16 +355,13 @@ transformer_layer(const VfEnformerConfig *c, const VfEnformerLayer *L, const VfE
 				  Blocks *b, int n, void (*hook) (void))
 {
 	int			C = c->dim;
-	size_t		nc = (size_t) n * C;
 
 	vf_layernorm(b->h, b->x, L->ln1_w, L->ln1_b, n, C, LN_EPS);
 	attention(c, L, s, b, n, hook);
-	vf_add_inplace(b->x, b->h, nc);
 	vf_layernorm(b->h, b->x, L->ln2_w, L->ln2_b, n, C, LN_EPS);
-	linear(b->ffn, 2 * C, b->h, n, C, L->w1, L->b1, 2 * C);
+	vf_linear(b->ffn, 2 * C, b->h, C, n, C, L->w1, L->b1, 2 * C, false);
 	vf_activation(b->ffn, (size_t) n * 2 * C, VF_ACT_RELU);
-	linear(b->h, C, b->ffn, n, 2 * C, L->w2, L->b2, C);
-	vf_add_inplace(b->x, b->h, nc);
+	vf_linear(b->x, C, b->ffn, 2 * C, n, 2 * C, L->w2, L->b2, C, true);
 }
 
 /* ---------------------------------------------------------------- forward */
@@ -411,7 +400,7 @@ final_and_head(const VfEnformerConfig *c, const VfEnformerWeights *w, Blocks *b,
 	memcpy(b->h, x, sizeof(float) * (size_t) bins * C);
 	vf_affine_cols(b->h, bins, C, w->final_norm.scale, w->final_norm.shift);
 	vf_activation(b->h, (size_t) bins * C, VF_ACT_GELU_SIGMOID);
-	linear(b->ffn, 2 * C, b->h, bins, C, w->final_conv.w, w->final_conv.b, 2 * C);
+	vf_linear(b->ffn, 2 * C, b->h, C, bins, C, w->final_conv.w, w->final_conv.b, 2 * C, false);
 	vf_activation(b->ffn, (size_t) bins * 2 * C, VF_ACT_GELU_SIGMOID);
 	if (c->head == VF_HEAD_NONE)
 	{
@@ -420,13 +409,13 @@ final_and_head(const VfEnformerConfig *c, const VfEnformerWeights *w, Blocks *b,
 	}
 	if (!c->head_mean)
 	{
-		linear(out, T, b->ffn, bins, 2 * C, w->head_w, w->head_b, T);
+		vf_linear(out, T, b->ffn, 2 * C, bins, 2 * C, w->head_w, w->head_b, T, false);
 		if (c->head == VF_HEAD_LINEAR_SOFTPLUS || c->head_softplus)
 			vf_softplus(out, (size_t) bins * T);
 		return;
 	}
 	/* gReLU's avg pool over the head's bins: computed in b->h, then averaged into out */
-	linear(b->h, T, b->ffn, bins, 2 * C, w->head_w, w->head_b, T);
+	vf_linear(b->h, T, b->ffn, 2 * C, bins, 2 * C, w->head_w, w->head_b, T, false);
 	if (c->head_softplus)
 		vf_softplus(b->h, (size_t) bins * T);
 	for (int t = 0; t < T; t++)

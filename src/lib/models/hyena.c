@@ -123,16 +123,6 @@ ensure_scratch(const VfHyenaConfig *c, HyenaState *s, int n, VfError *err)
 	return 0;
 }
 
-/* y[n x out] = x[n x in] W^T (+ b), or += with beta 1: PyTorch Linear weights are [out, in]. */
-static void
-linear(float *y, int ldy, const float *x, int ldx, int n, int in, const float *w,
-	   const float *b, int out, float beta)
-{
-	vf_sgemm(CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, ldx, w, in, beta, y, ldy);
-	if (b != NULL)
-		vf_add_bias(y, b, n, out, ldy);
-}
-
 /* The implicit filter's last hidden layer over positions [0, n) into s->s (n x filter_order). */
 static void
 filter_hidden(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, int n)
@@ -144,12 +134,12 @@ filter_hidden(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, int 
 		int			rows = n - r0 < CHUNK ? n - r0 : CHUNK;
 		float	   *h = s->s + (size_t) r0 * fo;
 
-		linear(h, fo, Y->z + (size_t) r0 * c->emb_dim, c->emb_dim, rows, c->emb_dim,
-			   Y->f_w[0], Y->f_b[0], fo, 0.0f);
+		vf_linear(h, fo, Y->z + (size_t) r0 * c->emb_dim, c->emb_dim, rows, c->emb_dim,
+				  Y->f_w[0], Y->f_b[0], fo, false);
 		vf_sin_scaled(h, rows, fo, fo, Y->freq);
 		for (int i = 1; i <= c->num_inner_mlps; i++)
 		{
-			linear(s->rows, fo, h, fo, rows, fo, Y->f_w[i], Y->f_b[i], fo, 0.0f);
+			vf_linear(s->rows, fo, h, fo, rows, fo, Y->f_w[i], Y->f_b[i], fo, false);
 			vf_sin_scaled(s->rows, rows, fo, fo, Y->freq);
 			memcpy(h, s->rows, sizeof(float) * rows * fo);
 		}
@@ -183,7 +173,7 @@ hyena_mixer(const VfHyenaConfig *c, const VfHyenaLayer *Y, HyenaState *s, const 
 		float	   *u = s->u + (size_t) r0 * ld;
 
 		vf_layernorm(s->rows, x + (size_t) r0 * d, Y->norm1_w, Y->norm1_b, rows, d, 1e-5f);
-		linear(s->proj, 3 * d, s->rows, d, rows, d, Y->in_w, Y->in_b, 3 * d, 0.0f);
+		vf_linear(s->proj, 3 * d, s->rows, d, rows, d, Y->in_w, Y->in_b, 3 * d, false);
 		vf_short_conv3_gate(s->proj, rows, d, s->p1, s->p2, Y->sf_w0, Y->sf_w1, Y->sf_w2, Y->sf_b);
 		for (int r = 0; r < rows; r++)
 		{
@@ -252,8 +242,7 @@ vf_hyena_forward(const void *config, const void *weights, void *state, void (*ho
 			hook();
 		hyena_mixer(c, Y, s, x, n, hook);
 		/* x += out_proj(y), y in the second half of u's rows */
-		linear(x, d, s->u + d, 2 * d, n, d, Y->out_w, NULL, d, 1.0f);
-		vf_add_bias(x, Y->out_b, n, d, d);
+		vf_linear(x, d, s->u + d, 2 * d, n, d, Y->out_w, Y->out_b, d, true);
 
 		/* x += fc2(gelu_tanh(fc1(norm2(x)))), chunk by chunk */
 		for (int r0 = 0; r0 < n; r0 += CHUNK)
@@ -262,10 +251,9 @@ vf_hyena_forward(const void *config, const void *weights, void *state, void (*ho
 			float	   *xr = x + (size_t) r0 * d;
 
 			vf_layernorm(s->rows, xr, Y->norm2_w, Y->norm2_b, rows, d, 1e-5f);
-			linear(s->mid, c->d_inner, s->rows, d, rows, d, Y->fc1_w, Y->fc1_b, c->d_inner, 0.0f);
+			vf_linear(s->mid, c->d_inner, s->rows, d, rows, d, Y->fc1_w, Y->fc1_b, c->d_inner, false);
 			vf_activation(s->mid, (size_t) rows * c->d_inner, VF_ACT_GELU_TANH);
-			linear(xr, d, s->mid, c->d_inner, rows, c->d_inner, Y->fc2_w, NULL, d, 1.0f);
-			vf_add_bias(xr, Y->fc2_b, rows, d, d);
+			vf_linear(xr, d, s->mid, c->d_inner, rows, c->d_inner, Y->fc2_w, Y->fc2_b, d, true);
 		}
 	}
 	vf_layernorm(out, x, w->lnf_w, w->lnf_b, n, d, c->eps);

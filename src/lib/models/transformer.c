@@ -95,16 +95,6 @@ ensure_scratch(const VfTransformerConfig *c, VfTransformerRunState *s, int n, Vf
 	return 0;
 }
 
-/* y[n x out] = x[n x in] W^T (+ b): PyTorch Linear weights are [out, in]. */
-static void
-linear(float *y, int ldy, const float *x, int n, int in, const float *w, const float *b,
-	   int out)
-{
-	vf_sgemm(CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, w, in, 0.0f, y, ldy);
-	if (b != NULL)
-		vf_add_bias(y, b, n, out, ldy);
-}
-
 static void
 embed(const VfTransformerConfig *c, const VfTransformerWeights *w, VfTransformerRunState *s,
 	  const int32_t *ids, const int32_t *states, int n)
@@ -184,12 +174,12 @@ attention(const VfTransformerConfig *c, const VfTransformerWeights *w, VfTransfo
 	float		scale = 1.0f / sqrtf((float) D);
 
 	if (L->wqkv != NULL)
-		linear(s->qkv, 3 * H, h, n, H, L->wqkv, L->bqkv, 3 * H);
+		vf_linear(s->qkv, 3 * H, h, H, n, H, L->wqkv, L->bqkv, 3 * H, false);
 	else
 	{
-		linear(q, 3 * H, h, n, H, L->wq, L->bq, H);
-		linear(k, 3 * H, h, n, H, L->wk, L->bk, H);
-		linear(v, 3 * H, h, n, H, L->wv, L->bv, H);
+		vf_linear(q, 3 * H, h, H, n, H, L->wq, L->bq, H, false);
+		vf_linear(k, 3 * H, h, H, n, H, L->wk, L->bk, H, false);
+		vf_linear(v, 3 * H, h, H, n, H, L->wv, L->bv, H, false);
 	}
 	if (c->pos == VF_POS_ROTARY)
 	{
@@ -232,7 +222,7 @@ attention(const VfTransformerConfig *c, const VfTransformerWeights *w, VfTransfo
 	}
 }
 
-/* Feed-forward of h (n x H) into s->h (n x H); h may be s->h. */
+/* Feed-forward of h (n x H), added to the residual stream s->x. */
 static void
 feed_forward(const VfTransformerConfig *c, VfTransformerRunState *s, const VfTransformerLayer *L,
 			 const float *h, int n)
@@ -242,15 +232,15 @@ feed_forward(const VfTransformerConfig *c, VfTransformerRunState *s, const VfTra
 
 	if (c->ffn == VF_FFN_GLU)
 	{
-		linear(s->ffn_in, 2 * I_, h, n, H, L->w_in, L->b_in, 2 * I_);
+		vf_linear(s->ffn_in, 2 * I_, h, H, n, H, L->w_in, L->b_in, 2 * I_, false);
 		vf_glu(s->ffn_mid, s->ffn_in, n, I_, c->act);
 	}
 	else
 	{
-		linear(s->ffn_mid, I_, h, n, H, L->w_in, L->b_in, I_);
+		vf_linear(s->ffn_mid, I_, h, H, n, H, L->w_in, L->b_in, I_, false);
 		vf_activation(s->ffn_mid, (size_t) n * I_, c->act);
 	}
-	linear(s->h, H, s->ffn_mid, n, I_, L->w_out, L->b_out, H);
+	vf_linear(s->x, H, s->ffn_mid, I_, n, I_, L->w_out, L->b_out, H, true);
 }
 
 /* Refuses inputs the model cannot read, naming the value; positions count from 1 as in SQL. */
@@ -319,8 +309,7 @@ vf_transformer_forward(const void *config, const void *weights, void *state,
 			x_in = s->h;
 		}
 		attention(c, w, s, L, x_in, n, hook);
-		linear(s->h, H, s->ctx, n, H, L->wo, L->bo, H);
-		vf_add_inplace(s->x, s->h, nh);
+		vf_linear(s->x, H, s->ctx, H, n, H, L->wo, L->bo, H, true);
 		if (!c->pre_ln)
 			vf_layernorm(s->x, s->x, L->ln1_w, L->ln1_b, n, H, c->eps);
 
@@ -332,7 +321,6 @@ vf_transformer_forward(const void *config, const void *weights, void *state,
 			x_in = s->h;
 		}
 		feed_forward(c, s, L, x_in, n);
-		vf_add_inplace(s->x, s->h, nh);
 		if (!c->pre_ln)
 			vf_layernorm(s->x, s->x, L->ln2_w, L->ln2_b, n, H, c->eps);
 	}
