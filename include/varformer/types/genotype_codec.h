@@ -154,6 +154,14 @@ typedef enum VfCallsForm
 void	   *vf_calls_decode_form(const uint8_t *p, size_t len, void *(*alloc_fn) (size_t),
 								 VfCallsForm form, VfError *err);
 
+/*
+ * A compact SNV's alleles as one code, REF*5+ALT over the bases A C G T N (VfPosCall.snv is
+ * 1 + the code): the base of a one-letter allele (-1 for any other allele), and the two
+ * alleles of a code as the strings a VfCall holds.
+ */
+int			vf_snv_base(const char *allele);
+extern const char *const vf_snv_alleles[25][2];
+
 /* True for the alleles the type stores: [ACGTN]+ for REF, plus the symbolic ALTs. */
 int			vf_allele_valid(const char *a, int is_ref);
 

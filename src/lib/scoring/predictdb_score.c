@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "varformer/scoring/predictdb.h"
+#include "varformer/types/genotype_codec.h"
 #include "predictdb_image.h"
 #include "predictdb_match.h"
 
@@ -203,26 +204,6 @@ call_view(const VfCall *c)
 	return (CallView) {c->n_allele, c->allele, c->ds, {c->gt[0], c->gt[1]}};
 }
 
-/* REF and ALT of compact SNV code REF*5+ALT, as the strings VfCall would hold. */
-static const char *const snv_alleles[25][2] = {
-	{"A", "A"}, {"A", "C"}, {"A", "G"}, {"A", "T"}, {"A", "N"},
-	{"C", "A"}, {"C", "C"}, {"C", "G"}, {"C", "T"}, {"C", "N"},
-	{"G", "A"}, {"G", "C"}, {"G", "G"}, {"G", "T"}, {"G", "N"},
-	{"T", "A"}, {"T", "C"}, {"T", "G"}, {"T", "T"}, {"T", "N"},
-	{"N", "A"}, {"N", "C"}, {"N", "G"}, {"N", "T"}, {"N", "N"},
-};
-
-static const char bases[] = "ACGTN";
-
-/* Index of base c in bases, -1 for anything else. */
-static int
-base_index(char c)
-{
-	const char *p = c ? strchr(bases, c) : NULL;
-
-	return p ? (int) (p - bases) : -1;
-}
-
 VfPdbScratch *
 vf_pdb_scratch_new(const void *image, VfError *err)
 {
@@ -262,22 +243,23 @@ vf_pdb_scratch_new(const void *image, VfError *err)
 			const char *r = VF_PDB_STR(image, var->ref),
 					   *e = VF_PDB_STR(image, var->eff);
 			bool		single = r[0] && !r[1] && e[0] && !e[1];
-			int			ri = base_index(r[0]),
-						ei = base_index(e[0]);
+			int			ri = vf_snv_base(r),
+						ei = vf_snv_base(e);
 
 			s->lite[v].ref1 = single ? r[0] : 0;
 			s->lite[v].eff1 = single ? e[0] : 0;
-			s->lite[v].snv_pair = single && ri >= 0 && ei >= 0 ? (uint8_t) (ri * 5 + ei) : NO_SNV_PAIR;
+			s->lite[v].snv_pair = ri >= 0 && ei >= 0 ? (uint8_t) (ri * 5 + ei) : NO_SNV_PAIR;
 		}
 	}
 	for (int pair = 0; pair < 25; pair++)
 		for (int code = 0; code < 25; code++)
 		{
-			const char *const *call = snv_alleles[code];
+			const char *const *call = vf_snv_alleles[code],
+					   *const *model = vf_snv_alleles[pair];
 			bool		pal = h->skip_palindromic && vf_pdb_is_palindromic(call[0], call[1]);
 
 			s->snv_rule[pair][code] = pal ? VF_PDB_STATUS_PALINDROMIC
-				: vf_pdb_match_snv(call[0][0], call[1][0], bases[pair / 5], bases[pair % 5]);
+				: vf_pdb_match_snv(call[0][0], call[1][0], model[0][0], model[1][0]);
 		}
 	for (uint32_t g = 0; g < h->n_gene; g++)
 	{
@@ -328,7 +310,7 @@ call_dosage(const CallView *c, int a)
 static inline CallView
 snv_view(const VfPosCall *pc)
 {
-	return (CallView) {2, snv_alleles[pc->snv - 1], isnan(pc->ds) ? NULL : &pc->ds,
+	return (CallView) {2, vf_snv_alleles[pc->snv - 1], isnan(pc->ds) ? NULL : &pc->ds,
 	{pc->gt[0], pc->gt[1]}};
 }
 
@@ -367,6 +349,14 @@ set_unmatched(VfPdbScratch *s, uint32_t v, bool pal)
 	s->used[v] = 0;
 }
 
+/* An earlier call of this sample (e.g. another record at the same position) matched v. */
+static inline bool
+already_matched(const VfPdbScratch *s, uint32_t v)
+{
+	return s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
+		s->var[v].status != VF_PDB_STATUS_PALINDROMIC;
+}
+
 static inline void
 match_call(VfPdbScratch *s, const void *image, const CallView *c, uint32_t v)
 {
@@ -374,9 +364,7 @@ match_call(VfPdbScratch *s, const void *image, const CallView *c, uint32_t v)
 	bool		skip_pal = VF_PDB_HDR(image)->skip_palindromic != 0;
 	bool		pal = false;	/* an ALT was skipped as palindromic */
 
-	/* an earlier call (e.g. another record at the same position) already matched */
-	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
-		s->var[v].status != VF_PDB_STATUS_PALINDROMIC)
+	if (already_matched(s, v))
 		return;
 	for (int a = 1; a < c->n_allele; a++)
 	{
@@ -423,8 +411,7 @@ match_snv(VfPdbScratch *s, const void *image, const VfPosCall *pc, uint32_t v)
 		match_call(s, image, &cv, v);
 		return;
 	}
-	if (s->var[v].stamp == s->gen && s->var[v].status != VF_PDB_MATCH_NONE &&
-		s->var[v].status != VF_PDB_STATUS_PALINDROMIC)
+	if (already_matched(s, v))
 		return;
 	rule = s->snv_rule[pair][pc->snv - 1];
 	if (rule == VF_PDB_MATCH_NONE || rule == VF_PDB_STATUS_PALINDROMIC)

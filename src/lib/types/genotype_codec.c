@@ -24,7 +24,13 @@
 #define F_RLEN		0x40		/* general only */
 #define F_WIDE_GT	0x80		/* general only */
 
-static const char *const snv_base[5] = {"A", "C", "G", "T", "N"};
+const char *const vf_snv_alleles[25][2] = {
+	{"A", "A"}, {"A", "C"}, {"A", "G"}, {"A", "T"}, {"A", "N"},
+	{"C", "A"}, {"C", "C"}, {"C", "G"}, {"C", "T"}, {"C", "N"},
+	{"G", "A"}, {"G", "C"}, {"G", "G"}, {"G", "T"}, {"G", "N"},
+	{"T", "A"}, {"T", "C"}, {"T", "G"}, {"T", "T"}, {"T", "N"},
+	{"N", "A"}, {"N", "C"}, {"N", "G"}, {"N", "T"}, {"N", "N"},
+};
 
 /* ---------- buffer ---------- */
 
@@ -183,7 +189,6 @@ validate_calls_part(const VfCall *c, int64_t start, int64_t end, int64_t prev_po
 	return 0;
 }
 
-static int	base_code(const char *a);
 static int	rs_number(const char *id, uint64_t *out);
 
 int
@@ -223,8 +228,8 @@ vf_site_prepare(const VfCall *c, VfSite *site, VfError *err)
 	site->snv = -1;
 	if (c->n_allele == 2 && site->rlen == 0)
 	{
-		int			rc = base_code(c->allele[0]),
-					ac = base_code(c->allele[1]);
+		int			rc = vf_snv_base(c->allele[0]),
+					ac = vf_snv_base(c->allele[1]);
 
 		if (rc >= 0 && ac >= 0)
 			site->snv = rc * 5 + ac;
@@ -254,8 +259,8 @@ vf_call_validate(const VfCall *c, int64_t start, int64_t end, int64_t prev_pos, 
 
 /* ---------- encoder ---------- */
 
-static int
-base_code(const char *a)
+int
+vf_snv_base(const char *a)
 {
 	if (a[0] == '\0' || a[1] != '\0')
 		return -1;
@@ -646,8 +651,8 @@ walk_snv(Walk *w, uint8_t flags, CallShape *cs)
 	cs->g1 = (b >> 5) & 0x3;
 	if (cs->alleles)
 	{
-		cs->alleles[0] = snv_base[code / 5];
-		cs->alleles[1] = snv_base[code % 5];
+		cs->alleles[0] = vf_snv_alleles[code][0];
+		cs->alleles[1] = vf_snv_alleles[code][1];
 	}
 	return 0;
 }
